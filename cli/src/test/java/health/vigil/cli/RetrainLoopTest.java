@@ -25,6 +25,7 @@ import health.vigil.audit.OnceKeys;
 import health.vigil.monitoring.MonitoringService;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.port.ArtifactStore;
+import health.vigil.port.Retrainer;
 import health.vigil.registry.RegistrationOutcome;
 import health.vigil.retraining.RetrainService;
 import health.vigil.scoring.PatientRow;
@@ -88,6 +89,9 @@ class RetrainLoopTest {
     /** Run once, after the next training and before its package is stored: another delivery's turn. */
     private final java.util.concurrent.atomic.AtomicReference<Runnable> afterTraining =
             new java.util.concurrent.atomic.AtomicReference<>();
+    /** Applied once, to the next request the retrainer is given: what an earlier release would have given it. */
+    private final java.util.concurrent.atomic.AtomicReference<java.util.function.UnaryOperator<Retrainer.Request>>
+            asAnEarlierRelease = new java.util.concurrent.atomic.AtomicReference<>();
     private VigilPlatform platform;
     private ModelName model;
     private String trainingSha256;
@@ -115,9 +119,10 @@ class RetrainLoopTest {
                 throw new health.vigil.error.StoreException("event grid is not answering (a test outage)", null);
             }
             published.add(event);
-        }).retrainer(request -> {
+        }).retrainer(given -> {
             trainings.incrementAndGet();
-            byte[] zip = retrainer.retrain(request);
+            java.util.function.UnaryOperator<Retrainer.Request> earlier = asAnEarlierRelease.getAndSet(null);
+            byte[] zip = retrainer.retrain(earlier == null ? given : earlier.apply(given));
             Runnable other = afterTraining.getAndSet(null);
             if (other != null) {
                 other.run();
@@ -272,6 +277,133 @@ class RetrainLoopTest {
             assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()).hasSize(81);
         }
         assertThat(platform.registry().getVersion(model, 2).manifest().provenance().datasetRows()).isEqualTo(3_080);
+    }
+
+    @Test
+    void productionRowsAnEarlierRetrainingStoredAreNotTrainedOnAgainOncePastTheRetentionCutoff() {
+        MutableClock clock = thirtyDaysKept();
+        scoreAndLabel(400, 6, 300);
+        clock.advance(Duration.ofDays(10));
+        scoreAndLabel(100, 8, 80);
+        clock.advance(Duration.ofMinutes(1));
+        uploadTrainingDataset();
+        ModelVersion second = retrainedAndDeployed(new RetrainService.Request("request-first", model, 1, report(16)));
+        assertThat(platform.registry().getVersion(model, 2).manifest().provenance().datasetRows()).isEqualTo(3_380);
+        // 35 days after the first patients: their 300 stored rows are past the 30 days kept, the next 80 are not.
+        clock.advance(Duration.ofDays(25));
+        scoreAndLabel(100, 9, 60);
+        clock.advance(Duration.ofMinutes(1));
+
+        AuditRecord again = platform.retraining().handle(new RetrainService.Request("request-again", model,
+                second.number(), SetUpMonitoringReport.stable(platform, second, LocalDate.of(2026, 9, 1), true)));
+
+        assertThat(again.outcome()).as(again.details().toString()).isEqualTo("uploaded");
+        VersionRecord third = platform.registry().getVersion(model, Integer.parseInt(again.details().get("version")));
+        assertThat(third.manifest().provenance().datasetRows()).isEqualTo(3_000 + 80 + 60);
+        assertThat(third.manifest().provenance().parameters()).containsEntry("lineage.productionRows", "60")
+                .containsEntry("lineage.productionCutoff", clock.instant().minus(Duration.ofDays(30)).toString());
+    }
+
+    @Test
+    void productionRowsStoredByARetrainingRegisteredBeforeTheRetentionCutoffAreNeitherReadNorAskedFor() {
+        MutableClock clock = thirtyDaysKept();
+        scoreAndLabel(400, 6, 300);
+        clock.advance(Duration.ofMinutes(1));
+        uploadTrainingDataset();
+        ModelVersion second = retrainedAndDeployed(new RetrainService.Request("request-first", model, 1, report(16)));
+        String stored = platform.registry().getVersion(model, 2).manifest().provenance().parameters()
+                .get("lineage.productionDataset");
+        clock.advance(Duration.ofDays(31));
+        // The hospital removed the rows once they were past the period; the next retraining has no use for them.
+        platform.artifacts().delete(ArtifactStore.DATASETS, RetrainService.datasetBlob(stored));
+        scoreAndLabel(100, 9, 60);
+        clock.advance(Duration.ofMinutes(1));
+
+        AuditRecord again = platform.retraining().handle(new RetrainService.Request("request-again", model,
+                second.number(), SetUpMonitoringReport.stable(platform, second, LocalDate.of(2026, 9, 1), true)));
+
+        assertThat(again.outcome()).as(again.details().toString()).isEqualTo("uploaded");
+        VersionRecord third = platform.registry().getVersion(model, Integer.parseInt(again.details().get("version")));
+        assertThat(third.manifest().provenance().datasetRows()).isEqualTo(3_000 + 60);
+    }
+
+    @Test
+    void productionRowsAnEarlierReleaseStoredWithoutTimesAreNotReadOnceSomeMayBePastTheRetentionCutoff() {
+        MutableClock clock = thirtyDaysKept();
+        scoreAndLabel(400, 6, 300);
+        clock.advance(Duration.ofDays(10));
+        scoreAndLabel(100, 8, 80);
+        clock.advance(Duration.ofMinutes(1));
+        uploadTrainingDataset();
+        asAnEarlierRelease.set(RetrainLoopTest.this::withoutTimes);
+        ModelVersion second = retrainedAndDeployed(new RetrainService.Request("request-first", model, 1, report(16)));
+        assertThat(platform.registry().getVersion(model, 2).manifest().provenance().datasetRows()).isEqualTo(3_380);
+        // The 380 rows were logged since version 1 was registered, 35 days ago: the first 300 are past the 30 days
+        // kept, and the file does not say which.
+        clock.advance(Duration.ofDays(25));
+        scoreAndLabel(100, 9, 60);
+        clock.advance(Duration.ofMinutes(1));
+
+        AuditRecord again = platform.retraining().handle(new RetrainService.Request("request-again", model,
+                second.number(), SetUpMonitoringReport.stable(platform, second, LocalDate.of(2026, 9, 1), true)));
+
+        assertThat(again.outcome()).as(again.details().toString()).isEqualTo("uploaded");
+        VersionRecord third = platform.registry().getVersion(model, Integer.parseInt(again.details().get("version")));
+        assertThat(third.manifest().provenance().datasetRows()).isEqualTo(3_000 + 60);
+    }
+
+    /**
+     * The request as an earlier release made it: its production rows stored without the time of each row (header
+     * {@code key, label, columns}), and named so in the lineage.
+     */
+    private Retrainer.Request withoutTimes(Retrainer.Request request) {
+        String timed;
+        try (InputStream in = platform.artifacts().open(ArtifactStore.DATASETS,
+                RetrainService.datasetBlob(request.production().sha256()))) {
+            timed = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        if (!timed.startsWith("key\ttime\t")) {
+            return request; // stored without times already
+        }
+        StringBuilder untimed = new StringBuilder();
+        timed.lines().forEach(line -> {
+            String[] cells = line.split("\t", 3);
+            untimed.append(cells[0]).append('\t').append(cells[2]).append('\n');
+        });
+        byte[] bytes = untimed.toString().getBytes(StandardCharsets.UTF_8);
+        String sha256 = health.vigil.hash.Sha256.hex(bytes);
+        platform.artifacts().put(ArtifactStore.DATASETS, RetrainService.datasetBlob(sha256),
+                new ByteArrayInputStream(bytes), false);
+        Retrainer.ProductionRows rows = request.production();
+        Map<String, String> lineage = new LinkedHashMap<>(request.lineage());
+        lineage.put("lineage.productionDataset", sha256);
+        lineage.remove("lineage.productionCutoff");
+        return new Retrainer.Request(request.parent(), request.trainingDataset(), request.trainingDatasetSha256(),
+                request.earlierProduction(), new Retrainer.ProductionRows(rows.inputs(), rows.rows(), rows.width(),
+                        rows.labels(), rows.pseudonyms(), sha256), request.pseudonyms(), lineage);
+    }
+
+    /** The platform again, on a clock the test moves, keeping predictions 30 days; version 1 deployed on it. */
+    private MutableClock thirtyDaysKept() {
+        platform.close();
+        MutableClock clock = new MutableClock(java.time.Instant.now());
+        platform = platform(new VigilConfig(VigilConfig.Mode.LOCAL, home.resolve("thirty-days"),
+                VigilConfig.Limits.DEFAULTS, Duration.ofDays(30), Map.of()), clock,
+                new PipelineRetrainer(new ModelTraining(CodeVersion.ofThisBuild(), Clock.systemUTC())));
+        deployParent();
+        return clock;
+    }
+
+    /** Retrains as {@code request} asks, and approves and deploys the successor. */
+    private ModelVersion retrainedAndDeployed(RetrainService.Request request) {
+        AuditRecord done = platform.retraining().handle(request);
+        assertThat(done.outcome()).as(done.details().toString()).isEqualTo("uploaded");
+        ModelVersion successor = new ModelVersion(model, Integer.parseInt(done.details().get("version")));
+        SetUpApproval.approve(platform, successor);
+        platform.deployments().deploy(model, successor.number(), Principal.SYSTEM);
+        return successor;
     }
 
     @Test

@@ -80,6 +80,12 @@ public final class RetrainService {
     /** Provenance parameters of a retrained package: written into its manifest, read back by a retry. */
     private static final String LINEAGE_PRODUCTION_DATASET = "lineage.productionDataset";
     private static final String LINEAGE_PRODUCTION_ROWS = "lineage.productionRows";
+    /** The retention cut-off of a retraining: no production row logged before it was read, fresh or stored. */
+    private static final String LINEAGE_PRODUCTION_CUTOFF = "lineage.productionCutoff";
+    /** How a production rows file begins: each row's patient, the time its prediction was logged and its label. */
+    private static final String ROWS_HEADER = "key\ttime\tlabel\t";
+    /** How a production rows file of an earlier release begins: without the time of each row. */
+    private static final String UNTIMED_ROWS_HEADER = "key\tlabel\t";
     /** Provenance parameter in which training describes the data it was trained on. */
     private static final String DATASET_SOURCE = "dataset.source";
     /**
@@ -219,7 +225,10 @@ public final class RetrainService {
             return audit.recordOnce(key, ACTOR, ACTION, subject, "failed", details);
         }
         String trainingBlob = datasetBlob(rootSha256);
-        Optional<String> missing = data.earlierProduction().stream().map(RetrainService::datasetBlob)
+        // Rows stored by a retraining registered before the retention cut-off are all older: not read, not needed.
+        Instant cutoff = clock.instant().minus(retention);
+        Optional<String> missing = data.earlierProduction().stream().filter(rows -> rows.storedAt().isAfter(cutoff))
+                .map(rows -> datasetBlob(rows.sha256()))
                 .filter(name -> artifacts.describe(ArtifactStore.DATASETS, name).isEmpty()).findFirst();
         if (artifacts.describe(ArtifactStore.DATASETS, trainingBlob).isEmpty() || missing.isPresent()) {
             String name = missing.isPresent() ? missing.get() : trainingBlob;
@@ -299,7 +308,11 @@ public final class RetrainService {
             productionRows = null;
         } else {
             FeaturePipeline pipeline = pipelines.apply(parent.manifest());
-            Retrainer.ProductionRows production = productionRows(parent, pipeline);
+            // Predictions older than the retention period are due for removal, and a purge runs only once a day: the
+            // log may still hold them, and earlier retrainings' files in datasets outlive it; neither is read.
+            Instant now = clock.instant();
+            Instant cutoff = now.minus(retention);
+            Retrainer.ProductionRows production = productionRows(parent, pipeline, now, cutoff);
             Map<String, String> lineage = new LinkedHashMap<>();
             lineage.put(Provenance.PARENT_VERSION, Integer.toString(parent.version()));
             lineage.put(Provenance.PARENT_PACKAGE_SHA256, parent.packageSha256());
@@ -308,10 +321,13 @@ public final class RetrainService {
             lineage.put("lineage.trainingDataset", trainingSha256);
             lineage.put(LINEAGE_PRODUCTION_DATASET, production.sha256());
             lineage.put(LINEAGE_PRODUCTION_ROWS, Integer.toString(production.rows()));
+            lineage.put(LINEAGE_PRODUCTION_CUTOFF, cutoff.toString());
             try (InputStream training = artifacts.open(ArtifactStore.DATASETS, trainingBlob)) {
                 List<Retrainer.ProductionRows> earlier = new ArrayList<>();
-                for (String sha256 : data.earlierProduction()) {
-                    earlier.add(storedProductionRows(sha256, pipeline));
+                for (StoredRows rows : data.earlierProduction()) {
+                    if (rows.storedAt().isAfter(cutoff)) {
+                        earlier.add(storedProductionRows(rows, pipeline, cutoff));
+                    }
                 }
                 zip = retrainer.get().retrain(new Retrainer.Request(parent, training,
                         data.root().manifest().provenance().datasetSha256(), earlier, production, pseudonyms,
@@ -506,7 +522,14 @@ public final class RetrainService {
      * What a version was trained on: the dataset file of the first version in its line that was not retrained (its
      * root), plus the labelled production rows each retraining since added, oldest first.
      */
-    record TrainingData(VersionRecord root, List<String> earlierProduction) {}
+    record TrainingData(VersionRecord root, List<StoredRows> earlierProduction) {}
+
+    /**
+     * The labelled production rows a retraining stored in {@code datasets}: predictions logged at or after
+     * {@code loggedFrom} (the registration of the version it retrained) and before {@code storedAt} (the registration
+     * of the version it trained, which came after it read the log).
+     */
+    record StoredRows(String sha256, Instant loggedFrom, Instant storedAt) {}
 
     /**
      * Follows a retrained version's {@link Lineage} back to the version it all began with. Each step must add up: its
@@ -518,7 +541,7 @@ public final class RetrainService {
         if (line.broken() != null) {
             throw new ValidationException(line.broken());
         }
-        List<String> production = new ArrayList<>();
+        List<StoredRows> production = new ArrayList<>();
         for (int i = 0; i < line.retrained().size(); i++) {
             VersionRecord v = line.retrained().get(i);
             VersionRecord parent = line.parentOf(i);
@@ -528,13 +551,20 @@ public final class RetrainService {
                 throw new ValidationException("v" + v.version() + "'s training dataset is not v" + parent.version()
                         + "'s dataset plus the production rows its lineage names");
             }
-            production.add(0, rows);
+            production.add(0, new StoredRows(rows, parent.registeredAt(), v.registeredAt()));
         }
         return new TrainingData(line.origin(), List.copyOf(production));
     }
 
-    /** Labelled production rows an earlier retraining stored, read back and checked against their name. */
-    private Retrainer.ProductionRows storedProductionRows(String sha256, FeaturePipeline pipeline) {
+    /**
+     * Labelled production rows an earlier retraining stored, read back and checked against their name, without those
+     * logged before the retention cut-off. A file of an earlier release does not say when each row was logged: it is
+     * read whole while none of its rows can be older than the cut-off (its retraining's parent was registered since),
+     * and not at all once some may be.
+     */
+    private Retrainer.ProductionRows storedProductionRows(StoredRows stored, FeaturePipeline pipeline,
+            Instant cutoff) {
+        String sha256 = stored.sha256();
         byte[] bytes;
         try (InputStream in = artifacts.open(ArtifactStore.DATASETS, datasetBlob(sha256))) {
             bytes = in.readAllBytes();
@@ -546,49 +576,70 @@ public final class RetrainService {
                     + " their name says");
         }
         String[] lines = new String(bytes, StandardCharsets.UTF_8).split("\n");
-        String header = "key\tlabel\t" + String.join("\t", pipeline.columns());
-        if (!lines[0].equals(header)) {
+        String columns = String.join("\t", pipeline.columns());
+        boolean timed = lines[0].equals(ROWS_HEADER + columns);
+        if (!timed && !lines[0].equals(UNTIMED_ROWS_HEADER + columns)) {
             throw new ValidationException("the stored production rows " + datasetBlob(sha256) + " have other"
                     + " columns than the model's feature pipeline");
         }
         int width = pipeline.width();
-        int rows = lines.length - 1;
-        float[] inputs = new float[rows * width];
-        boolean[] labels = new boolean[rows];
-        List<String> keys = new ArrayList<>(rows);
-        for (int i = 0; i < rows; i++) {
-            String[] cells = lines[i + 1].split("\t", -1);
-            if (cells.length != width + 2 || !(cells[1].equals("0") || cells[1].equals("1"))) {
-                throw new ValidationException("line " + (i + 2) + " of the stored production rows "
-                        + datasetBlob(sha256) + " is not a key, a 0/1 label and " + width + " inputs");
+        int first = timed ? 3 : 2;
+        boolean whole = !timed && !stored.loggedFrom().isBefore(cutoff);
+        List<float[]> inputs = new ArrayList<>();
+        List<Boolean> labels = new ArrayList<>();
+        List<String> keys = new ArrayList<>();
+        for (int i = 1; i < lines.length && (timed || whole); i++) {
+            String[] cells = lines[i].split("\t", -1);
+            if (cells.length != width + first || !(cells[first - 1].equals("0") || cells[first - 1].equals("1"))) {
+                throw new ValidationException("line " + (i + 1) + " of the stored production rows "
+                        + datasetBlob(sha256) + " is not a key," + (timed ? " a time," : "") + " a 0/1 label and "
+                        + width + " inputs");
+            }
+            if (timed && loggedAt(cells[1], sha256, i + 1).isBefore(cutoff)) {
+                continue;
             }
             keys.add(cells[0]);
-            labels[i] = cells[1].equals("1");
+            labels.add(cells[first - 1].equals("1"));
+            float[] row = new float[width];
             for (int j = 0; j < width; j++) {
-                inputs[i * width + j] = cells[j + 2].isEmpty() ? Float.NaN : Float.parseFloat(cells[j + 2]);
+                row[j] = cells[j + first].isEmpty() ? Float.NaN : Float.parseFloat(cells[j + first]);
             }
+            inputs.add(row);
         }
-        return new Retrainer.ProductionRows(inputs, rows, width, labels, keys, sha256);
+        float[] values = new float[inputs.size() * width];
+        boolean[] y = new boolean[inputs.size()];
+        for (int i = 0; i < y.length; i++) {
+            System.arraycopy(inputs.get(i), 0, values, i * width, width);
+            y[i] = labels.get(i);
+        }
+        return new Retrainer.ProductionRows(values, y.length, width, y, keys, sha256);
+    }
+
+    private static Instant loggedAt(String cell, String sha256, int line) {
+        try {
+            return Instant.parse(cell);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new ValidationException("line " + line + " of the stored production rows " + datasetBlob(sha256)
+                    + " does not give the time its prediction was logged as an ISO instant");
+        }
     }
 
     /**
      * The labelled predictions of every version on the parent's feature pipeline since the parent was registered and
-     * within the prediction retention period, stored in {@code datasets} as a file of model inputs (header {@code key,
-     * label, pipeline columns}) named by its sha256. Pseudonyms only; the file stays inside the platform's governed
-     * stores, like the prediction log.
+     * not before the retention {@code cutoff}, stored in {@code datasets} as a file of model inputs (header {@code key,
+     * time, label, pipeline columns}; the time each was logged, so that a later retraining leaves out the rows past
+     * its own cut-off) named by its sha256. Pseudonyms only; the file stays inside the platform's governed stores,
+     * like the prediction log.
      */
-    private Retrainer.ProductionRows productionRows(VersionRecord parent, FeaturePipeline pipeline) {
+    private Retrainer.ProductionRows productionRows(VersionRecord parent, FeaturePipeline pipeline, Instant now,
+            Instant cutoff) {
         int width = pipeline.width();
         Map<Integer, Boolean> samePipeline = new HashMap<>();
         List<PredictionRecord> pending = new ArrayList<>(JOIN_BATCH);
         List<PredictionRecord> kept = new ArrayList<>();
         List<Boolean> labels = new ArrayList<>();
         ModelName model = parent.modelName();
-        // Predictions older than the retention period are due for removal, and a purge runs only once a day: the log
-        // may still hold them, but they are not copied into a dataset file that outlives the log.
-        Instant now = clock.instant();
-        Instant retained = now.minus(retention);
-        Instant from = parent.registeredAt().isAfter(retained) ? parent.registeredAt() : retained;
+        Instant from = parent.registeredAt().isAfter(cutoff) ? parent.registeredAt() : cutoff;
         predictions.scan(model, from, now, r -> {
             if (r.slot() == Slot.SHADOW) {
                 return; // a shadow prediction repeats a live request's row, which is kept already
@@ -609,7 +660,7 @@ public final class RetrainService {
         boolean[] y = new boolean[kept.size()];
         List<String> keys = new ArrayList<>(kept.size());
         ByteArrayOutputStream file = new ByteArrayOutputStream();
-        file.writeBytes(("key\tlabel\t" + String.join("\t", pipeline.columns()) + "\n").getBytes(StandardCharsets.UTF_8));
+        file.writeBytes((ROWS_HEADER + String.join("\t", pipeline.columns()) + "\n").getBytes(StandardCharsets.UTF_8));
         StringBuilder line = new StringBuilder();
         for (int i = 0; i < kept.size(); i++) {
             PredictionRecord r = kept.get(i);
@@ -619,7 +670,7 @@ public final class RetrainService {
             String key = r.patientPseudonym() == null ? r.predictionId() : r.patientPseudonym();
             keys.add(key);
             line.setLength(0);
-            line.append(key).append('\t').append(y[i] ? 1 : 0);
+            line.append(key).append('\t').append(r.time()).append('\t').append(y[i] ? 1 : 0);
             for (float v : row) {
                 line.append('\t').append(Float.isNaN(v) ? "" : Float.toString(v));
             }

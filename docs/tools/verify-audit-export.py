@@ -546,6 +546,11 @@ class Verifier:
         self.records = 0
         self.notes = []
         self.coverage = Coverage()
+        # The days before the digests' first days, the last records of those an export read whole (by day: that
+        # export and the hashes), and each export's first record of its first day with the hash it chains to.
+        self.days_before = set()
+        self.tails = {}
+        self.first_links = []
 
     def verify(self):
         if not self.trusted:
@@ -576,6 +581,8 @@ class Verifier:
                 add_witness(self.witnesses, name, fields.get(record, ""), fields.get(hash_, ""), at)
             check_latest_anchor(fields, name, anchor_sha256s)
             add_closure(self.closures, fields, name, at)
+        for _, fields in self.digests:
+            self.days_before.add(str(datetime.date.fromisoformat(fields["from"]) - datetime.timedelta(days=1)))
         absent = []
         for name, fields in self.digests:
             path = self.folder.path(fields.get("records", ""))
@@ -584,6 +591,7 @@ class Verifier:
                 continue
             self.verify_export(name, fields, path)
             self.checked.append((name, fields))
+        self.check_links_between_exports()
         signed = {fields.get("records", "") for _, fields in self.digests}
         for export in self.folder.list("exports/"):
             if export not in signed:
@@ -660,11 +668,29 @@ class Verifier:
                 least = closure
         return least
 
+    def keep_tail(self, file, day, closed_through, day_hashes):
+        """Keeps the last records of a day before a digest's first day, when this export read that day whole."""
+        if day in self.days_before and day <= closed_through and day not in self.tails:
+            self.tails[day] = (file, set(day_hashes))
+
+    def check_links_between_exports(self):
+        """Each export's first record chains to the day before its first day, as an export here read it whole."""
+        for file, day, previous_hash in self.first_links:
+            day_before = str(datetime.date.fromisoformat(day) - datetime.timedelta(days=1))
+            if day_before in self.tails and previous_hash not in self.tails[day_before][1]:
+                holder = self.tails[day_before][0]
+                raise Failed("BROKEN_LINK", file, 1, "line 1 of %s (%s#1) does not chain to any record of %s in %s,"
+                             " which read that day whole: records of %s were changed or removed after %s was"
+                             " exported" % (file, day, day_before, holder, day_before, holder))
+
     def verify_export(self, digest_name, digest, path):
         file = digest["records"]
         first_day = statement_day(digest, digest_name, "from")
         last_day = statement_day(digest, digest_name, "to")
         read_at = statement_time(digest, digest_name, "readAt")
+        # The days this export read whole: every record they will hold existed when it began reading.
+        closed_through = str(datetime.date(1970, 1, 1) + datetime.timedelta(
+            days=(read_at - MIDNIGHT_RACE_NANOS) // NANOS_PER_DAY - 1))
         # Before the lines: a count the format does not write is malformed, not a count that differs.
         statement_count(digest, digest_name)
         sha = hashlib.sha256()
@@ -709,6 +735,8 @@ class Verifier:
                     if previous is not None and record["previousHash"] not in day_hashes:
                         raise Failed("BROKEN_LINK", file, line, "%s does not chain to any record of %s, the day"
                                      " before it" % (at, previous["partition"]))
+                    if previous is not None:
+                        self.keep_tail(file, previous["partition"], closed_through, day_hashes)
                     day_hashes = collections.deque(maxlen=PREVIOUS_DAY_HASHES)
                     closing = self.closing(day, read_at, digest_name)
                     closed_at = -1 if closing is None else closing.records_of(day)
@@ -733,6 +761,8 @@ class Verifier:
                 last_sequence[day] = record["sequence"]
                 first = first or record
                 previous = record
+        if previous is not None:
+            self.keep_tail(file, previous["partition"], closed_through, day_hashes)
         for day in sorted(d for d in self.witnesses if first_day <= d <= last_day):
             last = last_sequence.get(day, 0)
             for sequence in sorted(s for s in self.witnesses[day] if s > last):
@@ -753,6 +783,8 @@ class Verifier:
             raise Failed("EXPORT_MISMATCH", file, 0, "the first or last record of %s is not the one %s names"
                          % (file, digest_name))
         self.records += line
+        if first is not None and first["partition"] == first_day:
+            self.first_links.append((file, first_day, first["previousHash"]))
         self.coverage.add(datetime.date.fromisoformat(first_day), datetime.date.fromisoformat(last_day),
                           datetime.date.fromisoformat(digest["readAt"][:10]), last_sequence)
 

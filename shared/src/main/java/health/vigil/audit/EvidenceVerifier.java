@@ -205,7 +205,8 @@ public final class EvidenceVerifier {
                         + " began, the first anchor failed after publishing its key: see the anchoring's log, and once"
                         + " an anchor is signed verify again)");
             }
-            Checked checked = verifyRecords(STORE, records, from.toString(), to.toString(), readAt, null, statements);
+            Checked checked = verifyRecords(STORE, records, from.toString(), to.toString(), readAt, null, statements,
+                    null);
             return new EvidenceReport(anchors, digests, 0, checked.count(), null, notes);
         } catch (Failed failed) {
             return new EvidenceReport(anchors, digests, 0, 0, failed.problem, notes);
@@ -228,6 +229,7 @@ public final class EvidenceVerifier {
             anchors = anchorList.size();
             digestCount = digests.size();
             ExportCoverage coverage = new ExportCoverage();
+            DayLinks links = new DayLinks(digests);
             List<SignedStatement> absent = new ArrayList<>();
             for (SignedStatement digest : digests) {
                 String recordsName = digest.field("records");
@@ -237,10 +239,11 @@ public final class EvidenceVerifier {
                     continue;
                 }
                 try (InputStream stream = in.get()) {
-                    records += verifyExport(digest, recordsName, stream, statements, coverage);
+                    records += verifyExport(digest, recordsName, stream, statements, coverage, links);
                 }
                 exports++;
             }
+            links.check();
             Set<String> signed = new HashSet<>();
             digests.forEach(d -> signed.add(d.field("records")));
             for (String export : files.list(EvidenceLayout.EXPORTS)) {
@@ -333,15 +336,18 @@ public final class EvidenceVerifier {
     }
 
     private long verifyExport(SignedStatement digest, String file, InputStream stream, Statements signed,
-            ExportCoverage coverage) throws IOException {
+            ExportCoverage coverage, DayLinks links) throws IOException {
         String digestName = nameOf(digest);
         String from = day(digest, digestName, "from");
         String to = day(digest, digestName, "to");
         Instant readAt = instant(digest, digestName, "readAt");
         // Before the lines: a count the format does not write is malformed, not a count that differs.
         count(digest, digestName);
-        Checked checked = verifyRecords(file, stream, from, to, readAt, digestName, signed);
+        Checked checked = verifyRecords(file, stream, from, to, readAt, digestName, signed, links);
         checkAgainstDigest(digest, digestName, file, checked.count(), checked.sha256(), checked.first(), checked.last());
+        if (checked.first() != null && checked.first().partition().equals(from)) {
+            links.firsts.add(new FirstLink(file, from, checked.first().previousHash()));
+        }
         coverage.add(LocalDate.parse(from), LocalDate.parse(to), readAt, checked.lastSequence());
         return checked.count();
     }
@@ -378,6 +384,48 @@ public final class EvidenceVerifier {
         return new ExportCoverage.Ref(day, sequence);
     }
 
+    /** An export's first record, of its first day {@code day}, and the hash it chains to. */
+    private record FirstLink(String file, String day, String previousHash) {}
+
+    /**
+     * The links between exports: an export's first record chains to the last records of the day before its first day,
+     * which another export may hold. When one read that day whole (after it was closed), the record chained to is among
+     * that day's last {@value #PREVIOUS_DAY_HASHES} there, as within an export; one that is not shows the day was
+     * changed after that export read it, and the later export signed records chained to the changed day.
+     */
+    private static final class DayLinks {
+        /** The days before a digest's first day: the only days whose last records are kept. */
+        private final Set<String> wanted = new HashSet<>();
+        /** For each wanted day an export read whole: that export and the hashes of the day's last records. */
+        private final Map<String, Map.Entry<String, Set<String>>> tails = new HashMap<>();
+        private final List<FirstLink> firsts = new ArrayList<>();
+
+        DayLinks(List<SignedStatement> digests) {
+            // Their days were checked with their signatures.
+            digests.forEach(d -> wanted.add(LocalDate.parse(d.field("from")).minusDays(1).toString()));
+        }
+
+        void keepTail(String file, String day, String closedThrough, Set<String> hashes) {
+            if (wanted.contains(day) && day.compareTo(closedThrough) <= 0 && !tails.containsKey(day)) {
+                tails.put(day, Map.entry(file, Set.copyOf(hashes)));
+            }
+        }
+
+        /** Each export's first record against the day before it, where an export here read that day whole. */
+        void check() {
+            for (FirstLink first : firsts) {
+                String dayBefore = LocalDate.parse(first.day()).minusDays(1).toString();
+                Map.Entry<String, Set<String>> tail = tails.get(dayBefore);
+                if (tail != null && (first.previousHash() == null || !tail.getValue().contains(first.previousHash()))) {
+                    throw new Failed(Kind.BROKEN_LINK, first.file(), 1, "line 1 of " + first.file() + " ("
+                            + EvidenceLayout.recordRef(first.day(), 1) + ") does not chain to any record of "
+                            + dayBefore + " in " + tail.getKey() + ", which read that day whole: records of "
+                            + dayBefore + " were changed or removed after " + tail.getKey() + " was exported");
+                }
+            }
+        }
+    }
+
     /**
      * What streaming through records found: how many, the sha256 of their bytes, the first and last, and the last
      * sequence of each day.
@@ -385,13 +433,19 @@ public final class EvidenceVerifier {
     private record Checked(long count, String sha256, AuditRecord first, AuditRecord last,
             Map<String, Long> lastSequence) {}
 
+    /**
+     * Streams through records, checking each as the format's step 3 says; with {@code links} (an export, not the
+     * store), keeps the last records of each day it wants that this read had whole.
+     */
     private Checked verifyRecords(String file, InputStream stream, String from, String to, Instant readAt,
-            String digestName, Statements signed) throws IOException {
+            String digestName, Statements signed, DayLinks links) throws IOException {
         Map<String, TreeMap<Long, List<Witness>>> witnesses = signed.witnesses();
         MessageDigest sha = Sha256.newDigest();
         ExportLines lines = new ExportLines(new BufferedInputStream(new DigestInputStream(stream, sha), 1 << 16));
         Map<String, Long> lastSequence = new HashMap<>();
-        Set<String> previousDay = new HashSet<>();
+        // The days this read had whole: every record they will hold existed when it began.
+        String closedThrough = LocalDate.ofInstant(readAt.minus(AuditLog.MIDNIGHT_RACE), ZoneOffset.UTC).minusDays(1)
+                .toString();
         ArrayDeque<String> currentDay = new ArrayDeque<>();
         Set<String> currentDaySet = new HashSet<>();
         AuditRecord first = null;
@@ -445,7 +499,9 @@ public final class EvidenceVerifier {
                     throw new Failed(Kind.BROKEN_LINK, file, line, at + " does not chain to any record of "
                             + previous.partition() + ", the day before it: records of that day were changed or removed");
                 }
-                previousDay = currentDaySet;
+                if (previous != null && links != null) {
+                    links.keepTail(file, previous.partition(), closedThrough, currentDaySet);
+                }
                 currentDay = new ArrayDeque<>();
                 currentDaySet = new HashSet<>();
                 closing = closing(signed.closures(), partition, readAt, digestName);
@@ -481,7 +537,9 @@ public final class EvidenceVerifier {
             }
             previous = record;
         }
-        previousDay.clear();
+        if (previous != null && links != null) {
+            links.keepTail(file, previous.partition(), closedThrough, currentDaySet);
+        }
         checkTruncation(witnesses, from, to, readAt, digestName, file, lastSequence);
         return new Checked(line, Sha256.hex(sha), first, previous, lastSequence);
     }

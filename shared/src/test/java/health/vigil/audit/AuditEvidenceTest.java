@@ -879,6 +879,47 @@ class AuditEvidenceTest {
     }
 
     /** Verifies the container as a folder would be with the files in {@code replaced} and without {@code leftOut}. */
+    @Test
+    void anExportWhoseFirstDayChainsToADayOtherThanTheOneAnotherExportHoldsIsABrokenLink() {
+        clock.set(Instant.parse("2026-11-04T00:15:00Z"));
+        ExportResult before = evidence.exportPreviousDay();
+        // Untouched, the next day's export chains to the day the first one holds, and both verify.
+        InMemoryAuditStore intact = store.copy();
+        InMemoryArtifactStore intactEvidence = artifacts.copy();
+        MutableClock intactClock = new MutableClock(Instant.parse("2026-11-05T00:15:00Z"));
+        new AuditEvidence(intact, new AuditLog(intact, intactClock), intactEvidence, key, intactClock)
+                .exportPreviousDay();
+        EvidenceReport intactReport = new EvidenceVerifier(List.of(key.publicKey()))
+                .verify(EvidenceFiles.container(intactEvidence));
+        assertThat(intactReport.firstProblem()).isNull();
+        assertThat(intactReport.exports()).isEqualTo(2);
+        // After the day was exported, its second record is changed and every later hash recomputed, the next
+        // day's too: the store's own chain is consistent again, so the next day's export is signed.
+        clock.set(Instant.parse("2026-11-04T00:20:00Z"));
+        List<AuditRecord> all = new ArrayList<>(store.read(DAY.toString()));
+        all.addAll(store.read(DAY.plusDays(1).toString()));
+        AuditRecord second = all.get(1);
+        all.set(1, new AuditRecord(second.id(), second.partition(), second.sequence(), second.time(), "someone-else",
+                second.action(), second.subject(), second.outcome(), second.details(), second.previousHash(), null));
+        List<AuditRecord> rewritten = Tampering.rechain(all, 1);
+        store.replace(DAY.toString(), rewritten.stream().filter(r -> r.partition().equals(DAY.toString())).toList());
+        store.replace(DAY.plusDays(1).toString(), rewritten.stream()
+                .filter(r -> r.partition().equals(DAY.plusDays(1).toString())).toList());
+        clock.set(Instant.parse("2026-11-04T09:00:00Z"));
+        log.record("user-9", "deployment.deploy", "/models/m/versions/4", "deployed", Map.of());
+        clock.set(Instant.parse("2026-11-05T00:15:00Z"));
+        ExportResult after = evidence.exportPreviousDay();
+
+        EvidenceReport report = verify();
+
+        assertThat(report.exports()).isEqualTo(2);
+        assertThat(report.firstProblem()).isNotNull();
+        assertThat(report.firstProblem().kind()).isEqualTo(EvidenceReport.Kind.BROKEN_LINK);
+        assertThat(report.firstProblem().file()).isEqualTo(after.records());
+        assertThat(report.firstProblem().line()).isEqualTo(1);
+        assertThat(report.firstProblem().message()).contains(before.records());
+    }
+
     private EvidenceReport verify(Map<String, byte[]> replaced, String... leftOut) {
         EvidenceFiles all = EvidenceFiles.container(artifacts);
         List<String> out = List.of(leftOut);

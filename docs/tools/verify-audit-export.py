@@ -188,7 +188,8 @@ def parse_record(raw):
         return None, "it holds a carriage return"
     try:
         record = read_json(raw)
-    except (UnicodeDecodeError, ValueError) as error:
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        # RecursionError: nested deeper than the JSON reader goes, which no record is.
         return None, "it is not JSON (%s)" % error
     if not isinstance(record, dict):
         return None, "it is not a JSON object"
@@ -310,7 +311,7 @@ def parse_statement(data):
     """(signed fields, keyId, signature) of a statement file, or None when it is not one."""
     try:
         members = read_json(data)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return None
     if not isinstance(members, dict) or not all(isinstance(v, str) for v in members.values()):
         return None

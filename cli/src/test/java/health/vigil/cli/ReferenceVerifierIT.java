@@ -268,6 +268,8 @@ class ReferenceVerifierIT {
         edits.put("negative-sequence", lines -> lines.set(2, lines.get(2).replace("\"sequence\":", "\"sequence\":-")));
         edits.put("unpaired-surrogate", lines -> lines.set(2, lines.get(2).replace("operator-0-1", "operator-0-1\\ud800")));
         edits.put("carriage-return", lines -> lines.set(2, lines.get(2) + "\r"));
+        // Nested deeper than either JSON reader goes: a reason, not a stack trace.
+        edits.put("deeply-nested", lines -> lines.set(2, "[".repeat(5000) + "]".repeat(5000)));
         for (Map.Entry<String, Consumer<List<String>>> edit : edits.entrySet()) {
             Path edited = copy(folder, "line-" + edit.getKey());
             editExport(edited, edit.getValue());
@@ -332,6 +334,10 @@ class ReferenceVerifierIT {
         digest = surrogate.resolve("digests/00000002.json");
         Files.writeString(digest, Files.readString(digest).replace("\"format\" :", "\"note\" : \"\\ud800\",\n  \"format\" :"));
         assertThat(bothVerify(surrogate, key)).startsWith("1\n").contains("FAILED MALFORMED_STATEMENT in digests/00000002.json");
+
+        Path nested = copy(folder, "digest-nested");
+        Files.writeString(nested.resolve("digests/00000002.json"), "[".repeat(5000) + "]".repeat(5000));
+        assertThat(bothVerify(nested, key)).startsWith("1\n").contains("FAILED MALFORMED_STATEMENT in digests/00000002.json");
     }
 
     @Test

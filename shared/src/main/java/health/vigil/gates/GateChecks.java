@@ -43,6 +43,8 @@ public final class GateChecks {
     public static final String COVERAGE = "coverage";
     /** The coverage gate's check of the rows on which the candidate's output is not a probability. */
     public static final String OUTPUTS_NOT_PROBABILITY = "outputs_not_probability";
+    /** The coverage gate's check of the candidate's features no row of the evaluation dataset gives a value for. */
+    public static final String FEATURES_WITHOUT_VALUES = "features_without_values";
     /** The coverage gate's check of the candidate's output for a row with every optional feature missing. */
     static final String OPTIONAL_FEATURES_MISSING = "optional_features_missing";
     /** How many optional features that check's note names; the rest are counted. */
@@ -366,6 +368,28 @@ public final class GateChecks {
                 : notProbability + " of the " + Words.count(read, "row") + " the candidate reads got an output that is not a probability"
                         + " (first: " + first + "); the other data gates are measured without them";
         return GateCheck.of(COVERAGE, OUTPUTS_NOT_PROBABILITY, notProbability, "== 0", notProbability == 0, note);
+    }
+
+    /**
+     * The candidate's raw features that none of the {@code rows} the other data gates measure gives a value for (the
+     * evaluation dataset has no such column, or its cells are all empty): each row was scored as a patient without
+     * them, so the gates judged a model other than the one patients sent with those values get, and one such feature
+     * fails the candidate. A feature the dataset gives on some rows only is measured as it is.
+     *
+     * @param features the names of those features, in the schema's order; none: every feature has a value somewhere
+     */
+    public static GateCheck featuresWithoutValues(List<String> features, int rows) {
+        if (features.isEmpty()) {
+            return GateCheck.of(COVERAGE, FEATURES_WITHOUT_VALUES, 0, "== 0", true, "every feature of the candidate"
+                    + " has a value on some of the " + Words.count(rows, "row") + " it is judged on");
+        }
+        String names = String.join(", ", features.subList(0, Math.min(NAMED_OPTIONAL_FEATURES, features.size())))
+                + (features.size() > NAMED_OPTIONAL_FEATURES ? " and " + (features.size() - NAMED_OPTIONAL_FEATURES)
+                        + " more" : "");
+        return GateCheck.of(COVERAGE, FEATURES_WITHOUT_VALUES, features.size(), "== 0", false, "none of the "
+                + Words.count(rows, "row") + " the candidate is judged on gives a value for " + names + " (the"
+                + " evaluation dataset has no such column, or it is empty): every data gate scored it as if no patient"
+                + " had them; register a dataset whose rows give them, or leave them out of the model");
     }
 
     /**

@@ -270,6 +270,8 @@ public final class GateEvaluation {
                         scored.rows().firstCandidateProblem(), policy));
                 dataChecks.add(GateChecks.outputs(scored.outputs().notProbability(), scored.outputs().read(),
                         scored.outputs().first()));
+                dataChecks.add(GateChecks.featuresWithoutValues(scored.featuresWithoutValues(),
+                        scored.labels().length));
                 dataChecks.add(scored.withoutOptional());
                 dataChecks.addAll(GateChecks.discrimination(scored.candidate(), scored.labels(),
                         scored.pairedCandidate(), scored.pairedProduction(), scored.pairedLabels(),
@@ -319,7 +321,8 @@ public final class GateEvaluation {
      */
     record Scored(double[] candidate, boolean[] labels, Map<String, String[]> segments, long[] rowNanos,
             double[] shapDeviations, String whyNoExplainer, Usable rows, Outputs outputs, double[] pairedCandidate,
-            double[] pairedProduction, boolean[] pairedLabels, GateCheck withoutOptional) {}
+            double[] pairedProduction, boolean[] pairedLabels, GateCheck withoutOptional,
+            List<String> featuresWithoutValues) {}
 
     /**
      * The rows (by index) the candidate's schema reads, and those of them the production version's reads too (the
@@ -451,7 +454,8 @@ public final class GateEvaluation {
                     policy.maxP99LatencyMillis());
             return new Scored(scores, labels, segments, latencies,
                     shapDeviations(model, matrix, scores, n, policy.shapRows()), model.whyNoExplainer(), usable, outputs,
-                    pairedCandidate, pairedProduction, pairedLabels, withoutOptional(candidate, model));
+                    pairedCandidate, pairedProduction, pairedLabels, withoutOptional(candidate, model),
+                    withoutValues(rows, readable, model));
         } finally {
             model.model().close();
             if (current != null) {
@@ -482,6 +486,14 @@ public final class GateEvaluation {
             }
             return GateChecks.optionalFeaturesMissing(optional, e.getMessage());
         }
+    }
+
+    /** The candidate's raw features that none of the {@code readable} rows has a value for, in its schema's order. */
+    private static List<String> withoutValues(EvaluationRows rows, List<Integer> readable,
+            RegisteredModelLoader.Loaded model) {
+        return model.pipeline().rawSchema().names().stream()
+                .filter(name -> readable.stream().noneMatch(i -> rows.records().get(i).get(name) != null))
+                .toList();
     }
 
     private static boolean[] labels(EvaluationRows rows, List<Integer> indexes) {

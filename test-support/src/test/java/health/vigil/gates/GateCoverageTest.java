@@ -284,6 +284,47 @@ class GateCoverageTest {
         }
     }
 
+    /**
+     * The evaluation dataset has no column for an optional feature the candidate reads: every row was scored as a
+     * patient without it, which says nothing of the model patients sent with it get. Before, the gates passed on
+     * those rows and nothing said the feature was never given.
+     */
+    @Test
+    void aCandidateFeatureNoEvaluationRowGivesFailsTheCoverageGateNamed() {
+        try (VigilPlatform platform = platform()) {
+            ModelName model = SetUpRegistration.register(platform, SampleModels.readmissionLogistic(), "logistic.zip");
+            registerDataset(platform, model, (i, name, value) -> value, "length_of_stay_days");
+
+            GateReport report = platform.gates().onRegistered(new ModelVersion(model, 1), "registered-1").orElseThrow();
+
+            assertThat(report.passed()).as("judged without the feature").isFalse();
+            assertThat(report.failedGates()).containsExactly(GateChecks.COVERAGE);
+            GateCheck absent = check(report, "features_without_values");
+            assertThat(absent.gate()).isEqualTo(GateChecks.COVERAGE);
+            assertThat(absent.outcome()).isEqualTo(GateCheck.Outcome.FAILED);
+            assertThat(absent.value()).isEqualTo(1);
+            assertThat(absent.note()).isEqualTo("none of the 200 rows the candidate is judged on gives a value for"
+                    + " length_of_stay_days (the evaluation dataset has no such column, or it is empty): every data"
+                    + " gate scored it as if no patient had them; register a dataset whose rows give them, or leave"
+                    + " them out of the model");
+            assertThat(check(report, "rows_refused").value()).as("no row is refused for it").isZero();
+        }
+    }
+
+    @Test
+    void aCandidateWhoseEveryFeatureHasValuesPassesThatCheck() {
+        try (VigilPlatform platform = platform()) {
+            ModelName model = SetUpRegistration.register(platform, SampleModels.readmissionLogistic(), "logistic.zip");
+            registerDataset(platform, model, 0);
+
+            GateReport report = platform.gates().onRegistered(new ModelVersion(model, 1), "registered-1").orElseThrow();
+
+            GateCheck absent = check(report, "features_without_values");
+            assertThat(absent.outcome()).isEqualTo(GateCheck.Outcome.PASSED);
+            assertThat(absent.value()).isZero();
+        }
+    }
+
     /** The package with its {@code age} feature read from {@code minimum} on. */
     private static SamplePackage fromAge(SamplePackage sample, double minimum) {
         Manifest m = sample.manifest();
@@ -337,13 +378,14 @@ class GateCoverageTest {
         Object value(int row, String column, Object cohortValue);
     }
 
-    /** The readmission cohort's rows with their outcomes, each cell as {@code cell} says. */
-    private static void registerDataset(VigilPlatform platform, ModelName model, Cell cell) {
+    /** The readmission cohort's rows with their outcomes, each cell as {@code cell} says, without {@code omitted}. */
+    private static void registerDataset(VigilPlatform platform, ModelName model, Cell cell, String... omitted) {
         SyntheticCohort cohort = SampleModels.readmissionCohort(ROWS, 7);
-        StringBuilder csv = new StringBuilder(String.join(",", cohort.schema().names()) + ",readmitted\n");
+        List<String> columns = cohort.schema().names().stream().filter(n -> !List.of(omitted).contains(n)).toList();
+        StringBuilder csv = new StringBuilder(String.join(",", columns) + ",readmitted\n");
         for (int i = 0; i < cohort.rows(); i++) {
             Map<String, Object> row = cohort.records().get(i);
-            for (String name : cohort.schema().names()) {
+            for (String name : columns) {
                 Object value = cell.value(i, name, row.get(name));
                 csv.append(value == null ? "" : value.toString()).append(',');
             }

@@ -142,7 +142,8 @@ public final class GateChecks {
     /**
      * Per segment column (age band, sex and every declared segment): each value's AUROC and calibration error,
      * judged only where the segment has {@code minSegmentSize} rows and both outcomes. The fairness check is the
-     * worst segment's gap to the overall value, for AUROC (below) and calibration error (above).
+     * worst segment's gap to the overall value, for AUROC (below) and calibration error (above). A column that puts
+     * every row in one segment (each value missing, say) fails: its only segment is the whole, whose gaps are 0.
      */
     public static List<GateCheck> segments(double[] candidate, boolean[] labels, Map<String, String[]> columns,
             GatePolicy policy) {
@@ -154,6 +155,16 @@ public final class GateChecks {
             String[] values = column.getValue();
             for (int i = 0; i < values.length; i++) {
                 groups.computeIfAbsent(values[i] == null ? SegmentValues.MISSING : values[i], v -> new ArrayList<>()).add(i);
+            }
+            if (groups.size() == 1) {
+                // One segment is the whole: its gaps to the overall values are 0 by construction and judge no group.
+                String only = values.length < GatePolicy.SMALLEST_SEGMENT ? "one value"
+                        : "'" + groups.keySet().iterator().next() + "'";
+                checks.add(GateCheck.failed(SEGMENTS, column.getKey() + ":worst_auroc_gap", "every one of the "
+                        + Words.count(values.length, "row") + " judged is in one segment of '" + column.getKey()
+                        + "' (" + only + "), so no group can be compared with the whole: register a dataset in which"
+                        + " the column tells patients apart"));
+                continue;
             }
             double worstAurocGap = Double.NEGATIVE_INFINITY;
             double worstEceGap = Double.NEGATIVE_INFINITY;

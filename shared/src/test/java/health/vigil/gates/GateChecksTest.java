@@ -192,6 +192,33 @@ class GateChecksTest {
         assertThat(check(checks, "race:worst_calibration_gap").value()).isCloseTo(0.10, within(1e-12));
     }
 
+    /**
+     * Every row in one segment (a sex field no row gives): the segment is the whole, and its gaps to the overall values
+     * are 0 whatever the model does to any group. Before, the fairness checks passed on that.
+     */
+    @Test
+    void aColumnThatPutsEveryRowInOneSegmentFailsInsteadOfComparingTheWholeWithItself() {
+        double[] scores = new double[20];
+        boolean[] labels = new boolean[20];
+        String[] sex = new String[20];
+        for (int i = 0; i < 20; i++) {
+            scores[i] = (i % 10) / 10.0;
+            labels[i] = i % 10 >= 5 ^ i % 7 == 0;
+            sex[i] = "unknown";
+        }
+        Map<String, String[]> columns = new LinkedHashMap<>();
+        columns.put("sex_group", sex);
+
+        List<GateCheck> checks = GateChecks.segments(scores, labels, columns, withMinSegment(10));
+
+        GateCheck worst = check(checks, "sex_group:worst_auroc_gap");
+        assertThat(worst.outcome()).isEqualTo(GateCheck.Outcome.FAILED);
+        assertThat(worst.note()).isEqualTo("every one of the 20 rows judged is in one segment of 'sex_group'"
+                + " ('unknown'), so no group can be compared with the whole: register a dataset in which the column"
+                + " tells patients apart");
+        assertThat(checks).noneMatch(c -> c.outcome() == GateCheck.Outcome.PASSED);
+    }
+
     @Test
     void segmentsUnderTheMinimumSizeAreReportedButNotJudged() {
         double[] scores = new double[20];

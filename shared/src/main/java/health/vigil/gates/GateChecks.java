@@ -41,6 +41,8 @@ public final class GateChecks {
     public static final String LEAKAGE = "leakage";
     public static final String CARD = "card";
     public static final String COVERAGE = "coverage";
+    /** The coverage gate's check of the share of each outcome's rows the candidate's schema refuses. */
+    public static final String ROWS_REFUSED_BY_OUTCOME = "rows_refused_by_outcome";
     /** The coverage gate's check of the rows on which the candidate's output is not a probability. */
     public static final String OUTPUTS_NOT_PROBABILITY = "outputs_not_probability";
     /** The coverage gate's check of the candidate's features no row of the evaluation dataset gives a value for. */
@@ -365,6 +367,23 @@ public final class GateChecks {
                 + (refused == 0 ? "" : "; the other data gates are measured without them");
         return GateCheck.of(COVERAGE, "rows_refused", share, "<= " + policy.maxRefusedRowShare(),
                 share <= policy.maxRefusedRowShare(), note);
+    }
+
+    /**
+     * The share of the evaluation rows with the outcome that the candidate's schema refuses, and of those without it,
+     * the larger judged against the same threshold as {@link #coverage}: the outcome is rarer than its absence, so a
+     * schema refusing few rows overall can refuse a large part of the patients with the outcome, whom every other
+     * data gate is then measured without, and whom it would leave unscored.
+     */
+    public static GateCheck coverageByOutcome(int refusedWith, int rowsWith, int refusedWithout, int rowsWithout,
+            GatePolicy policy) {
+        double with = rowsWith == 0 ? 0 : (double) refusedWith / rowsWith;
+        double without = rowsWithout == 0 ? 0 : (double) refusedWithout / rowsWithout;
+        double share = Math.max(with, without);
+        return GateCheck.of(COVERAGE, ROWS_REFUSED_BY_OUTCOME, share, "<= " + policy.maxRefusedRowShare(),
+                share <= policy.maxRefusedRowShare(), refusedWith + " of the " + Words.count(rowsWith, "row")
+                        + " with the outcome and " + refusedWithout + " of the " + Words.count(rowsWithout, "row")
+                        + " without it refused by the candidate's schema");
     }
 
     /**

@@ -268,6 +268,10 @@ public final class GateEvaluation {
             if (scored != null) {
                 dataChecks.add(GateChecks.coverage(scored.rows().refusedByCandidate(), scored.rows().read(),
                         scored.rows().firstCandidateProblem(), policy));
+                dataChecks.add(GateChecks.coverageByOutcome(scored.rows().refusedWithOutcome(),
+                        scored.rows().withOutcome(), scored.rows().refusedByCandidate()
+                                - scored.rows().refusedWithOutcome(), scored.rows().read()
+                                - scored.rows().withOutcome(), policy));
                 dataChecks.add(GateChecks.outputs(scored.outputs().notProbability(), scored.outputs().read(),
                         scored.outputs().first()));
                 dataChecks.add(GateChecks.featuresWithoutValues(scored.featuresWithoutValues(),
@@ -329,7 +333,7 @@ public final class GateEvaluation {
      * same list without a production version), out of {@code read}; how many the candidate refused and why the first.
      */
     record Usable(List<Integer> candidate, List<Integer> paired, int read, int refusedByCandidate,
-            String firstCandidateProblem) {}
+            String firstCandidateProblem, int withOutcome, int refusedWithOutcome) {}
 
     /**
      * Of the {@code read} rows the candidate's schema reads, those on which its output is a probability (by index, and
@@ -522,8 +526,13 @@ public final class GateEvaluation {
         List<Integer> readable = new ArrayList<>(rows.size());
         List<Integer> paired = current == null ? readable : new ArrayList<>(rows.size());
         String firstProductionProblem = null;
+        boolean[] labels = rows.labels();
+        int withOutcome = 0;
+        int refusedWithOutcome = 0;
         for (int i = 0; i < rows.size(); i++) {
+            withOutcome += labels[i] ? 1 : 0;
             if (!byCandidate.reads(i)) {
+                refusedWithOutcome += labels[i] ? 1 : 0;
                 continue;
             }
             readable.add(i);
@@ -542,7 +551,8 @@ public final class GateEvaluation {
                     + " refused by the production version's schema and left out of the comparison with it (first: "
                     + firstProductionProblem + ")");
         }
-        return new Usable(readable, paired, rows.size(), byCandidate.refused(), byCandidate.described());
+        return new Usable(readable, paired, rows.size(), byCandidate.refused(), byCandidate.described(), withOutcome,
+                refusedWithOutcome);
     }
 
     /** The raw fields either version reads, so one parse of the file serves both (the candidate's type wins). */

@@ -58,6 +58,38 @@ class GateCoverageTest {
         }
     }
 
+    /**
+     * One row in twenty refused, half of them patients with the outcome: within the share the policy allows of all
+     * rows, but a large part of the rarer outcome's, whom the other gates were then measured without. Before, the
+     * coverage gate passed on the overall share alone.
+     */
+    @Test
+    void aCandidateThatRefusesAMaterialShareOfThePatientsWithTheOutcomeFailsItsGates() {
+        try (VigilPlatform platform = platform()) {
+            ModelName model = SetUpRegistration.register(platform, SampleModels.readmissionTrees(), "trees.zip");
+            boolean[] outcomes = SampleModels.readmissionCohort(ROWS, 7).outcomes();
+            List<Integer> withOutcome = java.util.stream.IntStream.range(0, ROWS).filter(i -> outcomes[i]).boxed()
+                    .toList();
+            List<Integer> withoutOutcome = java.util.stream.IntStream.range(0, ROWS).filter(i -> !outcomes[i])
+                    .boxed().toList();
+            Set<Integer> minors = new java.util.HashSet<>(withOutcome.subList(0, 5));
+            minors.addAll(withoutOutcome.subList(0, 5));
+            registerDataset(platform, model, (i, name, value) -> name.equals("age") && minors.contains(i) ? 17 : value);
+
+            GateReport report = platform.gates().onRegistered(new ModelVersion(model, 1), "registered-1").orElseThrow();
+
+            assertThat(check(report).outcome()).as("5 % of all rows").isEqualTo(GateCheck.Outcome.PASSED);
+            assertThat(report.failedGates()).as("judged without 5 of the %s patients with the outcome",
+                    withOutcome.size()).containsExactly(GateChecks.COVERAGE);
+            GateCheck byOutcome = check(report, "rows_refused_by_outcome");
+            assertThat(byOutcome.gate()).isEqualTo(GateChecks.COVERAGE);
+            assertThat(byOutcome.outcome()).isEqualTo(GateCheck.Outcome.FAILED);
+            assertThat(byOutcome.value()).isEqualTo(5.0 / withOutcome.size());
+            assertThat(byOutcome.note()).isEqualTo("5 of the " + withOutcome.size() + " rows with the outcome and 5 of"
+                    + " the " + withoutOutcome.size() + " rows without it refused by the candidate's schema");
+        }
+    }
+
     @Test
     void aCandidateThatCannotScoreAMaterialShareOfTheDatasetFailsItsGates() {
         try (VigilPlatform platform = platform()) {

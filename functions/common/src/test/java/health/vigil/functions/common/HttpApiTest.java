@@ -11,7 +11,6 @@ import com.microsoft.azure.functions.HttpMethod;
 import com.microsoft.azure.functions.HttpRequestMessage;
 import com.microsoft.azure.functions.HttpResponseMessage;
 import com.microsoft.azure.functions.HttpStatus;
-import com.microsoft.azure.functions.HttpStatusType;
 import health.vigil.audit.AccessAudit;
 import health.vigil.audit.AuditLog;
 import health.vigil.audit.InMemoryAuditStore;
@@ -20,6 +19,7 @@ import health.vigil.config.VigilConfig;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.StoreException;
 import health.vigil.error.ValidationException;
+import health.vigil.functions.common.testing.HostResponse;
 import health.vigil.json.Json;
 import health.vigil.model.AuditRecord;
 import health.vigil.port.Telemetry;
@@ -31,7 +31,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -588,7 +587,7 @@ class HttpApiTest {
         when(request.getQueryParameters()).thenReturn(Map.of());
         when(request.getHttpMethod()).thenReturn(HttpMethod.POST);
         when(request.getUri()).thenReturn(URI.create("http://localhost/score/demo"));
-        when(request.createResponseBuilder(any(HttpStatus.class))).thenAnswer(inv -> new FakeBuilder(inv.getArgument(0)));
+        when(request.createResponseBuilder(any(HttpStatus.class))).thenAnswer(inv -> new HostResponse(inv.getArgument(0)));
         return request;
     }
 
@@ -609,59 +608,7 @@ class HttpApiTest {
         when(request.getHttpMethod()).thenReturn(HttpMethod.POST);
         when(request.getUri()).thenReturn(URI.create("http://localhost" + path
                 + (query == null || query.isEmpty() ? "" : "?" + query)));
-        when(request.createResponseBuilder(any(HttpStatus.class))).thenAnswer(inv -> new FakeBuilder(inv.getArgument(0)));
+        when(request.createResponseBuilder(any(HttpStatus.class))).thenAnswer(inv -> new HostResponse(inv.getArgument(0)));
         return request;
-    }
-
-    /** A response builder as the Functions host provides one. */
-    private static final class FakeBuilder implements HttpResponseMessage.Builder {
-        private HttpStatusType status;
-        private final Map<String, String> headers = new HashMap<>();
-        private Object body;
-
-        FakeBuilder(HttpStatusType status) {
-            this.status = status;
-        }
-
-        @Override
-        public HttpResponseMessage.Builder status(HttpStatusType status) {
-            this.status = status;
-            return this;
-        }
-
-        @Override
-        public HttpResponseMessage.Builder header(String key, String value) {
-            headers.put(key, value);
-            return this;
-        }
-
-        @Override
-        public HttpResponseMessage.Builder body(Object body) {
-            this.body = body;
-            return this;
-        }
-
-        @Override
-        public HttpResponseMessage build() {
-            HttpStatusType builtStatus = status;
-            Map<String, String> builtHeaders = Map.copyOf(headers);
-            Object builtBody = body;
-            return new HttpResponseMessage() {
-                @Override
-                public HttpStatusType getStatus() {
-                    return builtStatus;
-                }
-
-                @Override
-                public String getHeader(String key) {
-                    return builtHeaders.get(key);
-                }
-
-                @Override
-                public Object getBody() {
-                    return builtBody;
-                }
-            };
-        }
     }
 }

@@ -11,7 +11,6 @@ import com.microsoft.azure.functions.HttpMethod;
 import com.microsoft.azure.functions.HttpRequestMessage;
 import com.microsoft.azure.functions.HttpResponseMessage;
 import com.microsoft.azure.functions.HttpStatus;
-import com.microsoft.azure.functions.HttpStatusType;
 import health.vigil.audit.AuditLog;
 import health.vigil.audit.InMemoryAuditStore;
 import health.vigil.canary.InMemoryPredictionLog;
@@ -22,6 +21,7 @@ import health.vigil.explain.LinearShap;
 import health.vigil.features.Columns;
 import health.vigil.features.DefinedPipeline;
 import health.vigil.functions.common.HttpApi;
+import health.vigil.functions.common.testing.HostResponse;
 import health.vigil.model.AuditRecord;
 import health.vigil.model.Explanation;
 import health.vigil.model.Feature;
@@ -47,7 +47,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -143,7 +142,7 @@ class ExplanationFunctionsTest {
         when(request.getQueryParameters()).thenReturn(Map.of());
         when(request.getHttpMethod()).thenReturn(HttpMethod.GET);
         when(request.getUri()).thenReturn(URI.create("http://localhost" + path));
-        when(request.createResponseBuilder(any(HttpStatus.class))).thenAnswer(inv -> new Built(inv.getArgument(0)));
+        when(request.createResponseBuilder(any(HttpStatus.class))).thenAnswer(inv -> new HostResponse(inv.getArgument(0)));
         return request;
     }
 
@@ -153,54 +152,5 @@ class ExplanationFunctionsTest {
         when(context.getFunctionName()).thenReturn("PredictionExplanation");
         when(context.getLogger()).thenReturn(Logger.getAnonymousLogger());
         return context;
-    }
-
-    /** A response as the host builds one. */
-    private static final class Built implements HttpResponseMessage.Builder, HttpResponseMessage {
-        private HttpStatusType status;
-        private final Map<String, String> headers = new HashMap<>();
-        private Object body;
-
-        Built(HttpStatusType status) {
-            this.status = status;
-        }
-
-        @Override
-        public HttpResponseMessage.Builder status(HttpStatusType status) {
-            this.status = status;
-            return this;
-        }
-
-        @Override
-        public HttpResponseMessage.Builder header(String key, String value) {
-            headers.put(key, value);
-            return this;
-        }
-
-        @Override
-        public HttpResponseMessage.Builder body(Object body) {
-            this.body = body;
-            return this;
-        }
-
-        @Override
-        public HttpResponseMessage build() {
-            return this;
-        }
-
-        @Override
-        public HttpStatusType getStatus() {
-            return status;
-        }
-
-        @Override
-        public String getHeader(String key) {
-            return headers.get(key);
-        }
-
-        @Override
-        public Object getBody() {
-            return body;
-        }
     }
 }

@@ -197,37 +197,7 @@ class AuditLogTest {
      */
     @Test
     void aDayListedWithoutRecordsIsPassedOverAndTheChainGoesOnFromTheLastRecordThereIs() {
-        AuditStore listsAnEmptyDay = new AuditStore() {
-            @Override
-            public Optional<AuditRecord> last(String partition) {
-                return store.last(partition);
-            }
-
-            @Override
-            public boolean tryAppend(AuditRecord record) {
-                return store.tryAppend(record);
-            }
-
-            @Override
-            public KeyedAppend tryAppendOnce(String key, AuditRecord record) {
-                return store.tryAppendOnce(key, record);
-            }
-
-            @Override
-            public Optional<AuditRecord> findByKey(String key) {
-                return store.findByKey(key);
-            }
-
-            @Override
-            public List<AuditRecord> read(String partition) {
-                return store.read(partition);
-            }
-
-            @Override
-            public List<AuditRecord> read(String partition, long fromSequence, int limit) {
-                return store.read(partition, fromSequence, limit);
-            }
-
+        AuditStore listsAnEmptyDay = new ForwardingAuditStore(store) {
             @Override
             public List<String> partitions() {
                 List<String> days = new ArrayList<>(store.partitions());

@@ -8,6 +8,7 @@ import static org.mockito.Mockito.when;
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.audit.AuditLog;
+import health.vigil.audit.ForwardingAuditStore;
 import health.vigil.config.VigilConfig.PredictionLogDurability;
 import health.vigil.error.ValidationException;
 import health.vigil.error.VigilException;
@@ -224,22 +225,7 @@ class OutcomeServiceTest {
         CountDownLatch bothLookedUp = new CountDownLatch(2);
         AtomicInteger lookUps = new AtomicInteger();
         AuditStore real = adapters.auditStore();
-        AuditStore meeting = new AuditStore() {
-            @Override
-            public Optional<AuditRecord> last(String partition) {
-                return real.last(partition);
-            }
-
-            @Override
-            public boolean tryAppend(AuditRecord record) {
-                return real.tryAppend(record);
-            }
-
-            @Override
-            public KeyedAppend tryAppendOnce(String key, AuditRecord record) {
-                return real.tryAppendOnce(key, record);
-            }
-
+        AuditStore meeting = new ForwardingAuditStore(real) {
             @Override
             public Optional<AuditRecord> findByKey(String key) {
                 Optional<AuditRecord> found = real.findByKey(key);
@@ -254,21 +240,6 @@ class OutcomeServiceTest {
                     }
                 }
                 return found;
-            }
-
-            @Override
-            public List<AuditRecord> read(String partition) {
-                return real.read(partition);
-            }
-
-            @Override
-            public List<AuditRecord> read(String partition, long fromSequence, int limit) {
-                return real.read(partition, fromSequence, limit);
-            }
-
-            @Override
-            public List<String> partitions() {
-                return real.partitions();
             }
         };
         Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
@@ -343,17 +314,7 @@ class OutcomeServiceTest {
         String claimKey = "outcomes:request:" + Sha256.hex("outcomes-feed|delivery-45") + ":received";
         CountDownLatch claimFound = new CountDownLatch(1);
         AuditStore real = adapters.auditStore();
-        AuditStore watched = new AuditStore() {
-            @Override
-            public Optional<AuditRecord> last(String partition) {
-                return real.last(partition);
-            }
-
-            @Override
-            public boolean tryAppend(AuditRecord record) {
-                return real.tryAppend(record);
-            }
-
+        AuditStore watched = new ForwardingAuditStore(real) {
             @Override
             public KeyedAppend tryAppendOnce(String key, AuditRecord record) {
                 KeyedAppend done = real.tryAppendOnce(key, record);
@@ -370,21 +331,6 @@ class OutcomeServiceTest {
                     claimFound.countDown();
                 }
                 return found;
-            }
-
-            @Override
-            public List<AuditRecord> read(String partition) {
-                return real.read(partition);
-            }
-
-            @Override
-            public List<AuditRecord> read(String partition, long fromSequence, int limit) {
-                return real.read(partition, fromSequence, limit);
-            }
-
-            @Override
-            public List<String> partitions() {
-                return real.partitions();
             }
         };
         OutcomeStore stored = adapters.outcomeStore();

@@ -9,6 +9,7 @@ import health.vigil.audit.AuditEvidence;
 import health.vigil.audit.AuditLog;
 import health.vigil.audit.SignedStatement;
 import health.vigil.audit.SigningKeys;
+import health.vigil.audit.Tampering;
 import health.vigil.config.VigilConfig;
 import health.vigil.json.Json;
 import health.vigil.model.AuditRecord;
@@ -18,6 +19,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -174,6 +180,81 @@ class ReferenceVerifierIT {
 
         assertThat(bothVerify(both, twiceKey)).startsWith("0\n").contains("\nVERIFIED").contains("2 exports")
                 .doesNotContain("note:");
+    }
+
+    /**
+     * A day exported, then one of its records changed and every later hash recomputed, the next day's records so far
+     * included, as someone with the database file could before anything signed names them: the store's chain is
+     * whole again and the next day's export is signed. Each export verifies alone; together the later one does not
+     * chain to the day the earlier one holds.
+     */
+    @Test
+    void anExportChainedToADayOtherThanTheOneAnEarlierExportHoldsIsABrokenLinkForBothVerifiers() throws Exception {
+        Path rewrittenHome = work.resolve("home-rewritten");
+        LocalDate day = LocalDate.now(ZoneOffset.UTC).minusDays(3);
+        LocalDate next = day.plusDays(1);
+        String earlier;
+        String later;
+        try (LocalAdapters local = LocalAdapters.at(rewrittenHome, VigilConfig.PredictionLogDurability.DEFAULT)) {
+            register(local, day.atTime(9, 0).toInstant(ZoneOffset.UTC), "day");
+            earlier = evidence(local, next.atTime(0, 15).toInstant(ZoneOffset.UTC)).exportPreviousDay().records();
+            register(local, next.atTime(0, 16).toInstant(ZoneOffset.UTC), "early");
+            List<AuditRecord> both = new ArrayList<>(local.auditStore().read(day.toString()));
+            both.addAll(local.auditStore().read(next.toString()));
+            AuditRecord second = both.get(1);
+            both.set(1, new AuditRecord(second.id(), second.partition(), second.sequence(), second.time(),
+                    "someone-else", second.action(), second.subject(), second.outcome(), second.details(),
+                    second.previousHash(), null));
+            rewrite(rewrittenHome, Tampering.rechain(both, 1));
+            register(local, next.atTime(9, 0).toInstant(ZoneOffset.UTC), "next-day");
+            later = evidence(local, next.plusDays(1).atTime(0, 15).toInstant(ZoneOffset.UTC)).exportPreviousDay()
+                    .records();
+        }
+        Path trusted = Files.writeString(work.resolve("audit-signing-rewritten.pem"),
+                SigningKeys.pem(LocalAuditSigner.open(rewrittenHome).publicKey()));
+        // The folder an auditor holds: the two daily exports and the digests that sign them.
+        Path together = work.resolve("rewritten");
+        assertThat(AuditCommandTest.runWithErrors("audit", "export", "--from", day.toString(), "--to", next.toString(),
+                "--out", together.toString(), "--home", rewrittenHome.toString())).startsWith("0\n");
+        List<Path> digests = digests(together);
+        Files.delete(digests.get(digests.size() - 1));
+        for (Path export : files(together.resolve("exports"))) {
+            Files.delete(export);
+        }
+        Path container = LocalAdapters.blobFolder(rewrittenHome.toAbsolutePath(), ArtifactStore.AUDIT_EXPORTS);
+        Files.copy(container.resolve(earlier), together.resolve(earlier));
+        Files.copy(container.resolve(later), together.resolve(later));
+        Path alone = copy(together, "rewritten-later-alone");
+        Files.delete(alone.resolve(earlier));
+
+        assertThat(bothVerify(together, trusted)).startsWith("1\n")
+                .contains("FAILED BROKEN_LINK in " + later + " line 1: ").contains(earlier)
+                .doesNotContain("\nVERIFIED");
+        assertThat(bothVerify(alone, trusted)).startsWith("0\n").contains("\nVERIFIED");
+    }
+
+    /** Writes {@code records} over the stored ones, the append-only trigger dropped first and put back after. */
+    private static void rewrite(Path home, List<AuditRecord> records) {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve("audit.db"))) {
+            try (Statement s = c.createStatement()) {
+                s.executeUpdate("DROP TRIGGER IF EXISTS audit_no_update");
+            }
+            try (PreparedStatement p = c.prepareStatement(
+                    "UPDATE audit SET document = ? WHERE partition = ? AND sequence = ?")) {
+                for (AuditRecord r : records) {
+                    p.setString(1, Json.write(r));
+                    p.setString(2, r.partition());
+                    p.setLong(3, r.sequence());
+                    assertThat(p.executeUpdate()).isEqualTo(1);
+                }
+            }
+            try (Statement s = c.createStatement()) {
+                s.executeUpdate("CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+                        + " BEGIN SELECT RAISE(ABORT, 'audit records are append-only: UPDATE is not allowed'); END");
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test

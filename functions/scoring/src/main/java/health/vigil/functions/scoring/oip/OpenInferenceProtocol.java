@@ -66,12 +66,13 @@ public final class OpenInferenceProtocol {
     public static final String EXPLANATIONS = "explanations";
     /**
      * Request parameters that the protocol's extensions define and client libraries send by themselves (binary
-     * output, sequence and scheduling hints): accepted and change nothing, as a tensor's {@code binary_data} is. Any
-     * other name besides {@code patient_ids} and {@code explain} is refused: a misspelt {@code Explain} or a
-     * {@code version} put here would otherwise be answered as if it had not been sent.
+     * output, sequence and scheduling hints, and the request-wide {@code content_type} a table codec sets when it
+     * builds one tensor per column): accepted and change nothing, as a tensor's {@code binary_data} and
+     * {@code content_type} are. Any other name besides {@code patient_ids} and {@code explain} is refused: a misspelt
+     * {@code Explain} or a {@code version} put here would otherwise be answered as if it had not been sent.
      */
     private static final Set<String> PROTOCOL_PARAMETERS = Set.of("binary_data_output", "sequence_id",
-            "sequence_start", "sequence_end", "priority", "timeout");
+            "sequence_start", "sequence_end", "priority", "timeout", "content_type");
 
     public static ScoreRequest toScoreRequest(ModelName model, Integer version, InferenceRequest request, int maxRows) {
         if (request == null) {

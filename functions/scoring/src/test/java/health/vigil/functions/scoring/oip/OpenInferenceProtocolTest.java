@@ -330,4 +330,17 @@ class OpenInferenceProtocolTest {
         assertThat(request.rows()).extracting(PatientRow::patientId).containsExactly("MRN-1");
         assertThat(request.explain()).isFalse();
     }
+
+    /**
+     * A request built by a client library's table codec (one tensor per column) names its content type for the whole
+     * request, as a tensor may for itself: accepted, and the answer is JSON as ever.
+     */
+    @Test
+    void aRequestWideContentTypeIsAcceptedAndChangesNothing() {
+        ScoreRequest request = convert("{\"parameters\": {\"content_type\": \"pd\", \"patient_ids\": [\"MRN-1\"]},"
+                + " \"inputs\": [" + age("[1]", "INT64", "[70]") + "]}");
+
+        assertThat(request.rows()).extracting(PatientRow::patientId).containsExactly("MRN-1");
+        assertThat(request.explain()).isFalse();
+    }
 }

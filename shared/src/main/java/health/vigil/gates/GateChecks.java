@@ -41,12 +41,15 @@ public final class GateChecks {
     public static final String LEAKAGE = "leakage";
     public static final String CARD = "card";
     public static final String COVERAGE = "coverage";
-    /** The coverage gate's check of the share of each outcome's rows the candidate's schema refuses. */
-    public static final String ROWS_REFUSED_BY_OUTCOME = "rows_refused_by_outcome";
+    /**
+     * The coverage gate's check of the share of each outcome's rows the candidate's schema refuses: a check's name, not
+     * a gate's, so not public like the gates' names above, which telemetry counts checks under.
+     */
+    static final String ROWS_REFUSED_BY_OUTCOME = "rows_refused_by_outcome";
     /** The coverage gate's check of the rows on which the candidate's output is not a probability. */
     public static final String OUTPUTS_NOT_PROBABILITY = "outputs_not_probability";
     /** The coverage gate's check of the candidate's features no row of the evaluation dataset gives a value for. */
-    public static final String FEATURES_WITHOUT_VALUES = "features_without_values";
+    static final String FEATURES_WITHOUT_VALUES = "features_without_values";
     /** The coverage gate's check of the candidate's output for a row with every optional feature missing. */
     static final String OPTIONAL_FEATURES_MISSING = "optional_features_missing";
     /** How many optional features that check's note names; the rest are counted. */

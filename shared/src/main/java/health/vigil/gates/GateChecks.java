@@ -163,12 +163,18 @@ public final class GateChecks {
             }
             if (groups.size() == 1) {
                 // One segment is the whole: its gaps to the overall values are 0 by construction and judge no group.
-                String only = values.length < GatePolicy.SMALLEST_SEGMENT ? "one value"
-                        : "'" + groups.keySet().iterator().next() + "'";
-                checks.add(GateCheck.failed(SEGMENTS, column.getKey() + ":worst_auroc_gap", "every one of the "
-                        + Words.count(values.length, "row") + " judged is in one segment of '" + column.getKey()
-                        + "' (" + only + "), so no group can be compared with the whole: register a dataset in which"
-                        + " the column tells patients apart"));
+                // Without a value in any row the dataset lacks the column, which fails; one value throughout (a
+                // every patient under 50, one sex) may be the model's population, which the approver
+                // is asked to confirm.
+                String value = groups.keySet().iterator().next();
+                boolean unrecorded = value.equals(SegmentValues.MISSING) || value.equals(SegmentValues.UNKNOWN_SEX);
+                String only = values.length < GatePolicy.SMALLEST_SEGMENT ? "one value" : "'" + value + "'";
+                String note = "every one of the " + Words.count(values.length, "row") + " judged is in one segment of '"
+                        + column.getKey() + "' (" + only + "), so no group can be compared with the whole";
+                checks.add(unrecorded ? GateCheck.failed(SEGMENTS, column.getKey() + ":worst_auroc_gap", note
+                        + ": the dataset records no value of it; register a dataset in which the column tells patients"
+                        + " apart") : new GateCheck(SEGMENTS, column.getKey() + ":worst_auroc_gap", null, null, null,
+                        null, GateCheck.Outcome.FLAGGED, note + ": confirm the model is meant for that group alone"));
                 continue;
             }
             double worstAurocGap = Double.NEGATIVE_INFINITY;

@@ -214,9 +214,36 @@ class GateChecksTest {
         GateCheck worst = check(checks, "sex_group:worst_auroc_gap");
         assertThat(worst.outcome()).isEqualTo(GateCheck.Outcome.FAILED);
         assertThat(worst.note()).isEqualTo("every one of the 20 rows judged is in one segment of 'sex_group'"
-                + " ('unknown'), so no group can be compared with the whole: register a dataset in which the column"
-                + " tells patients apart");
+                + " ('unknown'), so no group can be compared with the whole: the dataset records no value of it;"
+                + " register a dataset in which the column tells patients apart");
         assertThat(checks).noneMatch(c -> c.outcome() == GateCheck.Outcome.PASSED);
+    }
+
+    /**
+     * A population in one group of a column (every patient under 50, for a children's hospital) may be what the model
+     * is for: nothing is compared, and the approver is asked to confirm it rather than the gates failing for good.
+     */
+    @Test
+    void aColumnWhoseEveryRowHasOneRecordedValueIsFlaggedForTheApproverNotFailed() {
+        double[] scores = new double[20];
+        boolean[] labels = new boolean[20];
+        String[] age = new String[20];
+        for (int i = 0; i < 20; i++) {
+            scores[i] = (i % 10) / 10.0;
+            labels[i] = i % 10 >= 5 ^ i % 7 == 0;
+            age[i] = "<50";
+        }
+        Map<String, String[]> columns = new LinkedHashMap<>();
+        columns.put("age_group", age);
+
+        List<GateCheck> checks = GateChecks.segments(scores, labels, columns, withMinSegment(10));
+
+        GateCheck worst = check(checks, "age_group:worst_auroc_gap");
+        assertThat(worst.outcome()).isEqualTo(GateCheck.Outcome.FLAGGED);
+        assertThat(worst.note()).isEqualTo("every one of the 20 rows judged is in one segment of 'age_group'"
+                + " ('<50'), so no group can be compared with the whole: confirm the model is meant for that group"
+                + " alone");
+        assertThat(checks).noneMatch(c -> c.outcome() != GateCheck.Outcome.FLAGGED);
     }
 
     @Test

@@ -225,8 +225,11 @@ public final class RetrainService {
             return audit.recordOnce(key, ACTOR, ACTION, subject, "failed", details);
         }
         String trainingBlob = datasetBlob(rootSha256);
+        // One instant for the whole retraining: the stored rows files required here are the ones it reads, and the
+        // cut-off its lineage records is the one both kept to.
+        Instant now = clock.instant();
+        Instant cutoff = now.minus(retention);
         // Rows stored by a retraining registered before the retention cut-off are all older: not read, not needed.
-        Instant cutoff = clock.instant().minus(retention);
         Optional<String> missing = data.earlierProduction().stream().filter(rows -> rows.storedAt().isAfter(cutoff))
                 .map(rows -> datasetBlob(rows.sha256()))
                 .filter(name -> artifacts.describe(ArtifactStore.DATASETS, name).isEmpty()).findFirst();
@@ -281,7 +284,7 @@ public final class RetrainService {
                             + " (docs/runbooks/drift-alert.md)");
                     return audit.recordOnce(key, ACTOR, ACTION, subject, "failed", details);
                 }
-                return trainAndRegister(request, parent, key, blob, details, data, trainingBlob, subject);
+                return trainAndRegister(request, parent, key, blob, details, data, trainingBlob, subject, now);
             } finally {
                 renewal.cancel(false);
                 modelLease.release(training);
@@ -291,9 +294,12 @@ public final class RetrainService {
         }
     }
 
-    /** Trains (unless an earlier delivery stored the package), uploads and registers, and records the outcome. */
+    /**
+     * Trains (unless an earlier delivery stored the package), uploads and registers, and records the outcome; reads
+     * the production rows logged up to {@code now}, the instant at which the retraining checked its files.
+     */
     private AuditRecord trainAndRegister(Request request, VersionRecord parent, String key, String blob,
-            Map<String, String> details, TrainingData data, String trainingBlob, String subject) {
+            Map<String, String> details, TrainingData data, String trainingBlob, String subject, Instant now) {
         String trainingSha256 = parent.manifest().provenance().datasetSha256();
         byte[] zip;
         String productionSha256;
@@ -310,7 +316,6 @@ public final class RetrainService {
             FeaturePipeline pipeline = pipelines.apply(parent.manifest());
             // Predictions older than the retention period are due for removal, and a purge runs only once a day: the
             // log may still hold them, and earlier retrainings' files in datasets outlive it; neither is read.
-            Instant now = clock.instant();
             Instant cutoff = now.minus(retention);
             Retrainer.ProductionRows production = productionRows(parent, pipeline, now, cutoff);
             Map<String, String> lineage = new LinkedHashMap<>();

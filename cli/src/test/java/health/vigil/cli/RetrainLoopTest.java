@@ -352,6 +352,56 @@ class RetrainLoopTest {
         assertThat(third.manifest().provenance().datasetRows()).isEqualTo(3_000 + 60);
     }
 
+    @Test
+    void productionRowsStoredAfterTheRetentionCutoffButAllLoggedBeforeItAreNeitherReadNorAskedFor() {
+        MutableClock clock = thirtyDaysKept();
+        scoreAndLabel(400, 6, 300);
+        clock.advance(Duration.ofDays(10));
+        uploadTrainingDataset();
+        ModelVersion second = retrainedAndDeployed(new RetrainService.Request("request-first", model, 1, report(16)));
+        String stored = platform.registry().getVersion(model, 2).manifest().provenance().parameters()
+                .get("lineage.productionDataset");
+        // Stored 10 days after its rows were logged: 35 days on, every row is past the 30 days kept, the file is not.
+        clock.advance(Duration.ofDays(25));
+        platform.artifacts().delete(ArtifactStore.DATASETS, RetrainService.datasetBlob(stored));
+        scoreAndLabel(100, 9, 60);
+        clock.advance(Duration.ofMinutes(1));
+
+        AuditRecord again = platform.retraining().handle(new RetrainService.Request("request-again", model,
+                second.number(), SetUpMonitoringReport.stable(platform, second, LocalDate.of(2026, 9, 1), true)));
+
+        assertThat(again.outcome()).as(again.details().toString()).isEqualTo("uploaded");
+        VersionRecord third = platform.registry().getVersion(model, Integer.parseInt(again.details().get("version")));
+        assertThat(third.manifest().provenance().datasetRows()).isEqualTo(3_000 + 60);
+    }
+
+    @Test
+    void productionRowsAnEarlierReleaseStoredWithoutTimesAreNotAskedForOnceSomeMayBePastTheRetentionCutoff() {
+        MutableClock clock = thirtyDaysKept();
+        scoreAndLabel(400, 6, 300);
+        clock.advance(Duration.ofDays(10));
+        scoreAndLabel(100, 8, 80);
+        clock.advance(Duration.ofMinutes(1));
+        uploadTrainingDataset();
+        asAnEarlierRelease.set(RetrainLoopTest.this::withoutTimes);
+        ModelVersion second = retrainedAndDeployed(new RetrainService.Request("request-first", model, 1, report(16)));
+        String stored = platform.registry().getVersion(model, 2).manifest().provenance().parameters()
+                .get("lineage.productionDataset");
+        // 35 days after version 1 was registered the file is not read (some of its rows may be past the 30 days
+        // kept), so the hospital may remove it.
+        clock.advance(Duration.ofDays(25));
+        platform.artifacts().delete(ArtifactStore.DATASETS, RetrainService.datasetBlob(stored));
+        scoreAndLabel(100, 9, 60);
+        clock.advance(Duration.ofMinutes(1));
+
+        AuditRecord again = platform.retraining().handle(new RetrainService.Request("request-again", model,
+                second.number(), SetUpMonitoringReport.stable(platform, second, LocalDate.of(2026, 9, 1), true)));
+
+        assertThat(again.outcome()).as(again.details().toString()).isEqualTo("uploaded");
+        VersionRecord third = platform.registry().getVersion(model, Integer.parseInt(again.details().get("version")));
+        assertThat(third.manifest().provenance().datasetRows()).isEqualTo(3_000 + 60);
+    }
+
     /**
      * The request as an earlier release made it: its production rows stored without the time of each row (header
      * {@code key, label, columns}), and named so in the lineage.
@@ -380,6 +430,7 @@ class RetrainLoopTest {
         Map<String, String> lineage = new LinkedHashMap<>(request.lineage());
         lineage.put("lineage.productionDataset", sha256);
         lineage.remove("lineage.productionCutoff");
+        lineage.remove("lineage.productionLatest");
         return new Retrainer.Request(request.parent(), request.trainingDataset(), request.trainingDatasetSha256(),
                 request.earlierProduction(), new Retrainer.ProductionRows(rows.inputs(), rows.rows(), rows.width(),
                         rows.labels(), rows.pseudonyms(), sha256), request.pseudonyms(), lineage);

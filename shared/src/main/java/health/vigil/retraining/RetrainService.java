@@ -82,6 +82,8 @@ public final class RetrainService {
     private static final String LINEAGE_PRODUCTION_ROWS = "lineage.productionRows";
     /** The retention cut-off of a retraining: no production row logged before it was read, fresh or stored. */
     private static final String LINEAGE_PRODUCTION_CUTOFF = "lineage.productionCutoff";
+    /** When the newest of a retraining's production rows was logged; not written when it stored none. */
+    private static final String LINEAGE_PRODUCTION_LATEST = "lineage.productionLatest";
     /** How a production rows file begins: each row's patient, the time its prediction was logged and its label. */
     private static final String ROWS_HEADER = "key\ttime\tlabel\t";
     /** How a production rows file of an earlier release begins: without the time of each row. */
@@ -229,8 +231,8 @@ public final class RetrainService {
         // cut-off its lineage records is the one both kept to.
         Instant now = clock.instant();
         Instant cutoff = now.minus(retention);
-        // Rows stored by a retraining registered before the retention cut-off are all older: not read, not needed.
-        Optional<String> missing = data.earlierProduction().stream().filter(rows -> rows.storedAt().isAfter(cutoff))
+        // A file none of whose rows can be read at this cut-off is not needed (removing it stops no retraining).
+        Optional<String> missing = data.earlierProduction().stream().filter(rows -> rows.readFrom(cutoff))
                 .map(rows -> datasetBlob(rows.sha256()))
                 .filter(name -> artifacts.describe(ArtifactStore.DATASETS, name).isEmpty()).findFirst();
         if (artifacts.describe(ArtifactStore.DATASETS, trainingBlob).isEmpty() || missing.isPresent()) {
@@ -317,7 +319,8 @@ public final class RetrainService {
             // Predictions older than the retention period are due for removal, and a purge runs only once a day: the
             // log may still hold them, and earlier retrainings' files in datasets outlive it; neither is read.
             Instant cutoff = now.minus(retention);
-            Retrainer.ProductionRows production = productionRows(parent, pipeline, now, cutoff);
+            ScannedRows scanned = productionRows(parent, pipeline, now, cutoff);
+            Retrainer.ProductionRows production = scanned.rows();
             Map<String, String> lineage = new LinkedHashMap<>();
             lineage.put(Provenance.PARENT_VERSION, Integer.toString(parent.version()));
             lineage.put(Provenance.PARENT_PACKAGE_SHA256, parent.packageSha256());
@@ -327,10 +330,11 @@ public final class RetrainService {
             lineage.put(LINEAGE_PRODUCTION_DATASET, production.sha256());
             lineage.put(LINEAGE_PRODUCTION_ROWS, Integer.toString(production.rows()));
             lineage.put(LINEAGE_PRODUCTION_CUTOFF, cutoff.toString());
+            scanned.latest().ifPresent(latest -> lineage.put(LINEAGE_PRODUCTION_LATEST, latest.toString()));
             try (InputStream training = artifacts.open(ArtifactStore.DATASETS, trainingBlob)) {
                 List<Retrainer.ProductionRows> earlier = new ArrayList<>();
                 for (StoredRows rows : data.earlierProduction()) {
-                    if (rows.storedAt().isAfter(cutoff)) {
+                    if (rows.readFrom(cutoff)) {
                         earlier.add(storedProductionRows(rows, pipeline, cutoff));
                     }
                 }
@@ -530,11 +534,30 @@ public final class RetrainService {
     record TrainingData(VersionRecord root, List<StoredRows> earlierProduction) {}
 
     /**
-     * The labelled production rows a retraining stored in {@code datasets}: predictions logged at or after
-     * {@code loggedFrom} (the registration of the version it retrained) and before {@code storedAt} (the registration
-     * of the version it trained, which came after it read the log).
+     * The labelled production rows a retraining stored in {@code datasets}: {@code rows} predictions (empty when its
+     * lineage does not say) logged at or after {@code loggedFrom} (the registration of the version it retrained) and
+     * before {@code storedAt} (the registration of the version it trained, which came after it read the log), the
+     * newest at {@code latest} where its lineage records it; {@code timed} when the file gives each row's time (its
+     * lineage records a cut-off), which an earlier release's file does not.
      */
-    record StoredRows(String sha256, Instant loggedFrom, Instant storedAt) {}
+    record StoredRows(String sha256, Instant loggedFrom, Instant storedAt, boolean timed, Optional<Integer> rows,
+            Optional<Instant> latest) {
+
+        /**
+         * Whether a retraining keeping to {@code cutoff} reads any of these rows, and so needs the file: not when it
+         * holds none, when all were logged before the cut-off, or when it does not say when each was logged and some
+         * may have been (its retraining's parent was registered before the cut-off).
+         */
+        boolean readFrom(Instant cutoff) {
+            if (rows.isPresent() && rows.get() == 0) {
+                return false;
+            }
+            if (!timed) {
+                return !loggedFrom.isBefore(cutoff) && storedAt.isAfter(cutoff);
+            }
+            return latest.map(t -> !t.isBefore(cutoff)).orElse(storedAt.isAfter(cutoff));
+        }
+    }
 
     /**
      * Follows a retrained version's {@link Lineage} back to the version it all began with. Each step must add up: its
@@ -556,9 +579,30 @@ public final class RetrainService {
                 throw new ValidationException("v" + v.version() + "'s training dataset is not v" + parent.version()
                         + "'s dataset plus the production rows its lineage names");
             }
-            production.add(0, new StoredRows(rows, parent.registeredAt(), v.registeredAt()));
+            Map<String, String> recorded = v.manifest().provenance().parameters();
+            production.add(0, new StoredRows(rows, parent.registeredAt(), v.registeredAt(),
+                    recorded.containsKey(LINEAGE_PRODUCTION_CUTOFF), count(recorded.get(LINEAGE_PRODUCTION_ROWS)),
+                    instant(recorded.get(LINEAGE_PRODUCTION_LATEST))));
         }
         return new TrainingData(line.origin(), List.copyOf(production));
+    }
+
+    /** A count a lineage records; empty when absent or not a count, so that a file is then read as before. */
+    private static Optional<Integer> count(String recorded) {
+        try {
+            return recorded == null ? Optional.empty() : Optional.of(Integer.parseInt(recorded));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** An instant a lineage records; empty when absent or not an ISO instant. */
+    private static Optional<Instant> instant(String recorded) {
+        try {
+            return recorded == null ? Optional.empty() : Optional.of(Instant.parse(recorded));
+        } catch (java.time.format.DateTimeParseException e) {
+            return Optional.empty();
+        }
     }
 
     /**
@@ -636,8 +680,7 @@ public final class RetrainService {
      * its own cut-off) named by its sha256. Pseudonyms only; the file stays inside the platform's governed stores,
      * like the prediction log.
      */
-    private Retrainer.ProductionRows productionRows(VersionRecord parent, FeaturePipeline pipeline, Instant now,
-            Instant cutoff) {
+    private ScannedRows productionRows(VersionRecord parent, FeaturePipeline pipeline, Instant now, Instant cutoff) {
         int width = pipeline.width();
         Map<Integer, Boolean> samePipeline = new HashMap<>();
         List<PredictionRecord> pending = new ArrayList<>(JOIN_BATCH);
@@ -688,8 +731,12 @@ public final class RetrainService {
         } catch (ConflictException sameRowsStoredBefore) {
             // Named by content: the same rows are already there.
         }
-        return new Retrainer.ProductionRows(inputs, kept.size(), width, y, keys, sha256);
+        Optional<Instant> latest = kept.stream().map(PredictionRecord::time).max(Instant::compareTo);
+        return new ScannedRows(new Retrainer.ProductionRows(inputs, kept.size(), width, y, keys, sha256), latest);
     }
+
+    /** The production rows a retraining read from the log, and when the newest of them was logged (if any). */
+    private record ScannedRows(Retrainer.ProductionRows rows, Optional<Instant> latest) {}
 
     private void keepLabelled(ModelName model, List<PredictionRecord> batch, List<PredictionRecord> kept,
             List<Boolean> labels) {

@@ -4,12 +4,17 @@ package health.vigil.monitoring;
 import health.vigil.audit.AuditLog;
 import health.vigil.audit.OnceKeys;
 import health.vigil.config.VigilConfig;
+import health.vigil.error.ConflictException;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.Failures;
+import health.vigil.error.NotFoundException;
+import health.vigil.error.StoreException;
+import health.vigil.error.ValidationException;
 import health.vigil.error.VigilException;
 import health.vigil.events.EventTypes;
 import health.vigil.events.VigilEvent;
 import health.vigil.features.FeaturePipeline;
+import health.vigil.hash.Sha256;
 import health.vigil.json.Json;
 import health.vigil.model.AuditRecord;
 import health.vigil.model.Deployment;
@@ -31,6 +36,7 @@ import health.vigil.port.Telemetry;
 import health.vigil.port.WorkQueue;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.text.Words;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -71,6 +77,8 @@ public final class MonitoringService {
     public static final String RUN_ACTION = "monitoring.run";
     /** A noted window the timer stopped checking, its await limit after it settled, once per window. */
     public static final String ABANDON_ACTION = "monitoring.window.abandoned";
+    /** A note of a window that no window could be read from, kept aside and no longer read, once per note. */
+    public static final String UNREADABLE_NOTE_ACTION = "monitoring.note.unreadable";
     private static final int JOIN_BATCH = 1_000;
 
     /**
@@ -216,14 +224,15 @@ public final class MonitoringService {
      * replaced by final ones and a missing one is made; a window is forgotten once all its reports are final. A window
      * that cannot be finalised now is left for the next run and does not keep the others, or the timer's own window,
      * from being checked: its failure is added to {@code failed}. A window still not finalised the await limit after it
-     * settled is abandoned: recorded once as {@value #ABANDON_ACTION} with the reason, and forgotten.
+     * settled is abandoned: recorded once as {@value #ABANDON_ACTION} with the reason, and forgotten. A note no window
+     * can be read from is set aside ({@link #readNote}) and fails no run.
      */
     private void finaliseSettled(ModelName model, Instant now, List<MonitoringReport> done,
             List<MonitoringRun.Pending> pending, Failures failed) {
         for (ArtifactStore.StoredArtifact blob : artifacts.list(ArtifactStore.MONITORING, unsettledPrefix(model))) {
             Optional<UnsettledWindow> window;
             try {
-                window = documents.find(blob.name(), UnsettledWindow.class);
+                window = readNote(model, blob.name());
             } catch (RuntimeException e) {
                 failed.add(e);
                 continue;
@@ -279,6 +288,64 @@ public final class MonitoringService {
                 + " scheduled check no longer checks it; check it by hand once the cause is fixed");
         audit.recordOnce(abandonedKey(model, window.from(), window.to()), ACTOR, ABANDON_ACTION,
                 "/models/" + model.value() + "/monitoring", "abandoned", details);
+    }
+
+    /**
+     * The window noted as {@code name}, empty when the note is gone. A note no window of {@code model} can be read
+     * from (not JSON, or not of the shape {@link #noteForAnotherRun} writes) would fail every run, as nothing bounds
+     * it: it is set aside instead ({@link #setAside}) and is empty too. A note the store cannot read now fails.
+     */
+    private Optional<UnsettledWindow> readNote(ModelName model, String name) {
+        byte[] bytes;
+        try (InputStream in = artifacts.open(ArtifactStore.MONITORING, name)) {
+            bytes = in.readAllBytes();
+        } catch (NotFoundException gone) {
+            return Optional.empty(); // finalised or set aside by a concurrent run
+        } catch (IOException e) {
+            throw new StoreException("cannot read " + ArtifactStore.MONITORING + "/" + name, e);
+        }
+        UnsettledWindow window;
+        try {
+            window = Json.read(ArtifactStore.MONITORING + "/" + name, bytes, UnsettledWindow.class);
+        } catch (ValidationException unreadable) {
+            window = null;
+        }
+        if (window == null || !model.value().equals(window.model()) || window.from() == null
+                || window.to() == null) {
+            setAside(model, name, bytes);
+            return Optional.empty();
+        }
+        return Optional.of(window);
+    }
+
+    /**
+     * Keeps the bytes of an unreadable note as {@code unreadable/<model>/<sha256>} in the monitoring container,
+     * records once that it was set aside ({@value #UNREADABLE_NOTE_ACTION}, naming the note and the copy, never what
+     * it holds) and removes the note, so no later run reads it. Runs that do it together, or a replay after a crash
+     * between the steps, find the copy and the record there and write neither again.
+     */
+    private void setAside(ModelName model, String name, byte[] bytes) {
+        String sha256 = Sha256.hex(bytes);
+        String kept = "unreadable/" + model.value() + "/" + sha256;
+        try {
+            artifacts.put(ArtifactStore.MONITORING, kept, new ByteArrayInputStream(bytes), false);
+        } catch (ConflictException keptBefore) {
+            // the same bytes, kept by an earlier or concurrent run
+        }
+        Map<String, String> details = new LinkedHashMap<>();
+        details.put("note", name);
+        details.put("keptAs", kept);
+        details.put("reason", "no window could be read from the note (it is not JSON of the model, 'from' and 'to'"
+                + " of a window), so the scheduled check no longer reads it; its bytes are kept as "
+                + ArtifactStore.MONITORING + "/" + kept + "; check the window by hand if one is missing");
+        audit.recordOnce(unreadableKey(model, name, sha256), ACTOR, UNREADABLE_NOTE_ACTION,
+                "/models/" + model.value() + "/monitoring", "set_aside", details);
+        artifacts.delete(ArtifactStore.MONITORING, name);
+    }
+
+    /** The once-key of the {@value #UNREADABLE_NOTE_ACTION} record of the note {@code name} holding these bytes. */
+    static String unreadableKey(ModelName model, String name, String sha256) {
+        return UNREADABLE_NOTE_ACTION + ":" + model.value() + ":" + Sha256.hex(name + ":" + sha256);
     }
 
     /** The once-key of the {@value #ABANDON_ACTION} record of {@code model}'s window {@code [from, to)}. */

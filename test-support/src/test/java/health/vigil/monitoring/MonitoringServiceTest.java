@@ -839,9 +839,9 @@ class MonitoringServiceTest {
     }
 
     /**
-     * A noted window that cannot be finalised (here its note is unreadable) is left for the next run; it keeps neither
-     * the other noted windows nor the hour the timer checks from being checked, and the run still fails so the
-     * failure is seen.
+     * A noted window that cannot be finalised (here its check fails: its stored list of versions and slots is
+     * unreadable) is left for the next run; it keeps neither the other noted windows nor the hour the timer checks
+     * from being checked, and the run still fails so the failure is seen.
      */
     @Test
     void aWindowThatCannotBeFinalisedKeepsNeitherTheOthersNorTheTimersHourFromBeingChecked() {
@@ -850,20 +850,88 @@ class MonitoringServiceTest {
         score(SampleModels.readmissionCohort(300, 7), r -> r, START.plusSeconds(600));
         clock.set(hour.plusSeconds(1));
         MonitoringReport early = platform.monitoring().check(model, START, hour).reports().get(0);
+        Instant before = START.minus(Duration.ofHours(1));
         platform.artifacts().put(ArtifactStore.MONITORING, MonitoringService.unsettledPrefix(model) + "0000.json",
+                new ByteArrayInputStream(Json.writeBytes(new MonitoringService.UnsettledWindow(model.value(), before,
+                        START))), false);
+        platform.artifacts().put(ArtifactStore.MONITORING, MonitoringService.servedName(model, before, START),
                 new ByteArrayInputStream("{".getBytes(java.nio.charset.StandardCharsets.UTF_8)), false);
         score(SampleModels.readmissionCohort(100, 8), r -> r, hour.plusSeconds(600));
         Instant next = hour.plus(Duration.ofHours(1));
         clock.set(next.plus(Duration.ofMinutes(5)));
 
         assertThatThrownBy(() -> platform.monitoring().checkAll()).isInstanceOf(ValidationException.class)
-                .hasMessageContaining("0000.json");
+                .hasMessageContaining(MonitoringService.servedName(model, before, START));
 
         assertThat(early.provisional()).isTrue();
         assertThat(platform.monitoring().reports().find(early.id()).orElseThrow().provisional()).isFalse();
         MonitoringReport timers = platform.monitoring().reports().find(MonitoringReport.idOf(model.value(),
                 early.version(), Slot.STABLE.wireName(), hour, next)).orElseThrow();
         assertThat(timers.predictions()).isEqualTo(100);
+    }
+
+    /**
+     * A note under {@code unsettled/} that no window can be read from (truncated JSON, JSON of another shape, an empty
+     * object) is set aside by the runs that find it, run together and replayed: its bytes kept under
+     * {@code unreadable/}, one record per note naming it and the copy and nothing it held, the note removed, and no run
+     * failing on it; the timer's hour is checked as usual. Before, every run failed on such a note, for good, as no
+     * window could be read from it to abandon it by.
+     */
+    @Test
+    void aNoteNoWindowCanBeReadFromIsSetAsideOnceByRunsTogetherAndNoRunFailsOnIt() throws Exception {
+        start(MonitoringPolicy.DEFAULTS);
+        Instant hour = START.plus(Duration.ofHours(1));
+        score(SampleModels.readmissionCohort(300, 7), r -> r, START.plusSeconds(600));
+        Map<String, String> notes = new LinkedHashMap<>();
+        notes.put(MonitoringService.unsettledPrefix(model) + "0000.json", "{\"mrn\": \"MRN-4471\"");
+        notes.put(MonitoringService.unsettledPrefix(model) + "0001.json", "{\"window\": \"MRN-4471\"}");
+        notes.put(MonitoringService.unsettledPrefix(model) + "0002.json", "{}");
+        notes.forEach((name, text) -> platform.artifacts().put(ArtifactStore.MONITORING, name,
+                new ByteArrayInputStream(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)), false));
+        clock.set(hour.plus(Duration.ofMinutes(5)));
+
+        int runs = 4;
+        ExecutorService pool = Executors.newFixedThreadPool(runs);
+        try {
+            CyclicBarrier together = new CyclicBarrier(runs);
+            List<Future<MonitoringRun>> done = new ArrayList<>();
+            for (int i = 0; i < runs; i++) {
+                done.add(pool.submit(() -> {
+                    together.await();
+                    return platform.monitoring().checkAll();
+                }));
+            }
+            for (Future<MonitoringRun> f : done) {
+                f.get(120, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        platform.monitoring().checkAll();
+        clock.set(clock.instant().plus(Duration.ofHours(1)));
+        platform.monitoring().checkAll();
+
+        List<AuditRecord> setAside = auditRecords().stream()
+                .filter(a -> a.action().equals(MonitoringService.UNREADABLE_NOTE_ACTION)).toList();
+        assertThat(setAside).extracting(a -> a.details().get("note"))
+                .containsExactlyInAnyOrderElementsOf(notes.keySet());
+        for (AuditRecord a : setAside) {
+            assertThat(a.actor()).isEqualTo(MonitoringService.ACTOR);
+            assertThat(a.outcome()).isEqualTo("set_aside");
+            assertThat(a.details().values()).noneMatch(v -> v.contains("MRN-4471"));
+            assertThat(a.details().get("reason")).contains("no window could be read from the note");
+            String kept = a.details().get("keptAs");
+            assertThat(kept).startsWith("unreadable/" + model.value() + "/");
+            try (java.io.InputStream in = platform.artifacts().open(ArtifactStore.MONITORING, kept)) {
+                assertThat(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))
+                        .isEqualTo(notes.get(a.details().get("note")));
+            }
+        }
+        assertThat(platform.artifacts().list(ArtifactStore.MONITORING, MonitoringService.unsettledPrefix(model)))
+                .extracting(ArtifactStore.StoredArtifact::name).doesNotContainAnyElementsOf(notes.keySet());
+        assertThat(platform.monitoring().reports().find(MonitoringReport.idOf(model.value(), 1,
+                Slot.STABLE.wireName(), START, hour))).hasValueSatisfying(r -> assertThat(r.predictions())
+                .isEqualTo(300));
     }
 
     /**

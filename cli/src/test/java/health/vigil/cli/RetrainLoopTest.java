@@ -291,14 +291,7 @@ class RetrainLoopTest {
         assertThat(platform.registry().getVersion(model, 2).manifest().provenance().datasetRows()).isEqualTo(3_380);
         // 35 days after the first patients: their 300 stored rows are past the 30 days kept, the next 80 are not.
         clock.advance(Duration.ofDays(25));
-        scoreAndLabel(100, 9, 60);
-        clock.advance(Duration.ofMinutes(1));
-
-        AuditRecord again = platform.retraining().handle(new RetrainService.Request("request-again", model,
-                second.number(), SetUpMonitoringReport.stable(platform, second, LocalDate.of(2026, 9, 1), true)));
-
-        assertThat(again.outcome()).as(again.details().toString()).isEqualTo("uploaded");
-        VersionRecord third = platform.registry().getVersion(model, Integer.parseInt(again.details().get("version")));
+        VersionRecord third = retrainedAgainOnSixtyMoreRows(clock, second);
         assertThat(third.manifest().provenance().datasetRows()).isEqualTo(3_000 + 80 + 60);
         assertThat(third.manifest().provenance().parameters()).containsEntry("lineage.productionRows", "60")
                 .containsEntry("lineage.productionCutoff", clock.instant().minus(Duration.ofDays(30)).toString());
@@ -311,19 +304,10 @@ class RetrainLoopTest {
         clock.advance(Duration.ofMinutes(1));
         uploadTrainingDataset();
         ModelVersion second = retrainedAndDeployed(new RetrainService.Request("request-first", model, 1, report(16)));
-        String stored = platform.registry().getVersion(model, 2).manifest().provenance().parameters()
-                .get("lineage.productionDataset");
         clock.advance(Duration.ofDays(31));
         // The hospital removed the rows once they were past the period; the next retraining has no use for them.
-        platform.artifacts().delete(ArtifactStore.DATASETS, RetrainService.datasetBlob(stored));
-        scoreAndLabel(100, 9, 60);
-        clock.advance(Duration.ofMinutes(1));
-
-        AuditRecord again = platform.retraining().handle(new RetrainService.Request("request-again", model,
-                second.number(), SetUpMonitoringReport.stable(platform, second, LocalDate.of(2026, 9, 1), true)));
-
-        assertThat(again.outcome()).as(again.details().toString()).isEqualTo("uploaded");
-        VersionRecord third = platform.registry().getVersion(model, Integer.parseInt(again.details().get("version")));
+        removeTheRowsVersion2Stored();
+        VersionRecord third = retrainedAgainOnSixtyMoreRows(clock, second);
         assertThat(third.manifest().provenance().datasetRows()).isEqualTo(3_000 + 60);
     }
 
@@ -341,14 +325,7 @@ class RetrainLoopTest {
         // The 380 rows were logged since version 1 was registered, 35 days ago: the first 300 are past the 30 days
         // kept, and the file does not say which.
         clock.advance(Duration.ofDays(25));
-        scoreAndLabel(100, 9, 60);
-        clock.advance(Duration.ofMinutes(1));
-
-        AuditRecord again = platform.retraining().handle(new RetrainService.Request("request-again", model,
-                second.number(), SetUpMonitoringReport.stable(platform, second, LocalDate.of(2026, 9, 1), true)));
-
-        assertThat(again.outcome()).as(again.details().toString()).isEqualTo("uploaded");
-        VersionRecord third = platform.registry().getVersion(model, Integer.parseInt(again.details().get("version")));
+        VersionRecord third = retrainedAgainOnSixtyMoreRows(clock, second);
         assertThat(third.manifest().provenance().datasetRows()).isEqualTo(3_000 + 60);
     }
 
@@ -359,19 +336,10 @@ class RetrainLoopTest {
         clock.advance(Duration.ofDays(10));
         uploadTrainingDataset();
         ModelVersion second = retrainedAndDeployed(new RetrainService.Request("request-first", model, 1, report(16)));
-        String stored = platform.registry().getVersion(model, 2).manifest().provenance().parameters()
-                .get("lineage.productionDataset");
         // Stored 10 days after its rows were logged: 35 days on, every row is past the 30 days kept, the file is not.
         clock.advance(Duration.ofDays(25));
-        platform.artifacts().delete(ArtifactStore.DATASETS, RetrainService.datasetBlob(stored));
-        scoreAndLabel(100, 9, 60);
-        clock.advance(Duration.ofMinutes(1));
-
-        AuditRecord again = platform.retraining().handle(new RetrainService.Request("request-again", model,
-                second.number(), SetUpMonitoringReport.stable(platform, second, LocalDate.of(2026, 9, 1), true)));
-
-        assertThat(again.outcome()).as(again.details().toString()).isEqualTo("uploaded");
-        VersionRecord third = platform.registry().getVersion(model, Integer.parseInt(again.details().get("version")));
+        removeTheRowsVersion2Stored();
+        VersionRecord third = retrainedAgainOnSixtyMoreRows(clock, second);
         assertThat(third.manifest().provenance().datasetRows()).isEqualTo(3_000 + 60);
     }
 
@@ -385,20 +353,11 @@ class RetrainLoopTest {
         uploadTrainingDataset();
         asAnEarlierRelease.set(RetrainLoopTest.this::withoutTimes);
         ModelVersion second = retrainedAndDeployed(new RetrainService.Request("request-first", model, 1, report(16)));
-        String stored = platform.registry().getVersion(model, 2).manifest().provenance().parameters()
-                .get("lineage.productionDataset");
         // 35 days after version 1 was registered the file is not read (some of its rows may be past the 30 days
         // kept), so the hospital may remove it.
         clock.advance(Duration.ofDays(25));
-        platform.artifacts().delete(ArtifactStore.DATASETS, RetrainService.datasetBlob(stored));
-        scoreAndLabel(100, 9, 60);
-        clock.advance(Duration.ofMinutes(1));
-
-        AuditRecord again = platform.retraining().handle(new RetrainService.Request("request-again", model,
-                second.number(), SetUpMonitoringReport.stable(platform, second, LocalDate.of(2026, 9, 1), true)));
-
-        assertThat(again.outcome()).as(again.details().toString()).isEqualTo("uploaded");
-        VersionRecord third = platform.registry().getVersion(model, Integer.parseInt(again.details().get("version")));
+        removeTheRowsVersion2Stored();
+        VersionRecord third = retrainedAgainOnSixtyMoreRows(clock, second);
         assertThat(third.manifest().provenance().datasetRows()).isEqualTo(3_000 + 60);
     }
 
@@ -437,6 +396,23 @@ class RetrainLoopTest {
     }
 
     /** The platform again, on a clock the test moves, keeping predictions 30 days; version 1 deployed on it. */
+    /** 60 more labelled rows, then a retraining of {@code second} that uploads: the version it registered. */
+    private VersionRecord retrainedAgainOnSixtyMoreRows(MutableClock clock, ModelVersion second) {
+        scoreAndLabel(100, 9, 60);
+        clock.advance(Duration.ofMinutes(1));
+        AuditRecord again = platform.retraining().handle(new RetrainService.Request("request-again", model,
+                second.number(), SetUpMonitoringReport.stable(platform, second, LocalDate.of(2026, 9, 1), true)));
+        assertThat(again.outcome()).as(again.details().toString()).isEqualTo("uploaded");
+        return platform.registry().getVersion(model, Integer.parseInt(again.details().get("version")));
+    }
+
+    /** Removes the production rows file version 2's retraining stored, as the hospital may once it is not read. */
+    private void removeTheRowsVersion2Stored() {
+        String stored = platform.registry().getVersion(model, 2).manifest().provenance().parameters()
+                .get("lineage.productionDataset");
+        platform.artifacts().delete(ArtifactStore.DATASETS, RetrainService.datasetBlob(stored));
+    }
+
     private MutableClock thirtyDaysKept() {
         platform.close();
         MutableClock clock = new MutableClock(java.time.Instant.now());

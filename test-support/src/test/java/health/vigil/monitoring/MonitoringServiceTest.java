@@ -890,26 +890,7 @@ class MonitoringServiceTest {
                 new ByteArrayInputStream(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)), false));
         clock.set(hour.plus(Duration.ofMinutes(5)));
 
-        int runs = 4;
-        ExecutorService pool = Executors.newFixedThreadPool(runs);
-        try {
-            CyclicBarrier together = new CyclicBarrier(runs);
-            List<Future<MonitoringRun>> done = new ArrayList<>();
-            for (int i = 0; i < runs; i++) {
-                done.add(pool.submit(() -> {
-                    together.await();
-                    return platform.monitoring().checkAll();
-                }));
-            }
-            for (Future<MonitoringRun> f : done) {
-                f.get(120, TimeUnit.SECONDS);
-            }
-        } finally {
-            pool.shutdownNow();
-        }
-        platform.monitoring().checkAll();
-        clock.set(clock.instant().plus(Duration.ofHours(1)));
-        platform.monitoring().checkAll();
+        fourRunsTogetherThenTwoReplays();
 
         List<AuditRecord> setAside = auditRecords().stream()
                 .filter(a -> a.action().equals(MonitoringService.UNREADABLE_NOTE_ACTION)).toList();
@@ -1240,26 +1221,7 @@ class MonitoringServiceTest {
         assertThat(abandoned.get()).isEmpty();
 
         clock.set(hour.plus(Duration.ofDays(1)).plus(Duration.ofMinutes(5)));
-        int runs = 4;
-        ExecutorService pool = Executors.newFixedThreadPool(runs);
-        try {
-            CyclicBarrier together = new CyclicBarrier(runs);
-            List<Future<MonitoringRun>> done = new ArrayList<>();
-            for (int i = 0; i < runs; i++) {
-                done.add(pool.submit(() -> {
-                    together.await();
-                    return platform.monitoring().checkAll();
-                }));
-            }
-            for (Future<MonitoringRun> f : done) {
-                f.get(120, TimeUnit.SECONDS);
-            }
-        } finally {
-            pool.shutdownNow();
-        }
-        platform.monitoring().checkAll();
-        clock.set(clock.instant().plus(Duration.ofHours(1)));
-        platform.monitoring().checkAll();
+        fourRunsTogetherThenTwoReplays();
 
         assertThat(abandoned.get()).singleElement().satisfies(a -> {
             assertThat(a.actor()).isEqualTo(MonitoringService.ACTOR);
@@ -1460,5 +1422,29 @@ class MonitoringServiceTest {
     private List<AuditRecord> auditRecords() {
         LocalDate day = LocalDate.ofInstant(START, ZoneOffset.UTC);
         return platform.audit().read(day, day.plusDays(5));
+    }
+
+    /** Four scheduled runs started together, then the same run again and one an hour later, as replays. */
+    private void fourRunsTogetherThenTwoReplays() throws Exception {
+        int runs = 4;
+        ExecutorService pool = Executors.newFixedThreadPool(runs);
+        try {
+            CyclicBarrier together = new CyclicBarrier(runs);
+            List<Future<MonitoringRun>> done = new ArrayList<>();
+            for (int i = 0; i < runs; i++) {
+                done.add(pool.submit(() -> {
+                    together.await();
+                    return platform.monitoring().checkAll();
+                }));
+            }
+            for (Future<MonitoringRun> f : done) {
+                f.get(120, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        platform.monitoring().checkAll();
+        clock.set(clock.instant().plus(Duration.ofHours(1)));
+        platform.monitoring().checkAll();
     }
 }

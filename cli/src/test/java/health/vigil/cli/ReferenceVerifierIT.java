@@ -418,7 +418,8 @@ class ReferenceVerifierIT {
 
         Path nested = copy(folder, "digest-nested");
         Files.writeString(nested.resolve("digests/00000002.json"), "[".repeat(5000) + "]".repeat(5000));
-        assertThat(bothVerify(nested, key)).startsWith("1\n").contains("FAILED MALFORMED_STATEMENT in digests/00000002.json");
+        assertThat(bothVerify(nested, key)).startsWith("1\n")
+                .contains("FAILED MALFORMED_STATEMENT in digests/00000002.json");
     }
 
     @Test

@@ -587,7 +587,8 @@ class HttpApiTest {
         when(request.getQueryParameters()).thenReturn(Map.of());
         when(request.getHttpMethod()).thenReturn(HttpMethod.POST);
         when(request.getUri()).thenReturn(URI.create("http://localhost/score/demo"));
-        when(request.createResponseBuilder(any(HttpStatus.class))).thenAnswer(inv -> new HostResponse(inv.getArgument(0)));
+        when(request.createResponseBuilder(any(HttpStatus.class)))
+                .thenAnswer(inv -> new HostResponse(inv.getArgument(0)));
         return request;
     }
 
@@ -608,7 +609,8 @@ class HttpApiTest {
         when(request.getHttpMethod()).thenReturn(HttpMethod.POST);
         when(request.getUri()).thenReturn(URI.create("http://localhost" + path
                 + (query == null || query.isEmpty() ? "" : "?" + query)));
-        when(request.createResponseBuilder(any(HttpStatus.class))).thenAnswer(inv -> new HostResponse(inv.getArgument(0)));
+        when(request.createResponseBuilder(any(HttpStatus.class)))
+                .thenAnswer(inv -> new HostResponse(inv.getArgument(0)));
         return request;
     }
 }

@@ -142,7 +142,8 @@ class ExplanationFunctionsTest {
         when(request.getQueryParameters()).thenReturn(Map.of());
         when(request.getHttpMethod()).thenReturn(HttpMethod.GET);
         when(request.getUri()).thenReturn(URI.create("http://localhost" + path));
-        when(request.createResponseBuilder(any(HttpStatus.class))).thenAnswer(inv -> new HostResponse(inv.getArgument(0)));
+        when(request.createResponseBuilder(any(HttpStatus.class)))
+                .thenAnswer(inv -> new HostResponse(inv.getArgument(0)));
         return request;
     }
 

@@ -425,10 +425,15 @@ public final class GateChecks {
         String names = String.join(", ", features.subList(0, Math.min(NAMED_OPTIONAL_FEATURES, features.size())))
                 + (features.size() > NAMED_OPTIONAL_FEATURES ? " and " + (features.size() - NAMED_OPTIONAL_FEATURES)
                         + " more" : "");
-        return GateCheck.of(COVERAGE, FEATURES_WITHOUT_VALUES, features.size(), "== 0", false, "none of the "
-                + Words.count(rows, "row") + " the candidate is judged on gives a value for " + names + " (the"
-                + " evaluation dataset has no such column, or it is empty): every data gate scored it as if no patient"
-                + " had them; register a dataset whose rows give them, or leave them out of the model");
+        // Flagged, as a missing optional feature's output is: a feature only some patients have (a twelfth fill of
+        // a prescription) may be in no row of a sound dataset, and whether patients with it reach the model is the
+        // approver's to judge, who is never the uploader.
+        return new GateCheck(COVERAGE, FEATURES_WITHOUT_VALUES, (double) features.size(), "== 0", null, null,
+                GateCheck.Outcome.FLAGGED, "none of the " + Words.count(rows, "row") + " the candidate is judged on"
+                        + " gives a value for " + names + " (the evaluation dataset has no such column, or it is"
+                        + " empty): every data gate scored it as if no patient had them, so what it answers a patient"
+                        + " who has them was not judged; register a dataset whose rows give them, or leave them out of"
+                        + " the model, unless no such patient will reach it");
     }
 
     /**

@@ -24,10 +24,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.util.Collection;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.function.LongConsumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -112,17 +109,7 @@ class OutcomeRetentionTest {
         clock.advance(RETENTION.plusDays(2));
         Instant cutoff = clock.instant().minus(RETENTION);
         OutcomeStore real = adapters.outcomeStore();
-        OutcomeStore expiring = new OutcomeStore() {
-            @Override
-            public Optional<Outcome> putIfAbsent(Outcome outcome) {
-                return real.putIfAbsent(outcome);
-            }
-
-            @Override
-            public Map<String, Outcome> get(ModelName model, Collection<String> keys) {
-                return real.get(model, keys);
-            }
-
+        OutcomeStore expiring = new ForwardingOutcomeStore(real) {
             @Override
             public long purgeBefore(Instant before, LongConsumer beforeRemoval) {
                 return 0;
@@ -154,17 +141,7 @@ class OutcomeRetentionTest {
         upload("old.csv", START);
         clock.advance(RETENTION.plusDays(2));
         OutcomeStore real = adapters.outcomeStore();
-        OutcomeStore failing = new OutcomeStore() {
-            @Override
-            public Optional<Outcome> putIfAbsent(Outcome outcome) {
-                return real.putIfAbsent(outcome);
-            }
-
-            @Override
-            public Map<String, Outcome> get(ModelName model, Collection<String> keys) {
-                return real.get(model, keys);
-            }
-
+        OutcomeStore failing = new ForwardingOutcomeStore(real) {
             @Override
             public long purgeBefore(Instant cutoff, LongConsumer beforeRemoval) {
                 throw new StoreException("the outcome store is unavailable", null);

@@ -335,12 +335,7 @@ class OutcomeServiceTest {
         };
         OutcomeStore stored = adapters.outcomeStore();
         AtomicInteger writes = new AtomicInteger();
-        OutcomeStore held = new OutcomeStore() {
-            @Override
-            public Optional<Outcome> putIfAbsent(Outcome outcome) {
-                return stored.putIfAbsent(outcome);
-            }
-
+        OutcomeStore held = new ForwardingOutcomeStore(stored) {
             @Override
             public List<Optional<Outcome>> putAllIfAbsent(List<Outcome> outcomes) {
                 // The claimant writes only once the other request has found its claim.
@@ -352,16 +347,6 @@ class OutcomeServiceTest {
                 }
                 writes.incrementAndGet();
                 return stored.putAllIfAbsent(outcomes);
-            }
-
-            @Override
-            public Map<String, Outcome> get(ModelName model, java.util.Collection<String> keys) {
-                return stored.get(model, keys);
-            }
-
-            @Override
-            public long purgeBefore(Instant cutoff, java.util.function.LongConsumer beforeRemoval) {
-                return stored.purgeBefore(cutoff, beforeRemoval);
             }
         };
         Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
@@ -854,7 +839,7 @@ class OutcomeServiceTest {
                 {"model": "readmission", "outcomes": [{"predictionId": "01a1a1fe-e900-7000-8000-000000001500", "outcome": 1}]}""");
         List<Integer> writes = new ArrayList<>();
         OutcomeStore real = adapters.outcomeStore();
-        OutcomeStore counted = new OutcomeStore() {
+        OutcomeStore counted = new ForwardingOutcomeStore(real) {
             @Override
             public Optional<Outcome> putIfAbsent(Outcome outcome) {
                 writes.add(1);
@@ -865,16 +850,6 @@ class OutcomeServiceTest {
             public List<Optional<Outcome>> putAllIfAbsent(List<Outcome> outcomes) {
                 writes.add(outcomes.size());
                 return real.putAllIfAbsent(outcomes);
-            }
-
-            @Override
-            public Map<String, Outcome> get(ModelName model, java.util.Collection<String> keys) {
-                return real.get(model, keys);
-            }
-
-            @Override
-            public long purgeBefore(Instant cutoff, java.util.function.LongConsumer beforeRemoval) {
-                return real.purgeBefore(cutoff, beforeRemoval);
             }
         };
         OutcomeService batched = new OutcomeService(counted, adapters.predictionLog(), adapters.artifactStore(), registryOf(MODEL),

@@ -218,13 +218,8 @@ public record VigilConfig(
         if (raw == null || raw.isBlank()) {
             return DEFAULT_MONITORING_AWAIT_LIMIT;
         }
-        long seconds;
-        try {
-            seconds = Long.parseLong(raw.trim());
-        } catch (NumberFormatException e) {
-            seconds = -1;
-        }
-        if (seconds < 0 || seconds > MAX_MONITORING_AWAIT_SECONDS) {
+        Long seconds = wholeNumber(raw);
+        if (seconds == null || seconds < 0 || seconds > MAX_MONITORING_AWAIT_SECONDS) {
             throw new ValidationException(name + " is '" + raw + "'; it must be a whole number of seconds from 0 to "
                     + MAX_MONITORING_AWAIT_SECONDS + " (31 days), such as 86400 for a day");
         }
@@ -246,14 +241,19 @@ public record VigilConfig(
         if (raw == null || raw.isBlank()) {
             return fallback;
         }
-        try {
-            long value = Long.parseLong(raw.trim());
-            if (value < 1) {
-                throw new NumberFormatException();
-            }
-            return value;
-        } catch (NumberFormatException e) {
+        Long value = wholeNumber(raw);
+        if (value == null || value < 1) {
             throw new ValidationException(name + " is '" + raw + "'; it must be a whole number of at least 1");
+        }
+        return value;
+    }
+
+    /** A setting's text as a whole number (surrounding spaces allowed), or null when it is none. */
+    private static Long wholeNumber(String raw) {
+        try {
+            return Long.parseLong(raw.trim());
+        } catch (NumberFormatException e) {
+            return null;
         }
     }
 }

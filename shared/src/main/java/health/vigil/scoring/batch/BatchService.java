@@ -637,7 +637,7 @@ public final class BatchService {
 
     private void score(BatchJob job, BatchPartition partition, BlobLease lease, String what) {
         requirePlannedInput(job);
-        ScorableModel model = models.get(registry.getVersion(job.model(), job.version()));
+        ScorableModel model = models.get(requireNotWithdrawn(job, registry.getVersion(job.model(), job.version())));
         RowParser parser = new RowParser(job.format(), job.header(), model.validator().schema());
         CsvRowDecoder decoder = job.format() == BatchFormat.CSV
                 ? CsvRowDecoder.of(model.pipeline(), model.validator().schema(), job.header()).orElse(null) : null;
@@ -722,6 +722,34 @@ public final class BatchService {
         } catch (ConflictException alreadyDone) {
             // Another delivery of the same message finished it first; its record stands.
         }
+    }
+
+    /**
+     * Refuses to go on scoring a job with a version taken off live traffic since the job was planned: a canary rolled
+     * back (its canary analysis or an operator found it worse than stable), or a stable version replaced by an older
+     * one (a rollback). A job that runs for hours would otherwise keep scoring patients with a version the platform has
+     * withdrawn. A version replaced by a newer one in a routine deploy goes on scoring its job, so that one job is
+     * scored by one version. Checked as each partition starts; the rows scored before stay in the prediction log.
+     */
+    private VersionRecord requireNotWithdrawn(BatchJob job, VersionRecord version) {
+        if (SCORABLE.contains(version.stage())) {
+            return version;
+        }
+        if (version.stage() == Stage.RETIRED) {
+            Optional<Deployment> deployment = registry.deployment(job.model());
+            int stable = deployment.map(d -> d.stable().version()).orElse(version.version());
+            if (stable >= version.version()) {
+                return version;
+            }
+            throw new ConflictException(ErrorCode.INVALID_STATE, version.id() + " was rolled back to version "
+                    + stable + " after batch " + job.id() + " was planned; the rows scored before stay in the"
+                    + " prediction log and no further row is scored with it: submit the file again to score it with"
+                    + " the deployed version");
+        }
+        throw new ConflictException(ErrorCode.INVALID_STATE, version.id() + " is " + version.stage().meaning()
+                + ", since batch " + job.id() + " was planned; the rows scored before stay in the prediction log and"
+                + " no further row is scored with it: submit the file again to score it with the deployed version, or"
+                + " pin an approved one");
     }
 
     /**

@@ -1480,6 +1480,54 @@ class BatchServiceTest {
                 .isInstanceOf(ConflictException.class).hasMessageContaining("approved");
     }
 
+    @Test
+    void aJobPinnedToACanaryThatIsRolledBackStopsBeforeScoringAnotherRowWithIt() throws Exception {
+        Principal operator = new Principal("operator", Set.of(health.vigil.security.Role.DEPLOYMENTS_OPERATE));
+        secondVersionApproved();
+        platform.canaries().start(model, new health.vigil.canary.CanaryService.StartCommand(2, List.of(5000, 10000),
+                java.time.Duration.ofHours(2), null), operator);
+        upload("nightly.csv", csvFile(60));
+        BatchJob job = platform.batches().submit(new BatchRequest(model, 2, "nightly.csv", false), "analyst");
+
+        platform.canaries().abort(model, operator);
+        runQueuedInParallel(platform.batches());
+
+        BatchStatus status = platform.batches().status(job.id());
+        assertThat(status.state()).isEqualTo(BatchStatus.State.FAILED);
+        assertThat(status.failure()).contains(model + ":2 is rolled back").contains("submit the file again")
+                .doesNotContain("secret");
+        assertThat(batchPredictions(job.id())).as("no row scored by the withdrawn version").isEmpty();
+        assertThat(audited(job.id())).containsExactly("batch.submitted", "batch.failed");
+    }
+
+    @Test
+    void aJobWhoseStableVersionIsRolledBackStopsButOneReplacedByANewerVersionIsScoredByItsOwnVersion()
+            throws Exception {
+        secondVersionApproved();
+        upload("nightly.csv", csvFile(60));
+        BatchJob before = platform.batches().submit(new BatchRequest(model, null, "nightly.csv", false), "analyst");
+        platform.deployments().deploy(model, 2, Principal.SYSTEM);
+        runQueuedInParallel(platform.batches());
+        assertThat(platform.batches().status(before.id()).state()).as("a routine deploy of a newer version")
+                .isEqualTo(BatchStatus.State.COMPLETED);
+        assertThat(batchPredictions(before.id())).hasSize(60).allSatisfy(r -> assertThat(r.version()).isEqualTo(1));
+
+        BatchJob withdrawn = platform.batches().submit(new BatchRequest(model, null, "nightly.csv", false),
+                "analyst");
+        platform.deployments().rollback(model, java.util.OptionalInt.empty(), Principal.SYSTEM);
+        runQueuedInParallel(platform.batches());
+
+        BatchStatus status = platform.batches().status(withdrawn.id());
+        assertThat(status.state()).isEqualTo(BatchStatus.State.FAILED);
+        assertThat(status.failure()).contains(model + ":2 was rolled back to version 1").doesNotContain("secret");
+        assertThat(batchPredictions(withdrawn.id())).isEmpty();
+    }
+
+    private void secondVersionApproved() {
+        assertThat(register(SampleModels.readmissionLogistic(), "logistic.zip")).isEqualTo(model);
+        SetUpApproval.approve(platform, new ModelVersion(model, 2));
+    }
+
     /**
      * The short way from CSV cells to the model's inputs ({@link CsvRowDecoder}) against the general path a request
      * takes: for every row, the same status, score and model inputs as {@code POST /score} gives the same patient (the

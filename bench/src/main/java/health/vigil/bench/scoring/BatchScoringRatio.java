@@ -88,6 +88,7 @@ public final class BatchScoringRatio {
             System.out.printf(Locale.ROOT, "file: %,d rows, %,d bytes (%.1f MiB); %d workers; partitions of %,d bytes;"
                     + " chunks of %,d rows, %d a checkpoint; max heap %,d MiB%n", rows, size, size / 1048576.0, workers,
                     settings.partitionBytes(), CHUNK_ROWS, checkpointChunks, Runtime.getRuntime().maxMemory() >> 20);
+            System.out.println(newPageCost(bench.home()));
             OrtEnvironment env = OrtEnvironment.getEnvironment();
             try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
                 options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
@@ -139,7 +140,40 @@ public final class BatchScoringRatio {
                 }
             }
             System.out.printf(Locale.ROOT, "process peak resident set (VmHWM): %s%n", peakResident());
+            System.out.println(newPageCost(bench.home()));
         }
+    }
+
+    /**
+     * What this machine charges for a page the page cache takes anew, which a job's durable writes (the prediction
+     * log's growing database, its results) pay and the bare phase never does: the CPU of writing 64 MiB to a new file,
+     * then, the file removed, of writing it again at once into the pages just freed. On a VM whose host maps the
+     * guest's memory in on first use, the first is many times the second (docs/benchmarks.md, "New page-cache pages on
+     * this VM, measured"); on a machine whose memory is all in use by the page cache already, they are alike.
+     */
+    static String newPageCost(Path dir) throws IOException {
+        long[] nanos = new long[2];
+        java.nio.ByteBuffer block = java.nio.ByteBuffer.allocateDirect(64 << 10);
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        for (int pass = 0; pass < 2; pass++) {
+            Path file = Files.createTempFile(dir, "page-cost", ".bin");
+            try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file,
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                long before = threads.getCurrentThreadCpuTime();
+                for (int i = 0; i < 1024; i++) {
+                    block.clear();
+                    while (block.hasRemaining()) {
+                        channel.write(block);
+                    }
+                }
+                nanos[pass] = threads.getCurrentThreadCpuTime() - before;
+            } finally {
+                Files.delete(file);
+            }
+        }
+        return String.format(Locale.ROOT, "machine: writing 64 MiB to a new file took %.0f ms of CPU, again at once"
+                + " into the pages just freed %.0f ms (%.1fx)", nanos[0] / 1e6, nanos[1] / 1e6,
+                nanos[0] / (double) Math.max(1, nanos[1]));
     }
 
     private static void writeCsv(Path file, float[] matrix, int rows, int width) throws IOException {

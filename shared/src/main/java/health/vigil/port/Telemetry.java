@@ -62,6 +62,12 @@ public interface Telemetry {
     default void shadowMirrored(ModelVersion version, String outcome, int rows) {}
 
     /**
+     * Rows of a batch job scored by {@code version} ({@code scored}) or refused with a reason ({@code refused}), once a
+     * checkpoint made them durable: a partition resumed after a crash counts the rows after its last checkpoint once.
+     */
+    default void batchRows(ModelVersion version, String outcome, long rows) {}
+
+    /**
      * A governance decision on {@code version}: {@code approved} or {@code rejected} (the signature that decided it was
      * stored), or {@code refused} (separation of duties).
      */

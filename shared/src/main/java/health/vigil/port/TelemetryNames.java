@@ -58,6 +58,7 @@ public final class TelemetryNames {
     public static final String SCORE_SPAN = "vigil.score";
     public static final String GATE_CHECKS = "vigil.gates.checks";
     public static final String SHADOW_MIRRORED = "vigil.shadow.mirrored";
+    public static final String BATCH_ROWS = "vigil.batch.rows";
     public static final String TRAFFIC_WEIGHT = "vigil.traffic.weight";
     public static final String CANARY_ANALYSES = "vigil.canary.analyses";
     public static final String APPROVALS = "vigil.approvals";
@@ -118,6 +119,8 @@ public final class TelemetryNames {
                     "a canary analysis of a ramp step ended: pass, fail or extend (too little evidence)"),
             emitted(SHADOW_MIRRORED, Kind.COUNTER, "{row}", List.of(MODEL_NAME, MODEL_VERSION, OUTCOME),
                     "rows mirrored to a shadow version ended: scored, dropped (its queue was full) or failed"),
+            emitted(BATCH_ROWS, Kind.COUNTER, "{row}", List.of(MODEL_NAME, MODEL_VERSION, OUTCOME),
+                    "rows of a batch job made durable by a checkpoint: scored or refused"),
             emitted(GATE_CHECKS, Kind.COUNTER, "{check}", List.of(MODEL_NAME, MODEL_VERSION, GATE, OUTCOME),
                     "one check of a gate of a version's evaluation ended: passed, failed or flagged"),
             emitted(APPROVALS, Kind.COUNTER, "{decision}", List.of(MODEL_NAME, MODEL_VERSION, OUTCOME),

@@ -67,6 +67,7 @@ final class OpenTelemetryTelemetry implements Telemetry {
     private final DoubleGauge trafficWeight;
     private final LongCounter canaryAnalyses;
     private final LongCounter shadowMirrored;
+    private final LongCounter batchRows;
     private final LongCounter approvals;
     private final LongCounter auditExports;
 
@@ -101,6 +102,8 @@ final class OpenTelemetryTelemetry implements Telemetry {
                 "Canary analyses of ramp steps, by model, version and outcome (pass, fail, extend)");
         this.shadowMirrored = counter(meter, TelemetryNames.SHADOW_MIRRORED,
                 "Rows mirrored to a shadow version, by model, version and outcome (scored, dropped, failed)");
+        this.batchRows = counter(meter, TelemetryNames.BATCH_ROWS,
+                "Rows of batch jobs made durable, by model, version and outcome (scored, refused)");
         this.approvals = counter(meter, TelemetryNames.APPROVALS,
                 "Governance decisions on versions, by model, version and outcome (approved, rejected, refused)");
         this.auditExports = counter(meter, TelemetryNames.AUDIT_EXPORTS,
@@ -215,6 +218,15 @@ final class OpenTelemetryTelemetry implements Telemetry {
         Objects.requireNonNull(version, "version");
         shadowMirrored.add(rows, Attributes.builder().put(MODEL, version.name().value())
                 .put(VERSION, (long) version.number()).put(OUTCOME, outcome(outcome)).build());
+    }
+
+    @Override
+    public void batchRows(ModelVersion version, String outcome, long rows) {
+        Objects.requireNonNull(version, "version");
+        if (rows > 0) {
+            batchRows.add(rows, Attributes.builder().put(MODEL, version.name().value())
+                    .put(VERSION, (long) version.number()).put(OUTCOME, outcome(outcome)).build());
+        }
     }
 
     @Override

@@ -16,6 +16,7 @@ import health.vigil.model.AuditRecord;
 import health.vigil.model.Deployment;
 import health.vigil.model.IdempotencyKey;
 import health.vigil.model.ModelName;
+import health.vigil.model.ModelVersion;
 import health.vigil.model.PredictionRecord;
 import health.vigil.model.Stage;
 import health.vigil.model.VersionRecord;
@@ -700,6 +701,15 @@ public final class BatchService {
                     checkpoint = checkpoint.next(lines.position(), row, scored, refusals, clock.instant(),
                             settings.rowsPerCheckpoint());
                     writeCheckpoint(job.id(), checkpoint);
+                    // Counted once durable: a run resumed from this checkpoint scores only the rows after it.
+                    ModelVersion counted = new ModelVersion(job.model(), job.version());
+                    long refused = refusals.values().stream().mapToLong(Long::longValue).sum();
+                    if (scored > 0) {
+                        telemetry.batchRows(counted, "scored", scored);
+                    }
+                    if (refused > 0) {
+                        telemetry.batchRows(counted, "refused", refused);
+                    }
                     results.reset();
                     scored = 0;
                     refusals.clear();

@@ -198,6 +198,7 @@ class OpenTelemetryTelemetryTest {
         telemetry.trafficWeight(ModelVersion.of("readmission", 3), Slot.CANARY, 500);
         telemetry.canaryAnalysis(ModelVersion.of("readmission", 3), "pass");
         telemetry.shadowMirrored(ModelVersion.of("readmission", 4), "dropped", 5);
+        telemetry.batchRows(ModelVersion.of("readmission", 3), "refused", 2);
         telemetry.approval(ModelVersion.of("readmission", 3), "approved");
         telemetry.auditExport("exported");
 

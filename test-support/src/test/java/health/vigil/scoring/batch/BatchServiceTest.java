@@ -100,6 +100,8 @@ class BatchServiceTest {
             new java.util.concurrent.atomic.AtomicReference<>();
     /** What the platform counted in {@code vigil.errors}: operation and code. */
     private final ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
+    /** What the platform counted in {@code vigil.batch.rows}, by version and outcome. */
+    private final Map<String, Long> batchRows = new java.util.concurrent.ConcurrentHashMap<>();
     private VigilPlatform platform;
     private ModelName model;
 
@@ -119,6 +121,11 @@ class BatchServiceTest {
             @Override
             public void failed(String operation, ErrorCode code) {
                 errors.add(operation + " " + code);
+            }
+
+            @Override
+            public void batchRows(ModelVersion version, String outcome, long rows) {
+                batchRows.merge(version.name().value() + ":" + version.number() + " " + outcome, rows, Long::sum);
             }
         }).batchSettings(SMALL).build();
         model = SetUpApproval.deployFirstVersion(platform, SampleModels.readmissionTrees(), "trees.zip");
@@ -192,6 +199,8 @@ class BatchServiceTest {
         BatchSummary summary = platform.batches().summary(job.id());
         assertThat(summary.scored()).isEqualTo(55);
         assertThat(summary.refusalsByKind().values().stream().mapToLong(Long::longValue).sum()).isEqualTo(5);
+        assertThat(batchRows).as("vigil.batch.rows").containsOnly(Map.entry(model.value() + ":1 scored", 55L),
+                Map.entry(model.value() + ":1 refused", 5L));
         assertThat(summary.refusalsByKind().keySet().toString()).doesNotContain("212").doesNotContain("secret");
         assertThat(audited(job.id())).containsExactly("batch.submitted", "batch.completed");
         assertThat(events).extracting(VigilEvent::type)
@@ -531,6 +540,8 @@ class BatchServiceTest {
         assertThat(ids).containsExactlyInAnyOrderElementsOf(
                 logged.stream().map(PredictionRecord::predictionId).toList());
         assertThat(audited(job.id())).containsExactly("batch.submitted", "batch.completed");
+        assertThat(batchRows).as("each row counted once, when a checkpoint made it durable")
+                .containsOnly(Map.entry(model.value() + ":1 scored", 40L));
     }
 
     @Test

@@ -23,12 +23,51 @@ param tenantId string = subscription().tenantId
 @description('Application (client) id of the Vigil API app registration that defines the app roles.')
 param apiClientId string
 
-@description('Days a prediction record is kept before Cosmos DB expires it.')
+@description('Days a prediction record is kept before Cosmos DB expires it; at most its longest time to live.')
 @minValue(30)
+@maxValue(24855)
 param predictionRetentionDays int = 400
 
 @description('When the control app\'s DriftCheck runs (NCRONTAB, six fields); hourly, five minutes past, by default.')
 param driftCheckSchedule string = '0 5 * * * *'
+
+@description('Seconds after a monitoring window\'s end before its prediction log is taken as complete.')
+@minValue(1)
+@maxValue(86400)
+param monitoringSettleSeconds int = 120
+
+@description('Seconds after a monitoring window settled that its check waits and retries; 0: no wait.')
+@minValue(0)
+@maxValue(2678400)
+param monitoringAwaitSeconds int = 86400
+
+@description('Largest model package the control app accepts, in bytes.')
+@minValue(1)
+param maxPackageBytes int = 268435456
+
+@description('Largest total size of a package\'s entries once unzipped, in bytes.')
+@minValue(1)
+param maxUncompressedBytes int = 1073741824
+
+@description('Most entries a model package zip may hold.')
+@minValue(1)
+@maxValue(2147483647)
+param maxPackageEntries int = 16
+
+@description('Most patients in one scoring request.')
+@minValue(1)
+@maxValue(2147483647)
+param maxBatchRows int = 1000
+
+@description('Largest HTTP request body, in bytes.')
+@minValue(1)
+@maxValue(2147483647)
+param maxBodyBytes int = 4194304
+
+@description('Logical partitions per model and hour of the predictions container: raise it, never lower it.')
+@minValue(1)
+@maxValue(64)
+param cosmosPredictionShards int = 4
 
 @description('Days audit exports stay immutable (WORM) in Blob Storage.')
 @minValue(1)
@@ -251,6 +290,15 @@ module apps 'modules/functionapps.bicep' = {
       VIGIL_MODE: 'azure'
       VIGIL_PREDICTION_RETENTION_DAYS: string(predictionRetentionDays)
       VIGIL_DRIFT_CHECK_SCHEDULE: driftCheckSchedule
+      VIGIL_MONITORING_SETTLE_SECONDS: string(monitoringSettleSeconds)
+      VIGIL_MONITORING_AWAIT_SECONDS: string(monitoringAwaitSeconds)
+      VIGIL_MAX_PACKAGE_BYTES: string(maxPackageBytes)
+      VIGIL_MAX_UNCOMPRESSED_BYTES: string(maxUncompressedBytes)
+      VIGIL_MAX_PACKAGE_ENTRIES: string(maxPackageEntries)
+      VIGIL_MAX_BATCH_ROWS: string(maxBatchRows)
+      VIGIL_MAX_BODY_BYTES: string(maxBodyBytes)
+      VIGIL_AZURE_COSMOS_CONNECTION_MODE: 'direct'
+      VIGIL_AZURE_COSMOS_PREDICTION_SHARDS: string(cosmosPredictionShards)
       VIGIL_AZURE_COSMOS_ENDPOINT: cosmos.outputs.endpoint
       VIGIL_AZURE_COSMOS_DATABASE: cosmos.outputs.databaseName
       VIGIL_AZURE_BLOB_ENDPOINT: storage.outputs.blobEndpoint

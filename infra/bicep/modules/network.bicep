@@ -18,11 +18,11 @@ param tags object
 param workspaceId string
 
 // The private DNS zones of the services Vigil reaches over private endpoints, in the order of the zoneIds output.
+// Only zones a private endpoint registers in: no app uses a storage account's tables or files.
 var zoneNames = [
   'privatelink.documents.azure.com'
   'privatelink.blob.${environment().suffixes.storage}'
   'privatelink.queue.${environment().suffixes.storage}'
-  'privatelink.table.${environment().suffixes.storage}'
   'privatelink.vaultcore.azure.net'
   'privatelink.eventgrid.azure.net'
   'privatelink.azurecr.io'
@@ -126,8 +126,7 @@ output zoneIds object = {
   cosmos: zones[0].outputs.resourceId
   blob: zones[1].outputs.resourceId
   queue: zones[2].outputs.resourceId
-  table: zones[3].outputs.resourceId
-  vault: zones[4].outputs.resourceId
-  eventgrid: zones[5].outputs.resourceId
-  registry: zones[6].outputs.resourceId
+  vault: zones[3].outputs.resourceId
+  eventgrid: zones[4].outputs.resourceId
+  registry: zones[5].outputs.resourceId
 }

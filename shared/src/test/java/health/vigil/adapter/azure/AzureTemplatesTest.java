@@ -346,6 +346,43 @@ class AzureTemplatesTest {
     }
 
     /**
+     * Every private DNS zone network.bicep creates and links to the network resolves the name of at least one private
+     * endpoint, in a zone named for that endpoint's sub-resource: a zone no endpoint registers in only answers
+     * "no such name" for its service from inside the network.
+     */
+    @Test
+    void everyPrivateDnsZoneIsUsedByAPrivateEndpoint() throws IOException {
+        String network = module("network.bicep");
+        Matcher list = Pattern.compile("(?s)\nvar zoneNames = \\[\n(.*?)\n\\]\n").matcher(network);
+        assertThat(list.find()).isTrue();
+        List<String> zones = new ArrayList<>();
+        Matcher zone = Pattern.compile("'(privatelink\\.[^']+)'").matcher(list.group(1));
+        while (zone.find()) {
+            zones.add(zone.group(1));
+        }
+        Map<String, String> zoneOfKey = new TreeMap<>();
+        Matcher output = Pattern.compile("(?m)^  (\\w+): zones\\[(\\d+)\\]\\.outputs\\.resourceId$").matcher(network);
+        while (output.find()) {
+            zoneOfKey.put(output.group(1), zones.get(Integer.parseInt(output.group(2))));
+        }
+        assertThat(zoneOfKey.values()).as("the zoneIds output").containsExactlyInAnyOrderElementsOf(zones);
+
+        Map<String, String> zonePrefixOfGroup = Map.of("Sql", "privatelink.documents.", "blob", "privatelink.blob.",
+                "queue", "privatelink.queue.", "vault", "privatelink.vaultcore.", "topic", "privatelink.eventgrid.",
+                "registry", "privatelink.azurecr.");
+        Matcher endpoint = Pattern.compile("groupId: '(\\w+)', zoneId: network\\.outputs\\.zoneIds\\.(\\w+) \\}")
+                .matcher(Files.readString(REPO.resolve("infra/bicep/main.bicep")));
+        Set<String> used = new TreeSet<>();
+        while (endpoint.find()) {
+            String zoneName = zoneOfKey.get(endpoint.group(2));
+            assertThat(zoneName).as("the zone of endpoint %s", endpoint.group())
+                    .startsWith(zonePrefixOfGroup.get(endpoint.group(1)));
+            used.add(zoneName);
+        }
+        assertThat(used).as("zones private endpoints register in").containsExactlyInAnyOrderElementsOf(zones);
+    }
+
+    /**
      * The control app's queue triggers read the work queues on its host storage account (AzureWebJobsStorage), whose
      * firewall denies public networks with private networking. The scale controller reads a queue's length from
      * outside the network, so there it would see no backlog and never add an instance: with runtime scale monitoring

@@ -362,6 +362,71 @@ class RetrainLoopTest {
     }
 
     /**
+     * The retention cut-off is taken once the delivery holds the report's lease, not when it arrived: a delivery that
+     * waited for another run's lease reads no prediction that was past the retention period when it went on, though
+     * it was within it when the delivery arrived.
+     */
+    @Test
+    void aDeliveryThatWaitedForTheReportsLeaseKeepsToTheRetentionCutoffOfWhenItGotTheLease() throws Exception {
+        platform.close();
+        MutableClock time = new MutableClock(java.time.Instant.now());
+        java.util.concurrent.atomic.AtomicReference<Thread> delivery =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        CountDownLatch arrived = new CountDownLatch(1);
+        Clock clock = new Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return time.getZone();
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public java.time.Instant instant() {
+                java.time.Instant now = time.instant();
+                if (Thread.currentThread() == delivery.get()) {
+                    arrived.countDown();
+                }
+                return now;
+            }
+        };
+        platform = platform(new VigilConfig(VigilConfig.Mode.LOCAL, home.resolve("thirty-days"),
+                VigilConfig.Limits.DEFAULTS, Duration.ofDays(30), Map.of()), clock,
+                new PipelineRetrainer(new ModelTraining(CodeVersion.ofThisBuild(), Clock.systemUTC())));
+        deployParent();
+        java.time.Instant firstLogged = time.instant();
+        scoreAndLabel(400, 6, 300);
+        time.advance(Duration.ofDays(10));
+        scoreAndLabel(100, 8, 80);
+        uploadTrainingDataset();
+        // The delivery arrives a minute before the first 300 labelled predictions are past the 30 days kept, while
+        // another run holds the report's lease for one more minute.
+        time.set(firstLogged.plus(Duration.ofDays(30)).minus(Duration.ofMinutes(1)));
+        RetrainService.Request request = new RetrainService.Request("request-waits", model, 1, report(16));
+        platform.artifacts().put(ArtifactStore.MONITORING, RetrainService.leaseName(request), new ByteArrayInputStream(
+                Json.writeBytes(new health.vigil.port.BlobLease.Lease("another run", time.instant().plus(
+                        Duration.ofMinutes(1))))), false);
+
+        java.util.concurrent.FutureTask<AuditRecord> handled =
+                new java.util.concurrent.FutureTask<>(() -> platform.retraining().handle(request));
+        delivery.set(new Thread(handled, "retrain-delivery"));
+        delivery.get().start();
+        assertThat(arrived.await(60, TimeUnit.SECONDS)).as("the delivery read the clock").isTrue();
+        // The other run's lease expires while the delivery waits for it: it goes on three minutes after it arrived.
+        time.advance(Duration.ofMinutes(3));
+        AuditRecord done = handled.get(5, TimeUnit.MINUTES);
+
+        assertThat(done.outcome()).as(done.details().toString()).isEqualTo("uploaded");
+        assertThat(done.details()).containsEntry("productionRows", "80");
+        String cutoff = platform.registry().getVersion(model, 2).manifest().provenance().parameters()
+                .get("lineage.productionCutoff");
+        assertThat(java.time.Instant.parse(cutoff)).isAfter(firstLogged);
+    }
+
+    /**
      * The request as an earlier release made it: its production rows stored without the time of each row (header
      * {@code key, label, columns}), and named so in the lineage.
      */

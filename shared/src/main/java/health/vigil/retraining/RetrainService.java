@@ -227,11 +227,10 @@ public final class RetrainService {
             return audit.recordOnce(key, ACTOR, ACTION, subject, "failed", details);
         }
         String trainingBlob = datasetBlob(rootSha256);
-        // One instant for the whole retraining: the stored rows files required here are the ones it reads, and the
-        // cut-off its lineage records is the one both kept to.
-        Instant now = clock.instant();
-        Instant cutoff = now.minus(retention);
-        // A file none of whose rows can be read at this cut-off is not needed (removing it stops no retraining).
+        // A file none of whose rows can be read at this cut-off is not needed (removing it stops no retraining). The
+        // training keeps to a cut-off taken later, once it holds its leases: a later cut-off reads no file that this
+        // one does not, so every file it reads was found here.
+        Instant cutoff = clock.instant().minus(retention);
         Optional<String> missing = data.earlierProduction().stream().filter(rows -> rows.readFrom(cutoff))
                 .map(rows -> datasetBlob(rows.sha256()))
                 .filter(name -> artifacts.describe(ArtifactStore.DATASETS, name).isEmpty()).findFirst();
@@ -286,7 +285,10 @@ public final class RetrainService {
                             + " (docs/runbooks/drift-alert.md)");
                     return audit.recordOnce(key, ACTOR, ACTION, subject, "failed", details);
                 }
-                return trainAndRegister(request, parent, key, blob, details, data, trainingBlob, subject, now);
+                // One instant for the training, taken once both leases are held (the report's may have been waited
+                // for): the production rows it reads and the cut-off its lineage records, which they all keep to.
+                return trainAndRegister(request, parent, key, blob, details, data, trainingBlob, subject,
+                        clock.instant());
             } finally {
                 renewal.cancel(false);
                 modelLease.release(training);
@@ -298,7 +300,7 @@ public final class RetrainService {
 
     /**
      * Trains (unless an earlier delivery stored the package), uploads and registers, and records the outcome; reads
-     * the production rows logged up to {@code now}, the instant at which the retraining checked its files.
+     * the production rows logged up to {@code now}, the instant at which the retraining held its leases.
      */
     private AuditRecord trainAndRegister(Request request, VersionRecord parent, String key, String blob,
             Map<String, String> details, TrainingData data, String trainingBlob, String subject, Instant now) {

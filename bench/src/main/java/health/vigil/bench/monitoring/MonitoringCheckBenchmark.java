@@ -9,6 +9,7 @@ import health.vigil.model.ModelName;
 import health.vigil.model.PredictionIds;
 import health.vigil.model.PredictionRecord;
 import health.vigil.model.Slot;
+import health.vigil.monitoring.LabelledPerformance;
 import health.vigil.monitoring.MonitoringReport;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.port.ArtifactStore;
@@ -83,9 +84,9 @@ public final class MonitoringCheckBenchmark {
             MonitoringReport report = platform.monitoring().reports().list(model.value(), FROM, TO).get(0);
             double scan = median(baseline);
             double checked = median(check);
-            System.out.printf("%n%,d predictions, %,d labelled: scan median %.1f s, check median %.1f s, ratio %.2fx;"
+            System.out.printf("%n%,d predictions, %s: scan median %.1f s, check median %.1f s, ratio %.2fx;"
                     + " peak heap scan %,d MB, check %,d MB; severity %s%n", report.predictions(),
-                    report.performance().labelled(), scan, checked, checked / scan,
+                    labelled(report.performance()), scan, checked, checked / scan,
                     baseline.stream().mapToLong(Measured::peakHeapBytes).max().orElse(0) >> 20,
                     check.stream().mapToLong(Measured::peakHeapBytes).max().orElse(0) >> 20, report.severity());
         } finally {
@@ -161,6 +162,12 @@ public final class MonitoringCheckBenchmark {
     }
 
 
+
+    /** How many predictions were labelled, or why the policy's cell-size rule withholds the count. */
+    static String labelled(LabelledPerformance performance) {
+        return performance.labelled() == null ? "labelled count withheld (" + performance.suppressed() + ")"
+                : String.format("%,d labelled", performance.labelled());
+    }
 
     static double median(List<Measured> runs) {
         double[] s = runs.stream().mapToDouble(Measured::seconds).toArray();

@@ -107,9 +107,9 @@ public final class MonitoringFanOutBenchmark {
             }
             double a = MonitoringCheckBenchmark.median(single);
             double b = MonitoringCheckBenchmark.median(fanned);
-            System.out.printf("%n%,d predictions in %d partitions, %,d labelled: one invocation median %.1f s, fanned"
+            System.out.printf("%n%,d predictions in %d partitions, %s: one invocation median %.1f s, fanned"
                     + " out median %.1f s, ratio %.2fx; peak heap %,d / %,d MB; reports equal%n", one.predictions(),
-                    hours, one.performance().labelled(), a, b, b / a,
+                    hours, MonitoringCheckBenchmark.labelled(one.performance()), a, b, b / a,
                     single.stream().mapToLong(Measured::peakHeapBytes).max().orElse(0) >> 20,
                     fanned.stream().mapToLong(Measured::peakHeapBytes).max().orElse(0) >> 20);
         } finally {

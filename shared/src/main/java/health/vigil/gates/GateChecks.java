@@ -52,6 +52,16 @@ public final class GateChecks {
     static final String FEATURES_WITHOUT_VALUES = "features_without_values";
     /** The coverage gate's check of the candidate's output for a row with every optional feature missing. */
     static final String OPTIONAL_FEATURES_MISSING = "optional_features_missing";
+    /**
+     * The segments gate's check of a segment with too few rows with the outcome, or without it, to be judged (checked
+     * as {@code {column}={value}:outcomes_per_class}).
+     */
+    static final String SEGMENT_OUTCOMES = "outcomes_per_class";
+    /**
+     * The fewest outcomes of a class a segment's note counts exactly, as the monitoring report's default cell-size rule
+     * has it (no count from 1 to 10): a rarer count of a named group could point at its patients.
+     */
+    static final int SMALLEST_COUNT_SHOWN = 11;
     /** How many optional features that check's note names; the rest are counted. */
     static final int NAMED_OPTIONAL_FEATURES = 10;
     /** The gates that need an evaluation dataset; without one they fail. */
@@ -146,9 +156,11 @@ public final class GateChecks {
 
     /**
      * Per segment column (age band, sex and every declared segment): each value's AUROC and calibration error,
-     * judged only where the segment has {@code minSegmentSize} rows and both outcomes. The fairness check is the
-     * worst segment's gap to the overall value, for AUROC (below) and calibration error (above). A column that puts
-     * every row in one segment (each value missing, say) fails: its only segment is the whole, whose gaps are 0.
+     * judged only where the segment has {@code minSegmentSize} rows and {@code minSegmentPerClass} with the outcome
+     * and as many without it. A segment large enough but short of an outcome is flagged for the approver, not judged:
+     * its AUROC would be noise. The fairness check is the worst judged segment's gap to the overall value, for AUROC
+     * (below) and calibration error (above); a column with no segment judged fails. A column that puts every row in
+     * one segment (each value missing, say) fails: its only segment is the whole, whose gaps are 0.
      */
     public static List<GateCheck> segments(double[] candidate, boolean[] labels, Map<String, String[]> columns,
             GatePolicy policy) {
@@ -183,6 +195,7 @@ public final class GateChecks {
             String worstEce = null;
             List<String> skipped = new ArrayList<>();
             int unnamed = 0;
+            int flagged = 0;
             for (Map.Entry<String, List<Integer>> group : groups.entrySet()) {
                 List<Integer> rows = group.getValue();
                 double[] s = new double[rows.size()];
@@ -193,7 +206,7 @@ public final class GateChecks {
                     y[j] = labels[rows.get(j)];
                     positives += y[j] ? 1 : 0;
                 }
-                if (rows.size() < policy.minSegmentSize() || positives == 0 || positives == rows.size()) {
+                if (rows.size() < policy.minSegmentSize()) {
                     if (rows.size() < GatePolicy.SMALLEST_SEGMENT) {
                         unnamed++;
                     } else {
@@ -201,9 +214,20 @@ public final class GateChecks {
                     }
                     continue;
                 }
+                String name = column.getKey() + "=" + group.getKey();
+                int negatives = rows.size() - positives;
+                int least = policy.minSegmentPerClass();
+                if (positives < least || negatives < least) {
+                    checks.add(new GateCheck(SEGMENTS, name + ":" + SEGMENT_OUTCOMES, null, ">= " + least
+                            + " with and without the outcome", null, null, GateCheck.Outcome.FLAGGED,
+                            "not judged: " + Words.count(rows.size(), "row") + ", " + tooFew(positives, negatives,
+                                    least) + "; at least " + least + " of each are needed for its AUROC and"
+                                    + " calibration error to say more than noise"));
+                    flagged++;
+                    continue;
+                }
                 double auroc = Auroc.of(s, y);
                 double ece = ReliabilityCurve.of(s, y, CALIBRATION_BINS).expectedCalibrationError();
-                String name = column.getKey() + "=" + group.getKey();
                 checks.add(GateCheck.of(SEGMENTS, name + ":auroc", auroc, "gap <= " + policy.maxSegmentAurocGap(),
                         overallAuroc - auroc <= policy.maxSegmentAurocGap(), Words.count(rows.size(), "row")));
                 checks.add(GateCheck.of(SEGMENTS, name + ":calibration_error", ece, "gap <= "
@@ -224,10 +248,12 @@ public final class GateChecks {
                         + " each, not named");
             }
             String skippedNote = skipped.isEmpty() ? "" : "; not judged (under " + Words.count(policy.minSegmentSize(), "row")
-                    + " or one outcome only): " + String.join(", ", skipped);
+                    + "): " + String.join(", ", skipped);
             if (worstAuroc == null) {
                 checks.add(GateCheck.failed(SEGMENTS, column.getKey() + ":worst_auroc_gap",
-                        "no segment of '" + column.getKey() + "' is large enough to judge" + skippedNote));
+                        "no segment of '" + column.getKey() + "' is large enough to judge" + skippedNote
+                                + (flagged == 0 ? "" : "; " + Words.count(flagged, "segment") + " with too few rows"
+                                        + " with or without the outcome")));
                 continue;
             }
             checks.add(GateCheck.of(SEGMENTS, column.getKey() + ":worst_auroc_gap", worstAurocGap,
@@ -238,6 +264,32 @@ public final class GateChecks {
                     "fairness: worst segment " + worstEce));
         }
         return checks;
+    }
+
+    /**
+     * What a segment short of an outcome is short of, by the small-cell rule: a count from 1 to
+     * {@link #SMALLEST_COUNT_SHOWN} - 1 is withheld, and so is one whose other class is (the segment's rows are named,
+     * so one count gives the other); zero stays zero.
+     */
+    static String tooFew(int positives, int negatives, int least) {
+        if (negatives >= least) {
+            return count(positives, negatives, least) + " with the outcome";
+        }
+        if (positives >= least) {
+            return count(negatives, positives, least) + " without the outcome";
+        }
+        return count(positives, negatives, least) + " with the outcome and " + count(negatives, positives, least)
+                + " without it";
+    }
+
+    private static String count(int count, int other, int least) {
+        if (count == 0) {
+            return "none";
+        }
+        if (count < SMALLEST_COUNT_SHOWN) {
+            return "fewer than " + Math.min(least, SMALLEST_COUNT_SHOWN);
+        }
+        return other > 0 && other < SMALLEST_COUNT_SHOWN ? "fewer than " + least : Integer.toString(count);
     }
 
     /**

@@ -18,7 +18,11 @@ import java.util.List;
  * @param maxBrier the largest Brier score
  * @param maxInterceptDeviation calibration-in-the-large must lie within {@code ±} this
  * @param minSlope the calibration slope must lie in {@code [minSlope, maxSlope]}
- * @param minSegmentSize segments with fewer rows (or without both outcomes) are reported but not judged
+ * @param minSegmentSize segments with fewer rows are reported but not judged
+ * @param minSegmentPerClass the fewest rows with the outcome, and the fewest without it, a segment of
+ *     {@code minSegmentSize} rows or more is judged with: one with fewer is flagged for the approver, not judged (an
+ *     AUROC or calibration error built on a handful of outcomes is noise). Optional in a policy sent or stored before
+ *     it existed: {@link #DEFAULT_MIN_SEGMENT_PER_CLASS} then
  * @param maxSegmentAurocGap the worst segment's AUROC may fall below the overall AUROC by at most this
  * @param maxSegmentCalibrationGap the worst segment's calibration error may exceed the overall one by at most this
  * @param maxP99LatencyMillis the 99th percentile of one row's scoring time on the platform's runtime
@@ -48,6 +52,7 @@ public record GatePolicy(
         double minSlope,
         double maxSlope,
         int minSegmentSize,
+        Integer minSegmentPerClass,
         double maxSegmentAurocGap,
         double maxSegmentCalibrationGap,
         double maxP99LatencyMillis,
@@ -69,6 +74,8 @@ public record GatePolicy(
 
     /** The largest minimum segment size: a segment of about a third of the largest evaluation dataset. */
     public static final int MAX_SEGMENT_SIZE = 5_000;
+    /** Ten of each outcome, as monitoring asks before it judges a window's or a segment's AUROC. */
+    public static final int DEFAULT_MIN_SEGMENT_PER_CLASS = 10;
     /** At most one evaluation row in twenty may be one the candidate cannot score. */
     public static final double DEFAULT_MAX_REFUSED_ROW_SHARE = 0.05;
 
@@ -99,6 +106,16 @@ public record GatePolicy(
             throw new ValidationException("minSegmentSize is " + minSegmentSize + "; above " + MAX_SEGMENT_SIZE
                     + " no segment of an evaluation dataset could be judged: use 10 to " + MAX_SEGMENT_SIZE);
         }
+        if (minSegmentPerClass == null) {
+            minSegmentPerClass = DEFAULT_MIN_SEGMENT_PER_CLASS;
+        }
+        // A segment needs twice as many rows as this: above half the largest minimum segment size, no segment of an
+        // evaluation dataset could be judged and every segment column would fail its fairness gate.
+        if (minSegmentPerClass < 1 || minSegmentPerClass > MAX_SEGMENT_SIZE / 2) {
+            throw new ValidationException("minSegmentPerClass is " + minSegmentPerClass + "; a segment is judged with"
+                    + " at least that many rows with the outcome and as many without it: use 1 to "
+                    + MAX_SEGMENT_SIZE / 2 + " (" + DEFAULT_MIN_SEGMENT_PER_CLASS + " by default)");
+        }
         between("maxSegmentAurocGap", maxSegmentAurocGap, 0, 1);
         between("maxSegmentCalibrationGap", maxSegmentCalibrationGap, 0, 1);
         between("maxP99LatencyMillis", maxP99LatencyMillis, 0.001, 60_000);
@@ -115,8 +132,9 @@ public record GatePolicy(
 
     /** The platform's defaults (version 0), in force until someone changes the model's policy. */
     public static GatePolicy defaults() {
-        return new GatePolicy(0, 0.65, 0.02, 0.05, 0.05, 0.25, 0.25, 0.8, 1.25, 100, 0.10, 0.10, 5.0, 1e-4, 2000, 0.97,
-                DEFAULT_MAX_REFUSED_ROW_SHARE, false, false, List.of(), "platform", null, "platform defaults");
+        return new GatePolicy(0, 0.65, 0.02, 0.05, 0.05, 0.25, 0.25, 0.8, 1.25, 100, DEFAULT_MIN_SEGMENT_PER_CLASS,
+                0.10, 0.10, 5.0, 1e-4, 2000, 0.97, DEFAULT_MAX_REFUSED_ROW_SHARE, false, false, List.of(), "platform",
+                null, "platform defaults");
     }
 
     /**
@@ -131,7 +149,7 @@ public record GatePolicy(
     private GatePolicy canonical() {
         return new GatePolicy(0, aurocFloor + 0.0, nonInferiorityMargin + 0.0, alpha + 0.0, maxCalibrationError + 0.0,
                 maxBrier + 0.0, maxInterceptDeviation + 0.0, minSlope + 0.0, maxSlope + 0.0, minSegmentSize,
-                maxSegmentAurocGap + 0.0, maxSegmentCalibrationGap + 0.0, maxP99LatencyMillis + 0.0,
+                minSegmentPerClass, maxSegmentAurocGap + 0.0, maxSegmentCalibrationGap + 0.0, maxP99LatencyMillis + 0.0,
                 shapTolerance + 0.0, shapRows, leakageAuroc + 0.0, maxRefusedRowShare + 0.0, allowSchemaChanges,
                 requireCleanTree, requiredCardFields.stream().sorted().toList(), null, null, null);
     }
@@ -139,9 +157,9 @@ public record GatePolicy(
     /** The same thresholds as the next version, changed by {@code by} at {@code at} for {@code why}. */
     GatePolicy asVersion(int next, String by, Instant at, String why) {
         return new GatePolicy(next, aurocFloor, nonInferiorityMargin, alpha, maxCalibrationError, maxBrier,
-                maxInterceptDeviation, minSlope, maxSlope, minSegmentSize, maxSegmentAurocGap, maxSegmentCalibrationGap,
-                maxP99LatencyMillis, shapTolerance, shapRows, leakageAuroc, maxRefusedRowShare, allowSchemaChanges,
-                requireCleanTree, requiredCardFields, by, at, why);
+                maxInterceptDeviation, minSlope, maxSlope, minSegmentSize, minSegmentPerClass, maxSegmentAurocGap,
+                maxSegmentCalibrationGap, maxP99LatencyMillis, shapTolerance, shapRows, leakageAuroc,
+                maxRefusedRowShare, allowSchemaChanges, requireCleanTree, requiredCardFields, by, at, why);
     }
 
     private static void unit(String name, double value) {

@@ -136,8 +136,8 @@ class GateChecksTest {
             scores[i] = 1;
             labels[i] = true;
         }
-        GatePolicy permissive = new GatePolicy(0, 0.65, 0.02, 0.05, 0.05, 0.25, 0.25, 0.5, 10, 100, 0.10, 0.10, 5.0,
-                1e-4, 2000, 0.97, null, false, false, List.of(), "steward", null, "a wide slope range");
+        GatePolicy permissive = new GatePolicy(0, 0.65, 0.02, 0.05, 0.05, 0.25, 0.25, 0.5, 10, 100, null, 0.10, 0.10,
+                5.0, 1e-4, 2000, 0.97, null, false, false, List.of(), "steward", null, "a wide slope range");
 
         GateCheck slope = check(GateChecks.calibration(scores, labels, permissive), "slope");
 
@@ -179,7 +179,8 @@ class GateChecksTest {
             set(scores, labels, segment, 10 + i, 0.3, false, "B");
             set(scores, labels, segment, 15 + i, 0.2, true, "B");
         }
-        GatePolicy policy = withMinSegment(10);
+        // Five of each outcome a segment: judged only by a policy asking for no more.
+        GatePolicy policy = withSegmentMinimums(10, 5);
         List<GateCheck> checks = GateChecks.segments(scores, labels, Map.of("race", segment), policy);
         assertThat(check(checks, "race=A:auroc").value()).isEqualTo(1.0);
         assertThat(check(checks, "race=B:auroc").value()).isEqualTo(0.0);
@@ -190,6 +191,101 @@ class GateChecksTest {
         assertThat(worst.note()).contains("race=B");
         assertThat(check(checks, "race=A:calibration_error").value()).isCloseTo(0.35, within(1e-12));
         assertThat(check(checks, "race:worst_calibration_gap").value()).isCloseTo(0.10, within(1e-12));
+    }
+
+    /**
+     * A segment of 100 rows with one patient who had the outcome: its AUROC is that one patient's rank among the
+     * others, 0 here, and failed the fairness gate on noise. It is flagged for the approver instead, and the worst gap is the
+     * judged segments'.
+     */
+    @Test
+    void aSegmentWithTooFewOfAnOutcomeIsFlaggedForTheApproverNotJudged() {
+        // A: 100 positives at 0.7, 100 negatives at 0.3 (AUROC 1). B: one positive at 0.1, 99 negatives at 0.3.
+        double[] scores = new double[300];
+        boolean[] labels = new boolean[300];
+        String[] segment = new String[300];
+        for (int i = 0; i < 100; i++) {
+            set(scores, labels, segment, i, 0.7, true, "A");
+            set(scores, labels, segment, 100 + i, 0.3, false, "A");
+            set(scores, labels, segment, 200 + i, i == 0 ? 0.1 : 0.3, i == 0, "B");
+        }
+
+        List<GateCheck> checks = GateChecks.segments(scores, labels, Map.of("race", segment), DEFAULTS);
+
+        assertThat(checks).noneMatch(GateCheck::failed);
+        assertThat(checks).noneMatch(c -> c.check().startsWith("race=B:auroc") || c.check().startsWith("race=B:cal"));
+        GateCheck b = check(checks, "race=B:outcomes_per_class");
+        assertThat(b.outcome()).isEqualTo(GateCheck.Outcome.FLAGGED);
+        assertThat(b.value()).isNull();
+        assertThat(b.threshold()).isEqualTo(">= 10 with and without the outcome");
+        assertThat(b.note()).isEqualTo("not judged: 100 rows, fewer than 10 with the outcome; at least 10 of each are"
+                + " needed for its AUROC and calibration error to say more than noise");
+        assertThat(check(checks, "race:worst_auroc_gap").note()).isEqualTo("fairness: worst segment race=A");
+    }
+
+    /**
+     * The note names the segment and its rows, so a count of one class gives the other: a count from 1 to 10 is
+     * withheld, and so is the other class's count beside it; zero stays zero.
+     */
+    @Test
+    void aFlaggedSegmentsCountsFollowTheSmallCellRule() {
+        // A: 100 of each (judged). B: 20 rows, 15 with the outcome and 5 without. C: 120 rows, 15 with it. D: 100
+        // rows, none with it.
+        double[] scores = new double[440];
+        boolean[] labels = new boolean[440];
+        String[] site = new String[440];
+        for (int i = 0; i < 440; i++) {
+            String v = i < 200 ? "A" : i < 220 ? "B" : i < 340 ? "C" : "D";
+            boolean y = i < 200 ? i % 2 == 0 : i < 220 ? i < 215 : i < 340 ? i < 235 : false;
+            set(scores, labels, site, i, y ? 0.6 : 0.4, y, v);
+        }
+
+        List<GateCheck> checks = GateChecks.segments(scores, labels, Map.of("site", site), withSegmentMinimums(10, 20));
+
+        String rest = "; at least 20 of each are needed for its AUROC and calibration error to say more than noise";
+        assertThat(check(checks, "site=B:outcomes_per_class").note()).isEqualTo("not judged: 20 rows, fewer than 20"
+                + " with the outcome and fewer than 11 without it" + rest);
+        assertThat(check(checks, "site=C:outcomes_per_class").note()).isEqualTo("not judged: 120 rows, 15 with the"
+                + " outcome" + rest);
+        assertThat(check(checks, "site=D:outcomes_per_class").note()).isEqualTo("not judged: 100 rows, none with the"
+                + " outcome" + rest);
+        assertThat(checks).extracting(GateCheck::outcome).containsOnly(GateCheck.Outcome.PASSED,
+                GateCheck.Outcome.FLAGGED);
+    }
+
+    @Test
+    void aColumnWhoseEverySegmentIsShortOfAnOutcomeFailsItsFairnessCheck() {
+        // Two segments of 100 rows, each with five patients who had the outcome.
+        double[] scores = new double[200];
+        boolean[] labels = new boolean[200];
+        String[] sex = new String[200];
+        for (int i = 0; i < 200; i++) {
+            set(scores, labels, sex, i, (i % 100) / 100.0, i % 100 >= 95, i < 100 ? "Female" : "Male");
+        }
+
+        List<GateCheck> checks = GateChecks.segments(scores, labels, Map.of("sex_group", sex), DEFAULTS);
+
+        GateCheck worst = check(checks, "sex_group:worst_auroc_gap");
+        assertThat(worst.outcome()).isEqualTo(GateCheck.Outcome.FAILED);
+        assertThat(worst.note()).isEqualTo("no segment of 'sex_group' is large enough to judge; 2 segments with too"
+                + " few rows with or without the outcome");
+    }
+
+    @Test
+    void theFewestOfEachOutcomeASegmentIsJudgedWithIsAtLeastOneAndReadAsTenWhenAbsent() {
+        for (int perClass : new int[] {0, -1, GatePolicy.MAX_SEGMENT_SIZE / 2 + 1}) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> withSegmentMinimums(100, perClass))
+                    .isInstanceOf(health.vigil.error.ValidationException.class)
+                    .hasMessage("minSegmentPerClass is " + perClass + "; a segment is judged with at least that many"
+                            + " rows with the outcome and as many without it: use 1 to 2500 (10 by default)");
+        }
+        assertThat(withSegmentMinimums(100, null).minSegmentPerClass()).isEqualTo(10);
+        assertThat(DEFAULTS.minSegmentPerClass()).isEqualTo(GatePolicy.DEFAULT_MIN_SEGMENT_PER_CLASS).isEqualTo(10);
+        com.fasterxml.jackson.databind.node.ObjectNode stored = health.vigil.json.Json.mapper()
+                .valueToTree(withSegmentMinimums(100, 25));
+        stored.remove("minSegmentPerClass");
+        assertThat(health.vigil.json.Json.convert("the policy", stored, GatePolicy.class).minSegmentPerClass())
+                .isEqualTo(10);
     }
 
     /**
@@ -343,7 +439,8 @@ class GateChecksTest {
         GatePolicy strict = GatePolicy.defaults();
         strict = new GatePolicy(1, strict.aurocFloor(), strict.nonInferiorityMargin(), strict.alpha(),
                 strict.maxCalibrationError(), strict.maxBrier(), strict.maxInterceptDeviation(), strict.minSlope(),
-                strict.maxSlope(), strict.minSegmentSize(), strict.maxSegmentAurocGap(),
+                strict.maxSlope(), strict.minSegmentSize(), strict.minSegmentPerClass(),
+                strict.maxSegmentAurocGap(),
                 strict.maxSegmentCalibrationGap(), strict.maxP99LatencyMillis(), strict.shapTolerance(),
                 strict.shapRows(), strict.leakageAuroc(), strict.maxRefusedRowShare(), false, true, List.of(), "steward", null, "production models need a clean tree");
         assertThat(check(GateChecks.provenance(dirty, strict), "clean_tree").outcome())
@@ -393,8 +490,9 @@ class GateChecksTest {
         GatePolicy d = DEFAULTS;
         GatePolicy requiring = new GatePolicy(1, d.aurocFloor(), d.nonInferiorityMargin(), d.alpha(), d.maxCalibrationError(),
                 d.maxBrier(), d.maxInterceptDeviation(), d.minSlope(), d.maxSlope(), d.minSegmentSize(),
-                d.maxSegmentAurocGap(), d.maxSegmentCalibrationGap(), d.maxP99LatencyMillis(), d.shapTolerance(),
-                d.shapRows(), d.leakageAuroc(), d.maxRefusedRowShare(), false, false, List.of("fundingSource", "updateSchedule"), "steward", null,
+                d.minSegmentPerClass(), d.maxSegmentAurocGap(), d.maxSegmentCalibrationGap(), d.maxP99LatencyMillis(),
+                d.shapTolerance(), d.shapRows(), d.leakageAuroc(), d.maxRefusedRowShare(), false, false,
+                List.of("fundingSource", "updateSchedule"), "steward", null,
                 "the card must say who pays and when it is revalidated");
 
         List<GateCheck> missing = GateChecks.card(without, requiring);
@@ -416,11 +514,8 @@ class GateChecksTest {
     void aMinimumSegmentSizeAboveAnyDatasetsSegmentIsRefusedRatherThanSwitchingTheFairnessGatesOff() {
         GatePolicy d = DEFAULTS;
         for (int size : new int[] {GatePolicy.MAX_SEGMENT_SIZE + 1, Integer.MAX_VALUE}) {
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new GatePolicy(1, d.aurocFloor(),
-                    d.nonInferiorityMargin(), d.alpha(), d.maxCalibrationError(), d.maxBrier(), d.maxInterceptDeviation(),
-                    d.minSlope(), d.maxSlope(), size, d.maxSegmentAurocGap(), d.maxSegmentCalibrationGap(),
-                    d.maxP99LatencyMillis(), d.shapTolerance(), d.shapRows(), d.leakageAuroc(), d.maxRefusedRowShare(), false, false, List.of(),
-                    "steward", null, "why")).hasMessageContaining("no segment of an evaluation dataset could be judged");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> withSegmentMinimums(size, d.minSegmentPerClass()))
+                    .hasMessageContaining("no segment of an evaluation dataset could be judged");
         }
     }
 
@@ -428,8 +523,9 @@ class GateChecksTest {
         GatePolicy d = DEFAULTS;
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new GatePolicy(1, d.aurocFloor(), d.nonInferiorityMargin(),
                 d.alpha(), d.maxCalibrationError(), d.maxBrier(), d.maxInterceptDeviation(), d.minSlope(), d.maxSlope(),
-                d.minSegmentSize(), d.maxSegmentAurocGap(), d.maxSegmentCalibrationGap(), d.maxP99LatencyMillis(),
-                d.shapTolerance(), d.shapRows(), d.leakageAuroc(), d.maxRefusedRowShare(), false, false, fields, "steward", null, "why"))
+                d.minSegmentSize(), d.minSegmentPerClass(), d.maxSegmentAurocGap(), d.maxSegmentCalibrationGap(),
+                d.maxP99LatencyMillis(), d.shapTolerance(), d.shapRows(), d.leakageAuroc(), d.maxRefusedRowShare(),
+                false, false, fields, "steward", null, "why"))
                 .hasMessageContaining("requiredCardFields names 'owner', which is not a card field");
     }
 
@@ -440,11 +536,16 @@ class GateChecksTest {
     }
 
     private static GatePolicy withMinSegment(int size) {
+        return withSegmentMinimums(size, DEFAULTS.minSegmentPerClass());
+    }
+
+    private static GatePolicy withSegmentMinimums(int size, Integer perClass) {
         GatePolicy d = DEFAULTS;
         return new GatePolicy(1, d.aurocFloor(), d.nonInferiorityMargin(), d.alpha(), d.maxCalibrationError(),
-                d.maxBrier(), d.maxInterceptDeviation(), d.minSlope(), d.maxSlope(), size, d.maxSegmentAurocGap(),
-                d.maxSegmentCalibrationGap(), d.maxP99LatencyMillis(), d.shapTolerance(), d.shapRows(), d.leakageAuroc(), d.maxRefusedRowShare(),
-                d.allowSchemaChanges(), d.requireCleanTree(), List.of(), "steward", null, "test");
+                d.maxBrier(), d.maxInterceptDeviation(), d.minSlope(), d.maxSlope(), size, perClass,
+                d.maxSegmentAurocGap(), d.maxSegmentCalibrationGap(), d.maxP99LatencyMillis(), d.shapTolerance(),
+                d.shapRows(), d.leakageAuroc(), d.maxRefusedRowShare(), d.allowSchemaChanges(), d.requireCleanTree(),
+                List.of(), "steward", null, "test");
     }
 
     private static Manifest manifest(List<Feature> features, String pipeline) {

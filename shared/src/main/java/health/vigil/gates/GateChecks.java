@@ -160,7 +160,8 @@ public final class GateChecks {
      * and as many without it. A segment large enough but short of an outcome is flagged for the approver, not judged:
      * its AUROC would be noise. The fairness check is the worst judged segment's gap to the overall value, for AUROC
      * (below) and calibration error (above); a column with no segment judged fails. A column that puts every row in
-     * one segment (each value missing, say) fails: its only segment is the whole, whose gaps are 0.
+     * one segment (each value missing, say) fails: its only segment is the whole, whose gaps are 0. So does one whose
+     * judged segments record no value; one with a single judged segment is flagged: no group was compared.
      */
     public static List<GateCheck> segments(double[] candidate, boolean[] labels, Map<String, String[]> columns,
             GatePolicy policy) {
@@ -179,7 +180,7 @@ public final class GateChecks {
                 // every patient under 50, one sex) may be the model's population, which the approver
                 // is asked to confirm.
                 String value = groups.keySet().iterator().next();
-                boolean unrecorded = value.equals(SegmentValues.MISSING) || value.equals(SegmentValues.UNKNOWN_SEX);
+                boolean unrecorded = unrecorded(value);
                 String only = values.length < GatePolicy.SMALLEST_SEGMENT ? "one value" : "'" + value + "'";
                 String note = "every one of the " + Words.count(values.length, "row") + " judged is in one segment of '"
                         + column.getKey() + "' (" + only + "), so no group can be compared with the whole";
@@ -196,6 +197,8 @@ public final class GateChecks {
             List<String> skipped = new ArrayList<>();
             int unnamed = 0;
             int flagged = 0;
+            int judged = 0;
+            int recorded = 0;
             for (Map.Entry<String, List<Integer>> group : groups.entrySet()) {
                 List<Integer> rows = group.getValue();
                 double[] s = new double[rows.size()];
@@ -226,6 +229,8 @@ public final class GateChecks {
                     flagged++;
                     continue;
                 }
+                judged++;
+                recorded += unrecorded(group.getKey()) ? 0 : 1;
                 double auroc = Auroc.of(s, y);
                 double ece = ReliabilityCurve.of(s, y, CALIBRATION_BINS).expectedCalibrationError();
                 checks.add(GateCheck.of(SEGMENTS, name + ":auroc", auroc, "gap <= " + policy.maxSegmentAurocGap(),
@@ -256,6 +261,22 @@ public final class GateChecks {
                                         + " with or without the outcome")));
                 continue;
             }
+            if (recorded == 0 || judged == 1) {
+                // One segment judged is compared with a whole of which it is the judged part, and a segment of no
+                // recorded value (each value missing, sex unknown) is no group of patients: no group was compared
+                // with another, as when the column puts every row in one segment.
+                String note = (judged == 1 ? "only " + worstAuroc + " was judged" : "only segments of no recorded"
+                        + " value were judged") + ", so no group of '" + column.getKey() + "' was compared with another"
+                        + skippedNote + (flagged == 0 ? "" : "; " + Words.count(flagged, "segment") + " with too few"
+                        + " rows with or without the outcome");
+                checks.add(recorded == 0 ? GateCheck.failed(SEGMENTS, column.getKey() + ":worst_auroc_gap", note
+                        + ": the dataset records too few values of it; register a dataset in which the column tells"
+                        + " patients apart") : new GateCheck(SEGMENTS, column.getKey() + ":worst_auroc_gap",
+                        worstAurocGap, "<= " + policy.maxSegmentAurocGap(), null, null, GateCheck.Outcome.FLAGGED,
+                        note + ": confirm the model is meant for that group alone, or register a dataset with enough"
+                                + " patients of the others"));
+                continue;
+            }
             checks.add(GateCheck.of(SEGMENTS, column.getKey() + ":worst_auroc_gap", worstAurocGap,
                     "<= " + policy.maxSegmentAurocGap(), worstAurocGap <= policy.maxSegmentAurocGap(),
                     "fairness: worst segment " + worstAuroc + skippedNote));
@@ -264,6 +285,11 @@ public final class GateChecks {
                     "fairness: worst segment " + worstEce));
         }
         return checks;
+    }
+
+    /** Whether a segment's value records nothing about the patients in it: a missing value, or no sex recorded. */
+    private static boolean unrecorded(String value) {
+        return value.equals(SegmentValues.MISSING) || value.equals(SegmentValues.UNKNOWN_SEX);
     }
 
     /**

@@ -200,14 +200,17 @@ class GateChecksTest {
      */
     @Test
     void aSegmentWithTooFewOfAnOutcomeIsFlaggedForTheApproverNotJudged() {
-        // A: 100 positives at 0.7, 100 negatives at 0.3 (AUROC 1). B: one positive at 0.1, 99 negatives at 0.3.
-        double[] scores = new double[300];
-        boolean[] labels = new boolean[300];
-        String[] segment = new String[300];
+        // A: 100 positives at 0.7, 100 negatives at 0.3 (AUROC 1); C: the same at 0.6 and 0.4. B: one positive at
+        // 0.1, 99 negatives at 0.3.
+        double[] scores = new double[500];
+        boolean[] labels = new boolean[500];
+        String[] segment = new String[500];
         for (int i = 0; i < 100; i++) {
             set(scores, labels, segment, i, 0.7, true, "A");
             set(scores, labels, segment, 100 + i, 0.3, false, "A");
             set(scores, labels, segment, 200 + i, i == 0 ? 0.1 : 0.3, i == 0, "B");
+            set(scores, labels, segment, 300 + i, 0.6, true, "C");
+            set(scores, labels, segment, 400 + i, 0.4, false, "C");
         }
 
         List<GateCheck> checks = GateChecks.segments(scores, labels, Map.of("race", segment), DEFAULTS);
@@ -269,6 +272,52 @@ class GateChecksTest {
         assertThat(worst.outcome()).isEqualTo(GateCheck.Outcome.FAILED);
         assertThat(worst.note()).isEqualTo("no segment of 'sex_group' is large enough to judge; 2 segments with too"
                 + " few rows with or without the outcome");
+    }
+
+    /**
+     * A sex column recorded on five rows in two hundred: the one segment judged, (missing), is nearly the whole, and
+     * its gap of about 0 passed the fairness gate although no group was compared with another.
+     */
+    @Test
+    void aColumnWhoseOnlyJudgedSegmentRecordsNoValueFails() {
+        double[] scores = new double[200];
+        boolean[] labels = new boolean[200];
+        String[] sex = new String[200];
+        for (int i = 0; i < 200; i++) {
+            set(scores, labels, sex, i, (i % 10) / 10.0, i % 10 >= 5 ^ i % 7 == 0, i < 5 ? "Female" : null);
+        }
+
+        List<GateCheck> checks = GateChecks.segments(scores, labels, Map.of("sex_group", sex), DEFAULTS);
+
+        GateCheck worst = check(checks, "sex_group:worst_auroc_gap");
+        assertThat(worst.outcome()).isEqualTo(GateCheck.Outcome.FAILED);
+        assertThat(worst.note()).isEqualTo("only sex_group=(missing) was judged, so no group of 'sex_group' was"
+                + " compared with another; not judged (under 100 rows): 1 value under 10 rows each, not named: the"
+                + " dataset records too few values of it; register a dataset in which the column tells patients apart");
+        assertThat(checks).noneMatch(c -> c.check().equals("sex_group:worst_calibration_gap"));
+    }
+
+    /**
+     * One recorded value judged and the others too small: its gap is to a whole it is most of, so the approver is
+     * asked to confirm the population, as when every row has that value, rather than the gate passing.
+     */
+    @Test
+    void aColumnWithOneJudgedSegmentIsFlaggedForTheApproverNotPassed() {
+        double[] scores = new double[200];
+        boolean[] labels = new boolean[200];
+        String[] age = new String[200];
+        for (int i = 0; i < 200; i++) {
+            set(scores, labels, age, i, (i % 10) / 10.0, i % 10 >= 5 ^ i % 7 == 0, i < 40 ? "80+" : "<50");
+        }
+
+        List<GateCheck> checks = GateChecks.segments(scores, labels, Map.of("age_group", age), DEFAULTS);
+
+        GateCheck worst = check(checks, "age_group:worst_auroc_gap");
+        assertThat(worst.outcome()).isEqualTo(GateCheck.Outcome.FLAGGED);
+        assertThat(worst.note()).isEqualTo("only age_group=<50 was judged, so no group of 'age_group' was compared"
+                + " with another; not judged (under 100 rows): 80+ (40 rows): confirm the model is meant for that group"
+                + " alone, or register a dataset with enough patients of the others");
+        assertThat(checks).noneMatch(GateCheck::failed);
     }
 
     @Test

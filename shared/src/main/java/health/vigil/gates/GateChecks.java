@@ -57,6 +57,8 @@ public final class GateChecks {
      * as {@code {column}={value}:outcomes_per_class}).
      */
     static final String SEGMENT_OUTCOMES = "outcomes_per_class";
+    /** The segments gate's check of an evaluation dataset that declares no segment column. */
+    static final String SEGMENT_COLUMNS = "segment_columns";
     /**
      * The fewest outcomes of a class a segment's note counts exactly, as the monitoring report's default cell-size rule
      * has it (no count from 1 to 10): a rarer count of a named group could point at its patients.
@@ -161,10 +163,18 @@ public final class GateChecks {
      * its AUROC would be noise. The fairness check is the worst judged segment's gap to the overall value, for AUROC
      * (below) and calibration error (above); a column with no segment judged fails. A column that puts every row in
      * one segment (each value missing, say) fails: its only segment is the whole, whose gaps are 0. So does one whose
-     * judged segments record no value; one with a single judged segment is flagged: no group was compared.
+     * judged segments record no value; one with a single judged segment is flagged: no group was compared. A dataset
+     * that declares no segment column is flagged, rather than the gate passing with no check.
      */
     public static List<GateCheck> segments(double[] candidate, boolean[] labels, Map<String, String[]> columns,
             GatePolicy policy) {
+        if (columns.isEmpty()) {
+            return List.of(new GateCheck(SEGMENTS, SEGMENT_COLUMNS, 0.0, ">= 1", null, null,
+                    GateCheck.Outcome.FLAGGED, "the evaluation dataset declares no segment column (no ageColumn,"
+                            + " sexColumn or segments), so no group of patients was compared with the whole and the"
+                            + " fairness gate judged nothing: register a dataset that declares them, or confirm the"
+                            + " model's fairness was judged otherwise"));
+        }
         double overallAuroc = Auroc.of(candidate, labels);
         double overallEce = ReliabilityCurve.of(candidate, labels, CALIBRATION_BINS).expectedCalibrationError();
         List<GateCheck> checks = new ArrayList<>();

@@ -320,6 +320,20 @@ class GateChecksTest {
         assertThat(checks).noneMatch(GateCheck::failed);
     }
 
+    /** Without a segment column the segments gate had no check at all, and a gate with no failed check passes. */
+    @Test
+    void aDatasetWithoutASegmentColumnIsFlaggedRatherThanPassingTheFairnessGateUnjudged() {
+        List<GateCheck> checks = GateChecks.segments(CANDIDATE, LABELS, Map.of(), DEFAULTS);
+
+        assertThat(checks).singleElement().satisfies(c -> {
+            assertThat(c.gate()).isEqualTo(GateChecks.SEGMENTS);
+            assertThat(c.check()).isEqualTo("segment_columns");
+            assertThat(c.outcome()).isEqualTo(GateCheck.Outcome.FLAGGED);
+            assertThat(c.note()).startsWith("the evaluation dataset declares no segment column (no ageColumn,"
+                    + " sexColumn or segments), so no group of patients was compared with the whole");
+        });
+    }
+
     @Test
     void theFewestOfEachOutcomeASegmentIsJudgedWithIsAtLeastOneAndReadAsTenWhenAbsent() {
         for (int perClass : new int[] {0, -1, GatePolicy.MAX_SEGMENT_SIZE / 2 + 1}) {

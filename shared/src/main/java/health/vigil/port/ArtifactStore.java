@@ -147,6 +147,21 @@ public interface ArtifactStore {
     void delete(String container, String name);
 
     /**
+     * Removes a blob only if it is still the version whose ETag is {@code ifMatch} (from {@link #describe},
+     * {@link #list} or a put): a remover that decided on one version never removes another written since under the
+     * same name. True when this call removed it; false when no blob is there (removed already, say by a concurrent
+     * run). A blob that changed since is a {@link health.vigil.error.ConflictException}, and is kept.
+     */
+    boolean delete(String container, String name, String ifMatch);
+
+    /** The refusal of a removal of a version that is no longer the blob's: the blob is kept. */
+    static health.vigil.error.ConflictException changedSinceRead(String container, String name) {
+        return new health.vigil.error.ConflictException(health.vigil.error.ErrorCode.CONFLICT, "blob " + container
+                + "/" + name + " changed since the version to remove was read, and was kept; read it again before"
+                + " removing it");
+    }
+
+    /**
      * What the store knows about a blob; sha256 may be null where the store has not computed it. {@code uploadedBy}
      * is the principal the platform recorded when it stored the blob or, locally, the operating-system user who
      * owns a file dropped into the folder (a pipeline identity); null when neither is known. {@code lastModified} is

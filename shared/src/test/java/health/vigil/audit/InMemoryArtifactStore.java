@@ -56,6 +56,19 @@ public final class InMemoryArtifactStore implements ArtifactStore {
     }
 
     @Override
+    public synchronized boolean delete(String container, String name, String ifMatch) {
+        String key = container + "/" + name;
+        if (!blobs.containsKey(key)) {
+            return false;
+        }
+        if (!ifMatch.equals(etags.get(key))) {
+            throw ArtifactStore.changedSinceRead(container, name);
+        }
+        delete(container, name);
+        return true;
+    }
+
+    @Override
     public synchronized InputStream open(String container, String name) {
         byte[] bytes = blobs.get(container + "/" + name);
         if (bytes == null) {

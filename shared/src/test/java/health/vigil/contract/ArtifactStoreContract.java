@@ -305,6 +305,64 @@ public abstract class ArtifactStoreContract {
         assertThat(store.describe(ArtifactStore.BATCH_OUTPUT, name).orElseThrow().sha256()).isEqualTo(again.sha256());
     }
 
+    /**
+     * A remover that read one version removes that version only: one written since under the name is kept, and the
+     * refusal says so; a blob gone already is no error, and answered as not removed by this call.
+     */
+    @Test
+    void removesABlobOnlyWhileItIsTheVersionThatWasRead() {
+        String name = prefix + "unsettled/note.json";
+        StoredArtifact first = store.put(ArtifactStore.MONITORING, name, new ByteArrayInputStream(randomBytes(40, 1)),
+                false);
+        StoredArtifact second = store.put(ArtifactStore.MONITORING, name, new ByteArrayInputStream(randomBytes(30, 2)),
+                true);
+
+        assertThatThrownBy(() -> store.delete(ArtifactStore.MONITORING, name, first.etag()))
+                .isInstanceOf(ConflictException.class).hasMessageContaining("changed since")
+                .hasMessageContaining("was kept");
+
+        assertThat(read(ArtifactStore.MONITORING, name)).isEqualTo(randomBytes(30, 2));
+        assertThat(store.describe(ArtifactStore.MONITORING, name).orElseThrow().etag()).isEqualTo(second.etag());
+        assertThat(store.delete(ArtifactStore.MONITORING, name, second.etag())).isTrue();
+        assertThat(store.describe(ArtifactStore.MONITORING, name)).isEmpty();
+        assertThat(store.list(ArtifactStore.MONITORING, prefix)).isEmpty();
+        assertThat(store.delete(ArtifactStore.MONITORING, name, second.etag())).isFalse();
+        // The name can be used again, and the new blob is described with its own digest.
+        StoredArtifact again = store.put(ArtifactStore.MONITORING, name, new ByteArrayInputStream(randomBytes(20, 3)),
+                false);
+        assertThat(store.describe(ArtifactStore.MONITORING, name).orElseThrow().sha256()).isEqualTo(again.sha256());
+    }
+
+    /** Of a removal and a replace of the same version, exactly one wins: the blob is either gone or the new one. */
+    @Test
+    void ofARemovalAndReplacesOfOneVersionExactlyOneWins() throws Exception {
+        String name = prefix + "requests/race.csv";
+        String read = store.put(ArtifactStore.BATCH_INPUT, name, new ByteArrayInputStream(randomBytes(10, 99)), false)
+                .etag();
+        int threads = 8;
+
+        List<Boolean> won = Parallel.run(threads, t -> {
+            try {
+                if (t == 0) {
+                    return store.delete(ArtifactStore.BATCH_INPUT, name, read);
+                }
+                store.replace(ArtifactStore.BATCH_INPUT, name, new ByteArrayInputStream(randomBytes(1024 + t, t)),
+                        read);
+                return true;
+            } catch (ConflictException e) {
+                return false;
+            }
+        });
+
+        assertThat(won).containsOnlyOnce(true);
+        int winner = won.indexOf(true);
+        if (winner == 0) {
+            assertThat(store.describe(ArtifactStore.BATCH_INPUT, name)).isEmpty();
+        } else {
+            assertThat(read(ArtifactStore.BATCH_INPUT, name)).isEqualTo(randomBytes(1024 + winner, winner));
+        }
+    }
+
     @Test
     void aRefusedBlobNameIsToldTheRuleItBreaksAlikeOnEveryStore() {
         java.util.Map<String, String> rules = new java.util.LinkedHashMap<>();

@@ -254,6 +254,33 @@ final class BlobArtifactStore implements ArtifactStore {
         }
     }
 
+    /** The removal carries {@code If-Match}: Blob Storage itself refuses it (412) when another write came first. */
+    @Override
+    public boolean delete(String container, String name, String ifMatch) {
+        Objects.requireNonNull(ifMatch, "ifMatch");
+        BlobClient blob = blob(container, name);
+        String where = container + "/" + name;
+        try {
+            blob.deleteWithResponse(null, new BlobRequestConditions().setIfMatch(ifMatch), null,
+                    com.azure.core.util.Context.NONE);
+            return true;
+        } catch (BlobStorageException e) {
+            if (e.getStatusCode() == 404 && e.getErrorCode() != BlobErrorCode.CONTAINER_NOT_FOUND) {
+                return false;
+            }
+            if (e.getStatusCode() == 412) {
+                // Some services answer a condition on a blob that is gone with 412 too: which it is, is asked.
+                if (describe(container, name).isEmpty()) {
+                    return false;
+                }
+                throw ArtifactStore.changedSinceRead(container, name);
+            }
+            throw translate("removing " + where, e);
+        } catch (RuntimeException e) {
+            throw AzureFailures.unreachable("removing " + where, BLOB_STORAGE, e);
+        }
+    }
+
     @Override
     public List<StoredArtifact> list(String container, String prefix) {
         BlobContainerClient client = container(container);

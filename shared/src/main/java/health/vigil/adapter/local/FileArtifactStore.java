@@ -52,7 +52,7 @@ final class FileArtifactStore implements ArtifactStore {
     public static final String FOLDER = "blobs";
     static final String STAGING = ".staging";
     static final String METADATA = ".meta";
-    /** Locked (with {@link #replaceLock} inside this process) while a blob is replaced or overwritten. */
+    /** Locked (with {@link #replaceLock} inside this process) while a blob is replaced, overwritten or removed. */
     static final String REPLACE_LOCK = ".replace.lock";
     private static final System.Logger LOG = System.getLogger(FileArtifactStore.class.getName());
     private static final Pattern CONTAINER = Pattern.compile("[a-z0-9](?:-?[a-z0-9])*");
@@ -127,24 +127,16 @@ final class FileArtifactStore implements ArtifactStore {
             if (mode == Mode.CREATE) {
                 createWithoutReplacing(target, temp, container, name);
             } else {
-                replaceLock.lock();
-                try (FileChannel lockFile = FileChannel.open(OwnerOnlyFiles.createFileIfAbsent(
-                        root.resolve(REPLACE_LOCK)), StandardOpenOption.WRITE)) {
-                    FileLock held = lockFile.lock();
-                    try {
-                        if (mode == Mode.REPLACE && !describe(container, name).map(StoredArtifact::etag)
-                                .filter(ifMatch::equals).isPresent()) {
-                            throw new ConflictException(ErrorCode.CONFLICT, "blob " + container + "/" + name
-                                    + " changed or was removed since it was read; read it again before replacing it");
-                        }
-                        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                        moved = true;
-                    } finally {
-                        held.release();
+                underReplaceLock(() -> {
+                    if (mode == Mode.REPLACE && !describe(container, name).map(StoredArtifact::etag)
+                            .filter(ifMatch::equals).isPresent()) {
+                        throw new ConflictException(ErrorCode.CONFLICT, "blob " + container + "/" + name
+                                + " changed or was removed since it was read; read it again before replacing it");
                     }
-                } finally {
-                    replaceLock.unlock();
-                }
+                    Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                    return null;
+                });
+                moved = true;
             }
             syncFolder(target.getParent());
             BlobMetadata meta = new BlobMetadata(digested ? Sha256.hex(digest) : null, size, nanos(staged.lastModifiedTime()),
@@ -206,15 +198,80 @@ final class FileArtifactStore implements ArtifactStore {
         return attributes.isRegularFile() ? Optional.of(artifact(container, name, attributes)) : Optional.empty();
     }
 
+    /**
+     * Under the replace lock, so that no removal comes between a conditional removal's check and its own: what that
+     * check saw stays the blob until it is removed (a create cannot take a name that is still a blob's).
+     */
     @Override
     public void delete(String container, String name) {
         Path target = blobPath(container, name);
         try {
-            Files.deleteIfExists(target);
-            Files.deleteIfExists(metadataPath(container, name));
+            underReplaceLock(() -> remove(target, container, name));
         } catch (IOException e) {
-            throw new StoreException("cannot remove blob " + container + "/" + name + " under " + root
-                    + ": check the folder's permissions", e);
+            throw cannotRemove(container, name, e);
+        }
+    }
+
+    /**
+     * The check of the current ETag and the removal are one step under the store's replace lock, as for
+     * {@link #replace}: a replace, an overwrite or another removal cannot come between them.
+     */
+    @Override
+    public boolean delete(String container, String name, String ifMatch) {
+        Objects.requireNonNull(ifMatch, "ifMatch");
+        Path target = blobPath(container, name);
+        try {
+            return underReplaceLock(() -> {
+                Optional<StoredArtifact> now = describe(container, name);
+                if (now.isEmpty()) {
+                    return false;
+                }
+                if (!now.get().etag().equals(ifMatch)) {
+                    throw ArtifactStore.changedSinceRead(container, name);
+                }
+                return remove(target, container, name);
+            });
+        } catch (IOException e) {
+            throw cannotRemove(container, name, e);
+        }
+    }
+
+    /**
+     * Removes a blob's metadata and then its file, so that a blob created under the name once the file is gone keeps
+     * the metadata its put writes. True when the file was there.
+     */
+    private boolean remove(Path target, String container, String name) throws IOException {
+        Files.deleteIfExists(metadataPath(container, name));
+        return Files.deleteIfExists(target);
+    }
+
+    private StoreException cannotRemove(String container, String name, IOException e) {
+        return new StoreException("cannot remove blob " + container + "/" + name + " under " + root
+                + ": check the folder's permissions", e);
+    }
+
+    /** A step that reads and writes files. */
+    @FunctionalInterface
+    private interface FileStep<T> {
+        T run() throws IOException;
+    }
+
+    /**
+     * Runs {@code step} holding the replace lock: {@link #replaceLock} against this process's other threads and a lock
+     * on {@value #REPLACE_LOCK} against other processes.
+     */
+    private <T> T underReplaceLock(FileStep<T> step) throws IOException {
+        replaceLock.lock();
+        try (FileChannel lockFile = FileChannel.open(OwnerOnlyFiles.createFileIfAbsent(root.resolve(REPLACE_LOCK)),
+                StandardOpenOption.WRITE)) {
+            FileLock held = lockFile.lock();
+            try {
+                return step.run();
+            } finally {
+                held.release();
+            }
+        } finally {
+            replaceLock.unlock();
         }
     }
 

@@ -24,6 +24,7 @@ import health.vigil.model.PredictionRecord;
 import health.vigil.model.Slot;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.port.ArtifactStore;
+import health.vigil.port.ForwardingArtifactStore;
 import health.vigil.port.PredictionLog;
 import health.vigil.port.Telemetry;
 import health.vigil.port.WorkQueue;
@@ -1778,52 +1779,9 @@ class BatchServiceTest {
     }
 
     /** The artifact store, each call passed on; subclasses change what their test needs (in this package's tests). */
-    abstract static class ForwardingStore implements ArtifactStore {
-        final ArtifactStore store;
-
+    abstract static class ForwardingStore extends ForwardingArtifactStore {
         ForwardingStore(ArtifactStore store) {
-            this.store = store;
-        }
-
-        @Override
-        public StoredArtifact put(String container, String name, InputStream content, boolean overwrite,
-                String uploadedBy) {
-            return store.put(container, name, content, overwrite, uploadedBy);
-        }
-
-        @Override
-        public StoredArtifact replace(String container, String name, InputStream content, String ifMatch) {
-            return store.replace(container, name, content, ifMatch);
-        }
-
-        @Override
-        public InputStream open(String container, String name) {
-            return store.open(container, name);
-        }
-
-        @Override
-        public InputStream open(String container, String name, long offset) {
-            return store.open(container, name, offset);
-        }
-
-        @Override
-        public Optional<StoredArtifact> describe(String container, String name) {
-            return store.describe(container, name);
-        }
-
-        @Override
-        public List<StoredArtifact> list(String container, String prefix) {
-            return store.list(container, prefix);
-        }
-
-        @Override
-        public void delete(String container, String name) {
-            store.delete(container, name);
-        }
-
-        @Override
-        public boolean computesItsOwnSha256() {
-            return store.computesItsOwnSha256();
+            super(store);
         }
     }
 

@@ -225,14 +225,15 @@ public final class MonitoringService {
      * that cannot be finalised now is left for the next run and does not keep the others, or the timer's own window,
      * from being checked: its failure is added to {@code failed}. A window still not finalised the await limit after it
      * settled is abandoned: recorded once as {@value #ABANDON_ACTION} with the reason, and forgotten. A note no window
-     * can be read from is set aside ({@link #readNote}) and fails no run.
+     * can be read from is set aside ({@link #readNote}) and fails no run. Only the note as it was read is forgotten
+     * ({@link #forget}): one written anew meanwhile, under the same name, stays for the next run.
      */
     private void finaliseSettled(ModelName model, Instant now, List<MonitoringReport> done,
             List<MonitoringRun.Pending> pending, Failures failed) {
         for (ArtifactStore.StoredArtifact blob : artifacts.list(ArtifactStore.MONITORING, unsettledPrefix(model))) {
             Optional<UnsettledWindow> window;
             try {
-                window = readNote(model, blob.name());
+                window = readNote(model, blob);
             } catch (RuntimeException e) {
                 failed.add(e);
                 continue;
@@ -247,7 +248,7 @@ public final class MonitoringService {
                 done.addAll(run.reports());
                 pending.addAll(run.pending());
                 if (run.pending().isEmpty() && run.reports().stream().noneMatch(MonitoringReport::provisional)) {
-                    artifacts.delete(ArtifactStore.MONITORING, blob.name());
+                    forget(blob);
                     continue;
                 }
                 unfinished = run.pending().isEmpty() ? "its reports were still provisional"
@@ -262,7 +263,7 @@ public final class MonitoringService {
                 // The failures of its earlier runs were seen; the record says why it is no longer checked.
                 try {
                     abandon(model, window.get(), unfinished);
-                    artifacts.delete(ArtifactStore.MONITORING, blob.name());
+                    forget(blob);
                     continue;
                 } catch (RuntimeException e) {
                     failed.add(e);
@@ -291,16 +292,30 @@ public final class MonitoringService {
     }
 
     /**
-     * The window noted as {@code name}, empty when the note is gone. A note no window of {@code model} can be read
-     * from (not JSON, or not of the shape {@link #noteForAnotherRun} writes) would fail every run, as nothing bounds
-     * it: it is set aside instead ({@link #setAside}) and is empty too. A note the store cannot read now fails.
+     * Removes a note if it is still the version that was read: one written anew since (another run forgot or set it
+     * aside, and a check noted the window again) is kept, and the next run reads it.
      */
-    private Optional<UnsettledWindow> readNote(ModelName model, String name) {
+    private void forget(ArtifactStore.StoredArtifact note) {
+        try {
+            artifacts.delete(ArtifactStore.MONITORING, note.name(), note.etag());
+        } catch (ConflictException notedAgain) {
+            // kept for the next run
+        }
+    }
+
+    /**
+     * The window noted as {@code listed}, of the version listed, empty when the note is gone or was written anew since
+     * (the next run reads it). A note no window of {@code model} can be read from (not JSON, or not of the shape
+     * {@link #noteForAnotherRun} writes) would fail every run, as nothing bounds it: it is set aside instead
+     * ({@link #setAside}) and is empty too. A note the store cannot read now fails.
+     */
+    private Optional<UnsettledWindow> readNote(ModelName model, ArtifactStore.StoredArtifact listed) {
+        String name = listed.name();
         byte[] bytes;
-        try (InputStream in = artifacts.open(ArtifactStore.MONITORING, name)) {
+        try (InputStream in = artifacts.open(ArtifactStore.MONITORING, name, 0, listed.etag())) {
             bytes = in.readAllBytes();
-        } catch (NotFoundException gone) {
-            return Optional.empty(); // finalised or set aside by a concurrent run
+        } catch (NotFoundException | ConflictException gone) {
+            return Optional.empty(); // finalised or set aside by a concurrent run, or noted again since it was listed
         } catch (IOException e) {
             throw new StoreException("cannot read " + ArtifactStore.MONITORING + "/" + name, e);
         }
@@ -312,7 +327,7 @@ public final class MonitoringService {
         }
         if (window == null || !model.value().equals(window.model()) || window.from() == null
                 || window.to() == null) {
-            setAside(model, name, bytes);
+            setAside(model, listed, bytes);
             return Optional.empty();
         }
         return Optional.of(window);
@@ -321,10 +336,12 @@ public final class MonitoringService {
     /**
      * Keeps the bytes of an unreadable note as {@code unreadable/<model>/<sha256>} in the monitoring container,
      * records once that it was set aside ({@value #UNREADABLE_NOTE_ACTION}, naming the note and the copy, never what
-     * it holds) and removes the note, so no later run reads it. Runs that do it together, or a replay after a crash
-     * between the steps, find the copy and the record there and write neither again.
+     * it holds) and removes the note as it was read, so no later run reads it (a note written anew since is kept). Runs
+     * that do it together, or a replay after a crash between the steps, find the copy and the record there and write
+     * neither again.
      */
-    private void setAside(ModelName model, String name, byte[] bytes) {
+    private void setAside(ModelName model, ArtifactStore.StoredArtifact note, byte[] bytes) {
+        String name = note.name();
         String sha256 = Sha256.hex(bytes);
         String kept = "unreadable/" + model.value() + "/" + sha256;
         try {
@@ -340,7 +357,7 @@ public final class MonitoringService {
                 + ArtifactStore.MONITORING + "/" + kept + "; check the window by hand if one is missing");
         audit.recordOnce(unreadableKey(model, name, sha256), ACTOR, UNREADABLE_NOTE_ACTION,
                 "/models/" + model.value() + "/monitoring", "set_aside", details);
-        artifacts.delete(ArtifactStore.MONITORING, name);
+        forget(note);
     }
 
     /** The once-key of the {@value #UNREADABLE_NOTE_ACTION} record of the note {@code name} holding these bytes. */

@@ -19,6 +19,7 @@ import health.vigil.canary.CanaryService;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.port.Telemetry;
 import health.vigil.port.ArtifactStore;
+import health.vigil.port.ForwardingArtifactStore;
 import health.vigil.port.WorkQueue;
 import health.vigil.port.PredictionLog;
 import health.vigil.model.SegmentColumns;
@@ -913,6 +914,77 @@ class MonitoringServiceTest {
         assertThat(platform.monitoring().reports().find(MonitoringReport.idOf(model.value(), 1,
                 Slot.STABLE.wireName(), START, hour))).hasValueSatisfying(r -> assertThat(r.predictions())
                 .isEqualTo(300));
+    }
+
+    /**
+     * A note written anew between a run's read of it and its removal (another run forgot it or set it aside, and a
+     * check noted its window again) stays for the next run, whether the run set aside the version it read as
+     * unreadable or finalised its window: only that version is removed. The next run reads the new notes and checks
+     * their windows. Before, the new note was removed with the old, and its window was not checked again.
+     */
+    @Test
+    void aNoteWrittenAnewBetweenARunsReadAndItsRemovalStaysForTheNextRun() throws Exception {
+        start(MonitoringPolicy.DEFAULTS);
+        Instant hour = START.plus(Duration.ofHours(1));
+        score(SampleModels.readmissionCohort(300, 7), r -> r, START.plusSeconds(600));
+        clock.set(hour.plusSeconds(1));
+        assertThat(platform.monitoring().check(model, START, hour).reports().get(0).provisional()).isTrue();
+        String settling = platform.artifacts().list(ArtifactStore.MONITORING, MonitoringService.unsettledPrefix(model))
+                .get(0).name();
+        String unreadable = MonitoringService.unsettledPrefix(model) + "0000.json";
+        platform.artifacts().put(ArtifactStore.MONITORING, unreadable,
+                new ByteArrayInputStream("{\"mrn\": \"MRN-4471\"".getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                false);
+        Instant before = START.minus(Duration.ofHours(1));
+        Map<String, byte[]> anew = Map.of(
+                unreadable, Json.writeBytes(new MonitoringService.UnsettledWindow(model.value(), before, START)),
+                settling, Json.writeBytes(new MonitoringService.UnsettledWindow(model.value(), START, hour)));
+        java.util.Set<String> written = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        ArtifactStore writingAnewBeforeRemoval = new ForwardingArtifactStore(platform.artifacts()) {
+            private void writeAnew(String container, String name) {
+                if (container.equals(ArtifactStore.MONITORING) && anew.containsKey(name) && written.add(name)) {
+                    store.put(container, name, new ByteArrayInputStream(anew.get(name)), true);
+                }
+            }
+
+            @Override
+            public void delete(String container, String name) {
+                writeAnew(container, name);
+                store.delete(container, name);
+            }
+
+            @Override
+            public boolean delete(String container, String name, String ifMatch) {
+                writeAnew(container, name);
+                return store.delete(container, name, ifMatch);
+            }
+        };
+        MonitoringService service = new MonitoringService(platform.registry(), writingAnewBeforeRemoval,
+                FeaturePipelines.standard()::forManifest, platform.predictionLog(), platform.outcomeJoin(),
+                platform.audit(), this::publish, Telemetry.NONE, clock, m -> MonitoringPolicy.DEFAULTS,
+                RetrainPolicy.DEFAULTS, Integer.MAX_VALUE - 8, m -> SegmentColumns.NONE, Optional.empty(), 1,
+                VigilConfig.DEFAULT_MONITORING_SETTLING);
+        clock.set(hour.plus(Duration.ofMinutes(5)));
+
+        service.checkAll();
+
+        assertThat(written).containsExactlyInAnyOrder(unreadable, settling);
+        assertThat(platform.artifacts().list(ArtifactStore.MONITORING, MonitoringService.unsettledPrefix(model)))
+                .extracting(ArtifactStore.StoredArtifact::name).containsExactlyInAnyOrder(unreadable, settling);
+        assertThat(auditRecords()).filteredOn(a -> a.action().equals(MonitoringService.UNREADABLE_NOTE_ACTION))
+                .singleElement().satisfies(a -> assertThat(a.details()).containsEntry("note", unreadable));
+        for (String note : List.of(unreadable, settling)) {
+            try (java.io.InputStream in = platform.artifacts().open(ArtifactStore.MONITORING, note)) {
+                assertThat(in.readAllBytes()).as(note).isEqualTo(anew.get(note));
+            }
+        }
+
+        service.checkAll();
+
+        assertThat(platform.artifacts().list(ArtifactStore.MONITORING, MonitoringService.unsettledPrefix(model)))
+                .isEmpty();
+        assertThat(platform.monitoring().reports().find(MonitoringReport.idOf(model.value(), 1,
+                Slot.STABLE.wireName(), before, START))).hasValueSatisfying(r -> assertThat(r.provisional()).isFalse());
     }
 
     /**

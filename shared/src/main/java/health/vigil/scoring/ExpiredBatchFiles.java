@@ -16,6 +16,13 @@ public interface ExpiredBatchFiles {
      */
     Removed purgeFinishedBefore(Instant cutoff, Duration retention);
 
-    /** What one call removed: the jobs whose files went, and the request files that went without a job. */
-    record Removed(int jobs, int requestFiles) {}
+    /**
+     * What one call removed: the jobs whose files went, and the request files that went without a job; and the request
+     * files it kept though it had found them expired, as they were written again before it removed them.
+     */
+    record Removed(int jobs, int requestFiles, int requestFilesKept) {
+        public Removed(int jobs, int requestFiles) {
+            this(jobs, requestFiles, 0);
+        }
+    }
 }

@@ -80,10 +80,12 @@ public final class PredictionRetention {
      * What one purge removed: prediction records, batch jobs whose files went, batch request files that went without
      * a job (none named them), copies of damaged log files, records the log had set aside as refused, realised
      * outcomes and outcome files; {@code outcomesExpireByTtl}: the outcome store expires outcomes by their own time
-     * to live, so {@code outcomes} is 0 and says nothing of them.
+     * to live, so {@code outcomes} is 0 and says nothing of them. {@code batchRequestFilesKept}: request files found
+     * expired but written again before they could be removed, and so kept.
      */
     public record Purge(long predictions, int batchJobs, int batchRequestFiles, int damagedCopies,
-            long refusedRecords, long outcomes, int outcomeFiles, boolean outcomesExpireByTtl) {}
+            long refusedRecords, long outcomes, int outcomeFiles, boolean outcomesExpireByTtl,
+            int batchRequestFilesKept) {}
 
     /**
      * Deletes prediction records older than the retention period; returns how many this call removed, how many
@@ -123,7 +125,7 @@ public final class PredictionRetention {
         }
         failures.throwIfAny();
         return new Purge(purged[0], batch[0].jobs(), batch[0].requestFiles(), copies[0], refused[0],
-                labels[0].outcomes(), labels[0].files(), labels[0].outcomesExpireByTtl());
+                labels[0].outcomes(), labels[0].files(), labels[0].outcomesExpireByTtl(), batch[0].requestFilesKept());
     }
 
     /** Audits a damaged copy's removal once, before it is removed: a run that stops after it adds no second record. */

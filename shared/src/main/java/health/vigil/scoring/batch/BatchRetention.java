@@ -1,6 +1,7 @@
 package health.vigil.scoring.batch;
 
 import health.vigil.audit.AuditLog;
+import health.vigil.error.ConflictException;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.Failures;
 import health.vigil.error.NotFoundException;
@@ -41,7 +42,8 @@ import java.util.TreeMap;
  *
  * <p>A file under {@value BatchService#REQUESTED_PREFIX} in {@code batch-input} waits for a {@code POST /batches} to
  * name it; one that none ever did (the request was refused, or never sent) belongs to no job. Once the store last
- * wrote it before the cut-off and no job names it, it goes too, audited on its own ({@code batch.input.purged}).
+ * wrote it before the cut-off and no job names it, it goes too, audited on its own ({@code batch.input.purged}): the
+ * version found so, by its ETag, and no other written since under the name, which is kept and counted as kept.
  */
 public final class BatchRetention implements ExpiredBatchFiles {
     static final String AUDIT_PURGED = "batch.purged";
@@ -82,17 +84,18 @@ public final class BatchRetention implements ExpiredBatchFiles {
     /**
      * Purges the jobs that finished before {@code cutoff}, then removes the request files no job names: the jobs
      * first, so that a file a job purged now no longer names goes in the same run. Each part is attempted whatever
-     * the other met, and the run fails at the end with the first failure. Returns how many jobs and files went.
+     * the other met, and the run fails at the end with the first failure. Returns how many jobs and files went, and
+     * how many request files were kept as written again before they could be removed.
      */
     @Override
     public Removed purgeFinishedBefore(Instant cutoff, Duration retention) {
         Failures failures = new Failures();
         int[] purged = {0};
-        int[] unclaimed = {0};
+        Removed[] unclaimed = {new Removed(0, 0)};
         failures.attempt(() -> purged[0] = purgeJobs(cutoff, retention));
         failures.attempt(() -> unclaimed[0] = removeUnclaimedRequests(cutoff, retention));
         failures.throwIfAny();
-        return new Removed(purged[0], unclaimed[0]);
+        return new Removed(purged[0], unclaimed[0].requestFiles(), unclaimed[0].requestFilesKept());
     }
 
     private int purgeJobs(Instant cutoff, Duration retention) {
@@ -126,25 +129,35 @@ public final class BatchRetention implements ExpiredBatchFiles {
      * before {@code cutoff} and that no job names: neither a plan (running or finished, not yet purged), nor a failure,
      * nor a request sent under an idempotency key within the period, which may be planning it or be sent again. A
      * file whose age the store does not give is kept. The files are listed before the jobs' documents are read, so a
-     * job planned on one meanwhile is seen. One file that cannot be removed keeps no other; a job document that cannot
-     * be read stops the removals, since the file it names is unknown. Returns how many files this call removed.
+     * job planned on one meanwhile is seen; the age and the ETag decided on are the listing's, and only that version
+     * is removed. One file that cannot be removed keeps no other; a job document that cannot be read stops the
+     * removals, since the file it names is unknown. Returns how many files this call removed, and how many it kept as
+     * written again since they were listed (no jobs).
      */
-    private int removeUnclaimedRequests(Instant cutoff, Duration retention) {
+    private Removed removeUnclaimedRequests(Instant cutoff, Duration retention) {
         List<ArtifactStore.StoredArtifact> old = artifacts.list(ArtifactStore.BATCH_INPUT,
                 BatchService.REQUESTED_PREFIX).stream()
                 .filter(b -> b.lastModified() != null && b.lastModified().isBefore(cutoff)).toList();
         if (old.isEmpty()) {
-            return 0;
+            return new Removed(0, 0);
         }
         Set<String> named = namedInputs(cutoff);
-        int[] removed = {0};
+        int[] removedAndKept = {0, 0};
         Failures.forEach(old, file -> {
-            if (!named.contains(file.name()) && removeUnclaimed(file, cutoff, retention)) {
-                removed[0]++;
+            if (!named.contains(file.name())) {
+                Unclaimed fate = removeUnclaimed(file, cutoff, retention);
+                if (fate == Unclaimed.REMOVED) {
+                    removedAndKept[0]++;
+                } else if (fate == Unclaimed.WRITTEN_AGAIN) {
+                    removedAndKept[1]++;
+                }
             }
         });
-        return removed[0];
+        return new Removed(0, removedAndKept[0], removedAndKept[1]);
     }
+
+    /** What became of a request file found expired. */
+    private enum Unclaimed { REMOVED, WRITTEN_AGAIN, GONE }
 
     /** The {@code batch-input} files that the jobs in {@code batch-output} name. */
     private Set<String> namedInputs(Instant cutoff) {
@@ -169,14 +182,18 @@ public final class BatchRetention implements ExpiredBatchFiles {
 
     /**
      * Removes one request file no job names, audited first under a key of its name and version, so that a run that
-     * stops between the record and the removal is finished by the next without a second record. A file written again
-     * since it was listed is a new upload, and stays. The record names the file, never what it holds. True when it
-     * was removed.
+     * stops between the record and the removal is finished by the next without a second record. Only the version
+     * listed goes (the removal is conditional on its ETag): a file written again since it was listed, even while it is
+     * being removed, is a new upload (one a {@code POST /batches} may be naming), and stays. The record names the
+     * file, never what it holds.
      */
-    private boolean removeUnclaimed(ArtifactStore.StoredArtifact listed, Instant cutoff, Duration retention) {
+    private Unclaimed removeUnclaimed(ArtifactStore.StoredArtifact listed, Instant cutoff, Duration retention) {
         Optional<ArtifactStore.StoredArtifact> now = artifacts.describe(ArtifactStore.BATCH_INPUT, listed.name());
-        if (now.isEmpty() || !Objects.equals(now.get().etag(), listed.etag())) {
-            return false;
+        if (now.isEmpty()) {
+            return Unclaimed.GONE;
+        }
+        if (!Objects.equals(now.get().etag(), listed.etag())) {
+            return Unclaimed.WRITTEN_AGAIN;
         }
         String input = ArtifactStore.BATCH_INPUT + "/" + listed.name();
         Map<String, String> details = new TreeMap<>();
@@ -186,8 +203,12 @@ public final class BatchRetention implements ExpiredBatchFiles {
         details.put("retentionDays", Long.toString(retention.toDays()));
         audit.recordOnce("batch-input:" + Sha256.hex(listed.name() + "|" + listed.etag()) + ":purged",
                 PredictionRetention.ACTOR, AUDIT_UNCLAIMED_PURGED, input, "purged", details);
-        artifacts.delete(ArtifactStore.BATCH_INPUT, listed.name());
-        return true;
+        try {
+            return artifacts.delete(ArtifactStore.BATCH_INPUT, listed.name(), listed.etag()) ? Unclaimed.REMOVED
+                    : Unclaimed.GONE;
+        } catch (ConflictException writtenAgain) {
+            return Unclaimed.WRITTEN_AGAIN;
+        }
     }
 
     private static boolean isFinished(String id, List<String> files) {

@@ -14,6 +14,7 @@ import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.port.ArtifactStore;
+import health.vigil.scoring.ExpiredBatchFiles;
 import health.vigil.testing.governance.SetUpApproval;
 import health.vigil.testing.samples.SampleModels;
 import java.io.ByteArrayInputStream;
@@ -398,11 +399,11 @@ class BatchRetentionTest {
         clock.advance(RETENTION.plusDays(1));
         ArtifactStore failingOnA = new BatchServiceTest.ForwardingStore(platform.artifacts()) {
             @Override
-            public void delete(String container, String name) {
+            public boolean delete(String container, String name, String ifMatch) {
                 if (name.equals("requests/a.csv")) {
                     throw new health.vigil.error.StoreException("the store did not answer (test)", null);
                 }
-                store.delete(container, name);
+                return store.delete(container, name, ifMatch);
             }
         };
 
@@ -416,6 +417,50 @@ class BatchRetentionTest {
         assertThat(allRecords()).filteredOn(r -> r.action().equals("batch.input.purged"))
                 .extracting(AuditRecord::subject)
                 .containsExactlyInAnyOrder("batch-input/requests/a.csv", "batch-input/requests/b.csv");
+    }
+
+    /**
+     * A request file written again between the run's decision that it expired and its removal (the analyst uploads it
+     * anew to send the {@code POST /batches} that names it) is another file: it stays, counted as kept, and the job
+     * that names it scores it. Before, the run removed the new file, and such a job failed as its input removed.
+     */
+    @Test
+    void aRequestFileWrittenAgainBetweenTheDecisionAndTheRemovalStaysCountedAsKept() {
+        uploadWrittenOn("requests/forgotten.csv", clock.instant());
+        uploadWrittenOn("requests/sent-again.csv", clock.instant());
+        clock.advance(RETENTION.plusDays(1));
+        List<String> writtenAgain = new ArrayList<>();
+        ArtifactStore writingAgainBeforeRemoval = new BatchServiceTest.ForwardingStore(platform.artifacts()) {
+            private void writeAgain(String container, String name) {
+                if (name.equals("requests/sent-again.csv") && writtenAgain.isEmpty()) {
+                    writtenAgain.add(name);
+                    upload(name);
+                }
+            }
+
+            @Override
+            public void delete(String container, String name) {
+                writeAgain(container, name);
+                store.delete(container, name);
+            }
+
+            @Override
+            public boolean delete(String container, String name, String ifMatch) {
+                writeAgain(container, name);
+                return store.delete(container, name, ifMatch);
+            }
+        };
+
+        ExpiredBatchFiles.Removed removed = new BatchRetention(writingAgainBeforeRemoval, platform.audit(), clock)
+                .purgeFinishedBefore(clock.instant().minus(RETENTION), RETENTION);
+
+        assertThat(writtenAgain).containsExactly("requests/sent-again.csv");
+        assertThat(snapshot(ArtifactStore.BATCH_INPUT, "requests/")).containsOnlyKeys("requests/sent-again.csv");
+        assertThat(removed).isEqualTo(new ExpiredBatchFiles.Removed(0, 1, 1));
+        String id = platform.batches().submit(new BatchRequest(model, null, "requests/sent-again.csv", false),
+                "analyst").id();
+        drain();
+        assertThat(platform.batches().status(id).state()).isEqualTo(BatchStatus.State.COMPLETED);
     }
 
     // ------------------------------------------------------------------ helpers

@@ -29,7 +29,10 @@ class RetentionFunctionsTest {
     @TempDir
     Path home;
 
-    /** The run's log line counts the request files that went without a job beside the rest, and names none of them. */
+    /**
+     * The run's log line counts the request files that went without a job, and those kept as written again, beside the
+     * rest, and names none of them.
+     */
     @Test
     void theRunsLogLineCountsTheRequestFilesNoJobNamed() throws Exception {
         VigilConfig config = new VigilConfig(VigilConfig.Mode.LOCAL, home, VigilConfig.Limits.DEFAULTS, RETENTION,
@@ -52,7 +55,8 @@ class RetentionFunctionsTest {
             assertThat(context.logged()).singleElement().satisfies(line -> {
                 assertThat(line.getLevel()).isEqualTo(Level.INFO);
                 assertThat(line.getMessage()).contains("the files of 0 finished batch jobs, 2 batch request files no"
-                        + " job named,").doesNotContain("forgotten").doesNotContain("secret-patient");
+                        + " job named (0 more kept: written again before their removal),")
+                        .doesNotContain("forgotten").doesNotContain("secret-patient");
             });
             assertThat(platform.artifacts().list(ArtifactStore.BATCH_INPUT, BatchService.REQUESTED_PREFIX)).isEmpty();
         }

@@ -13,8 +13,13 @@ public enum Role {
     OUTCOMES_WRITE("Outcomes.Write"),
     /** Registers the evaluation datasets gates judge on, and changes a model's gate policy. */
     DATASETS_REGISTER("Datasets.Register"),
-    /** Submits batch files for scoring and reads their status and results (population health, nightly jobs). */
-    BATCHES_SUBMIT("Batches.Submit");
+    /** Submits batch files for scoring and reads the status, summary and results of the jobs it submitted. */
+    BATCHES_SUBMIT("Batches.Submit"),
+    /**
+     * Reads the status, summary and results of every batch job, whoever submitted it: the operators of the nightly
+     * runs, whose jobs start from files dropped in {@code batch-input} rather than from a caller.
+     */
+    BATCHES_READ_ALL("Batches.ReadAll");
 
     private final String wireName;
 

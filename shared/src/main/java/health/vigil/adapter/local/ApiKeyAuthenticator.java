@@ -331,7 +331,8 @@ final class ApiKeyAuthenticator implements Authenticator {
         personas.put("compliance", Set.of(Role.AUDIT_EXPORT));
         personas.put("outcomes-feed", Set.of(Role.OUTCOMES_WRITE));
         personas.put("data-steward", Set.of(Role.DATASETS_REGISTER));
-        personas.put("population-health", Set.of(Role.BATCHES_SUBMIT));
+        // The team that runs the nightly files dropped in batch-input, whose jobs no caller submitted.
+        personas.put("population-health", Set.of(Role.BATCHES_SUBMIT, Role.BATCHES_READ_ALL));
         return java.util.Collections.unmodifiableMap(personas);
     }
 }

@@ -13,7 +13,9 @@ import java.util.Objects;
  * changed; progress lives in the partitions' checkpoints. {@code inputEtag} is the store's ETag of the file that was
  * read (null for a job planned by a build before it was recorded), so that a partition never reads a file written
  * since under the same name. {@code predictionIds} is how its rows' prediction ids are made (ADR 0038); null for a
- * job planned before that was recorded, whose ids are digested per row.
+ * job planned before that was recorded, whose ids are digested per row. {@code origin} is how the job was started
+ * ({@link BatchOrigin}), which decides who may read it; null for a job planned before it was recorded, which only a
+ * holder of {@code Batches.ReadAll} may read.
  */
 public record BatchJob(
         String id,
@@ -31,7 +33,8 @@ public record BatchJob(
         List<BatchPartition> partitions,
         String submittedBy,
         Instant submittedAt,
-        PredictionIdForm predictionIds) {
+        PredictionIdForm predictionIds,
+        BatchOrigin origin) {
 
     public BatchJob {
         Objects.requireNonNull(id, "id");

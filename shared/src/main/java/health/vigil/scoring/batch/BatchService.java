@@ -1,6 +1,7 @@
 package health.vigil.scoring.batch;
 
 import health.vigil.audit.AuditLog;
+import health.vigil.error.AccessDeniedException;
 import health.vigil.error.ConflictException;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.NotFoundException;
@@ -31,6 +32,8 @@ import health.vigil.privacy.Pseudonymizer;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.scoring.LoadedModels;
 import health.vigil.scoring.ScorableModel;
+import health.vigil.security.Principal;
+import health.vigil.security.Role;
 import health.vigil.text.Words;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
@@ -254,7 +257,8 @@ public final class BatchService {
             Integer version = name.group(2) == null ? null : Integer.valueOf(name.group(2));
             // Planned on the very version the id was made from: a file replaced since is this job's failure, and the
             // new file's own event starts its own job, so the new content is scored once, not under both ids.
-            started(id, new BatchRequest(new ModelName(model), version, blob.blobName(), false), actor, stored.get());
+            started(id, new BatchRequest(new ModelName(model), version, blob.blobName(), false), actor, stored.get(),
+                    BatchOrigin.UPLOAD);
         } catch (ValidationException | ConflictException | NotFoundException e) {
             fail(id, model, actor, new BatchFailure(id, blob.blobName(), e.getMessage(), clock.instant()), e.code());
         }
@@ -266,23 +270,25 @@ public final class BatchService {
     }
 
     /**
-     * Plans the job and stores the plan once; {@code replayed} when another submission of the same id stored its plan
-     * first (two identical requests at once: both plan, one plan is kept, and the other caller is told so).
+     * Plans the job a caller submitted ({@code POST /batches}) and stores the plan once; {@code replayed} when another
+     * submission of the same id stored its plan first (two identical requests at once: both plan, one plan is kept,
+     * and the other caller is told so).
      */
     private Submission started(String id, BatchRequest request, String submittedBy) {
         return started(id, request, submittedBy, artifacts.describe(ArtifactStore.BATCH_INPUT, request.input())
                 .orElseThrow(() -> new NotFoundException(ErrorCode.NOT_FOUND, "the " + ArtifactStore.BATCH_INPUT
-                        + " container has no blob " + request.input() + "; upload the file there first")));
+                        + " container has no blob " + request.input() + "; upload the file there first")),
+                BatchOrigin.REQUEST);
     }
 
-    /** {@link #started(String, BatchRequest, String)} of {@code input}, the version of the file described. */
+    /** Plans a job started as {@code origin} says, of {@code input}, the version of the file described. */
     private Submission started(String id, BatchRequest request, String submittedBy,
-            ArtifactStore.StoredArtifact input) {
+            ArtifactStore.StoredArtifact input, BatchOrigin origin) {
         String actor = submittedBy == null ? "unknown" : submittedBy;
         BatchFormat format = BatchFormat.ofFileName(request.input());
         VersionRecord version = scoringVersion(request.model(), request.version());
         ScorableModel model = models.get(version);
-        BatchJob planned = plan(id, request, format, input, version, model, actor);
+        BatchJob planned = plan(id, request, format, input, version, model, actor, origin);
         BatchJob job = output.createOnce(jobName(id), planned);
         announceStart(job);
         return new Submission(job, job != planned);
@@ -368,16 +374,16 @@ public final class BatchService {
      * store's own when the store computed it from these very bytes (ADR 0033) rather than digested again.
      */
     private BatchJob plan(String id, BatchRequest request, BatchFormat format, ArtifactStore.StoredArtifact input,
-            VersionRecord version, ScorableModel model, String actor) {
+            VersionRecord version, ScorableModel model, String actor, BatchOrigin origin) {
         // The store's digest is the described version's, and the pass reads that version only (by its ETag), so the
         // digest is of the bytes read.
         String stored = artifacts.computesItsOwnSha256() ? input.sha256() : null;
-        return plan(id, request, format, input, version, model, actor, stored);
+        return plan(id, request, format, input, version, model, actor, origin, stored);
     }
 
     /** One pass over the file, whose sha256 is {@code knownSha256} or, when that is null, digested on the way. */
     private BatchJob plan(String id, BatchRequest request, BatchFormat format, ArtifactStore.StoredArtifact input,
-            VersionRecord version, ScorableModel model, String actor, String knownSha256) {
+            VersionRecord version, ScorableModel model, String actor, BatchOrigin origin, String knownSha256) {
         boolean digest = knownSha256 == null;
         MessageDigest sha256 = digest ? Sha256.newDigest() : null;
         List<BatchPartition> partitions = new ArrayList<>();
@@ -426,7 +432,7 @@ public final class BatchService {
         return new BatchJob(id, request.model(), version.version(), request.explain(), format,
                 ArtifactStore.BATCH_INPUT, request.input(), input.size(),
                 digest ? Sha256.hex(sha256) : knownSha256, input.etag(), rows, header, partitions, actor,
-                clock.instant(), PredictionIdForm.MIXED);
+                clock.instant(), PredictionIdForm.MIXED, origin);
     }
 
     /**
@@ -1067,15 +1073,90 @@ public final class BatchService {
 
     // ---------------------------------------------------------------- reading
 
-    /** Where a job stands: running (rows done so far), completed (with its results) or failed (with the reason). */
+    /**
+     * Where a job stands: running (rows done so far), completed (with its results) or failed (with the reason). For
+     * the platform's own use (the answer to a submission or an upload); a caller reads through
+     * {@link #status(String, Principal)}.
+     */
     public BatchStatus status(String id) {
         id = canonicalId(id);
+        refusePurged(id);
+        return status(id, readJob(id));
+    }
+
+    /**
+     * {@code GET /batches/{id}}: {@link #status(String)} for a caller who may read the job ({@link #requireReader}).
+     */
+    public BatchStatus status(String id, Principal reader) {
+        requireBatchRole(reader);
+        String canonical = canonicalId(id);
+        Optional<BatchJob> found = readJob(canonical);
+        requireReader(canonical, found, reader);
+        refusePurged(canonical);
+        return status(canonical, found);
+    }
+
+    private void refusePurged(String id) {
         Optional<BatchRetention.Purged> purged = read(purgedName(id), BatchRetention.Purged.class);
         if (purged.isPresent()) {
             throw purged.get().gone();
         }
+    }
+
+    /**
+     * Refuses a caller that holds neither batch role, before anything about the job is looked at: the routes that
+     * read a job admit any authenticated caller, so that {@code Batches.ReadAll} alone is enough.
+     */
+    private static void requireBatchRole(Principal reader) {
+        Objects.requireNonNull(reader, "reader");
+        if (!reader.has(Role.BATCHES_SUBMIT) && !reader.has(Role.BATCHES_READ_ALL)) {
+            throw new AccessDeniedException(ErrorCode.FORBIDDEN, "reading a batch needs the role "
+                    + Role.BATCHES_SUBMIT.wireName() + " (the batches the caller submitted) or "
+                    + Role.BATCHES_READ_ALL.wireName() + " (every batch); the caller '" + reader.id()
+                    + "' has neither");
+        }
+    }
+
+    /**
+     * Refuses (403, naming the role that would admit it) a caller who may not read the job's status, summary or
+     * results (patient-level): the caller who submitted it through {@code POST /batches} may, and a holder of
+     * {@code Batches.ReadAll} may read every job. A job a file in {@code batch-input} started has no caller for a
+     * submitter (what the store recorded of the file's writer is not an authenticated caller), so only
+     * {@code Batches.ReadAll} reads it, as it alone reads a job that failed before it was planned (only an upload
+     * leaves one) and a job planned before its origin was recorded. An id that names no job is left to the read (404
+     * or 410).
+     */
+    private void requireReader(String id, Optional<BatchJob> job, Principal reader) {
+        if (reader.has(Role.BATCHES_READ_ALL)) {
+            return;
+        }
+        String needs = "; it is read with the role " + Role.BATCHES_READ_ALL.wireName() + ", which the caller '"
+                + reader.id() + "' does not have";
+        if (job.isEmpty()) {
+            if (output.exists(failureName(id))) {
+                throw new AccessDeniedException(ErrorCode.FORBIDDEN, "batch " + id + " was started by a file placed"
+                        + " in " + ArtifactStore.BATCH_INPUT + ", not by a caller's request" + needs);
+            }
+            return;
+        }
+        BatchJob found = job.get();
+        if (found.origin() == null) {
+            throw new AccessDeniedException(ErrorCode.FORBIDDEN, "batch " + id + " was planned before the platform"
+                    + " recorded whether a caller's request or a dropped file started a batch" + needs);
+        }
+        if (found.origin() == BatchOrigin.UPLOAD) {
+            throw new AccessDeniedException(ErrorCode.FORBIDDEN, "batch " + id + " was started by a file placed in "
+                    + ArtifactStore.BATCH_INPUT + ", not by a caller's request" + needs);
+        }
+        if (!Principal.sameIdentity(found.submittedBy(), reader.id())) {
+            throw new AccessDeniedException(ErrorCode.FORBIDDEN, "batch " + id + " was submitted by another caller;"
+                    + " a batch is read by the caller who submitted it, or with the role "
+                    + Role.BATCHES_READ_ALL.wireName() + ", which the caller '" + reader.id() + "' does not have");
+        }
+    }
+
+    private BatchStatus status(String id, Optional<BatchJob> found) {
         Optional<BatchFailure> failure = read(failureName(id), BatchFailure.class);
-        Optional<BatchJob> found = readJob(id);
         if (found.isEmpty()) {
             if (failure.isPresent()) {
                 return new BatchStatus(id, null, 0, BatchStatus.State.FAILED, 0, 0, 0, 0, 0, 0, null,
@@ -1134,19 +1215,20 @@ public final class BatchService {
 
     /**
      * Up to {@code maxBytes} of a completed job's results from byte {@code offset}, cut after the last whole line,
-     * so a client downloads any size of file in bounded pages. Every page asked for is an audit record
-     * ({@link #AUDIT_RESULTS_READ}) naming {@code reader}, the job, the offset and the bytes given, or why none were
-     * ({@code refused} or {@code failed} with the error's code; {@code invalid}, without the text, for an id that is no
-     * batch id).
+     * so a client downloads any size of file in bounded pages, for a caller who may read the job
+     * ({@link #requireReader}). Every page asked for is an audit record ({@link #AUDIT_RESULTS_READ}) naming
+     * {@code reader}, the job, the offset and the bytes given, or why none were ({@code refused} or {@code failed} with
+     * the error's code, {@code FORBIDDEN} for a caller who may not read the job; {@code invalid}, without the text, for
+     * an id that is no batch id).
      */
-    public ResultsPage readResults(String id, long offset, int maxBytes, String reader) {
-        Objects.requireNonNull(reader, "reader");
+    public ResultsPage readResults(String id, long offset, int maxBytes, Principal reader) {
+        requireBatchRole(reader);
         String canonical;
         try {
             canonical = canonicalId(id);
         } catch (ValidationException e) {
             // What was asked stays out of the record: it is not a batch id and may be anything.
-            audit.record(reader, AUDIT_RESULTS_READ, "batches", "invalid", Map.of());
+            audit.record(reader.id(), AUDIT_RESULTS_READ, "batches", "invalid", Map.of());
             throw e;
         }
         Map<String, String> details = new TreeMap<>();
@@ -1154,15 +1236,16 @@ public final class BatchService {
         details.put("offset", Long.toString(offset));
         ResultsPage page;
         try {
+            requireReader(canonical, readJob(canonical), reader);
             page = resultsPage(canonical, offset, maxBytes);
         } catch (VigilException e) {
             details.put("code", e.code().name());
-            audit.record(reader, AUDIT_RESULTS_READ, "batches/" + canonical,
+            audit.record(reader.id(), AUDIT_RESULTS_READ, "batches/" + canonical,
                     e.code().isClientError() ? "refused" : "failed", details);
             throw e;
         }
         details.put("bytes", Integer.toString(page.lines().length));
-        audit.record(reader, AUDIT_RESULTS_READ, "batches/" + canonical, "read", details);
+        audit.record(reader.id(), AUDIT_RESULTS_READ, "batches/" + canonical, "read", details);
         return page;
     }
 
@@ -1204,7 +1287,21 @@ public final class BatchService {
         }
     }
 
-    /** The summary of a completed job. */
+    /**
+     * {@code GET /batches/{id}/summary}: {@link #summary(String)} for a caller who may read the job
+     * ({@link #requireReader}).
+     */
+    public BatchSummary summary(String id, Principal reader) {
+        requireBatchRole(reader);
+        String canonical = canonicalId(id);
+        requireReader(canonical, readJob(canonical), reader);
+        return summary(canonical);
+    }
+
+    /**
+     * The summary of a completed job, for the platform's own use; a caller reads through
+     * {@link #summary(String, Principal)}.
+     */
     public BatchSummary summary(String id) {
         String canonical = canonicalId(id);
         Optional<BatchSummary> summary = read(summaryName(canonical), BatchSummary.class);

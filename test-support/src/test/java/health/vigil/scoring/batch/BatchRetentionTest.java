@@ -15,6 +15,8 @@ import health.vigil.model.ModelVersion;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.port.ArtifactStore;
 import health.vigil.scoring.ExpiredBatchFiles;
+import health.vigil.security.Principal;
+import health.vigil.security.Role;
 import health.vigil.testing.governance.SetUpApproval;
 import health.vigil.testing.samples.SampleModels;
 import java.io.ByteArrayInputStream;
@@ -32,6 +34,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -85,8 +88,11 @@ class BatchRetentionTest {
         assertThat(read(ArtifactStore.BATCH_OUTPUT, id + "/purged.json")).doesNotContain("secret-patient")
                 .contains(id);
         String purgedOn = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC).toString();
+        Principal submitter = new Principal("analyst", Set.of(Role.BATCHES_SUBMIT));
         List<Runnable> routes = List.of(() -> platform.batches().status(id), () -> platform.batches().summary(id),
-                () -> platform.batches().openResults(id), () -> platform.batches().readResults(id, 0, 1024, "analyst"));
+                () -> platform.batches().openResults(id), () -> platform.batches().status(id, submitter),
+                () -> platform.batches().summary(id, submitter),
+                () -> platform.batches().readResults(id, 0, 1024, submitter));
         for (Runnable route : routes) {
             assertThatThrownBy(route::run).isInstanceOfSatisfying(VigilException.class, e -> {
                 assertThat(e.code()).isEqualTo(ErrorCode.PURGED_BY_RETENTION);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.config.VigilConfig;
+import health.vigil.error.AccessDeniedException;
 import health.vigil.error.ConflictException;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.StoreException;
@@ -34,6 +35,7 @@ import health.vigil.scoring.PatientRow;
 import health.vigil.scoring.ScorableModel;
 import health.vigil.scoring.ScoreRequest;
 import health.vigil.security.Principal;
+import health.vigil.security.Role;
 import health.vigil.testing.governance.SetUpApproval;
 import health.vigil.testing.governance.SetUpRegistration;
 import health.vigil.testing.samples.SampleModels;
@@ -75,6 +77,8 @@ class BatchServiceTest {
     /** Small partitions and chunks, so a 60-row file has several of each. */
     private static final BatchSettings SMALL = new BatchSettings(1_200, 8, 1_024);
     private static final String[] ADMISSION = {"emergency", "urgent", "elective"};
+    /** The caller the tests' jobs are submitted as, reading them back. */
+    private static final Principal ANALYST = new Principal("analyst", Set.of(Role.BATCHES_SUBMIT));
     private static final List<String> CSV_HEADER = List.of("patientId", "age", "prior_inpatient_stays", "hba1c",
             "on_insulin", "admission_type", "length_of_stay_days");
     /** Per column (after patientId): plain values the decoder takes, then spellings it must leave or refuse alike. */
@@ -1384,7 +1388,7 @@ class BatchServiceTest {
         long offset = 0;
         int pages = 0;
         while (offset < whole.length) {
-            BatchService.ResultsPage page = batches.readResults(job.id(), offset, 700, "analyst");
+            BatchService.ResultsPage page = batches.readResults(job.id(), offset, 700, ANALYST);
             assertThat(page.lines()).isNotEmpty();
             assertThat(page.lines()[page.lines().length - 1]).as("a page ends with a whole line").isEqualTo((byte) '\n');
             paged.writeBytes(page.lines());
@@ -1395,21 +1399,21 @@ class BatchServiceTest {
         assertThat(pages).isGreaterThan(2);
 
         int firstLineEnd = new String(whole, StandardCharsets.UTF_8).indexOf('\n') + 1;
-        assertThat(batches.readResults(job.id(), firstLineEnd, 700, "analyst").lines()).isNotEmpty();
-        assertThatThrownBy(() -> batches.readResults(job.id(), firstLineEnd - 5, 700, "analyst"))
+        assertThat(batches.readResults(job.id(), firstLineEnd, 700, ANALYST).lines()).isNotEmpty();
+        assertThatThrownBy(() -> batches.readResults(job.id(), firstLineEnd - 5, 700, ANALYST))
                 .isInstanceOf(ValidationException.class).hasMessageContaining("inside a line");
         // The last page's next offset is the end: nothing more. Past it is not an offset any page gave.
-        assertThat(batches.readResults(job.id(), whole.length, 700, "analyst").lines()).isEmpty();
-        assertThat(batches.readResults(job.id(), whole.length, 700, "analyst").nextOffset()).isEqualTo(whole.length);
-        assertThatThrownBy(() -> batches.readResults(job.id(), whole.length + 10, 700, "analyst"))
+        assertThat(batches.readResults(job.id(), whole.length, 700, ANALYST).lines()).isEmpty();
+        assertThat(batches.readResults(job.id(), whole.length, 700, ANALYST).nextOffset()).isEqualTo(whole.length);
+        assertThatThrownBy(() -> batches.readResults(job.id(), whole.length + 10, 700, ANALYST))
                 .isInstanceOf(ValidationException.class).hasMessageContaining("past the end of the results");
 
         // The id as a UUID in upper case is the same job, as a prediction id is the same prediction.
         String upper = job.id().toUpperCase(java.util.Locale.ROOT);
         assertThat(batches.status(upper).id()).isEqualTo(job.id());
         assertThat(batches.summary(upper)).isEqualTo(batches.summary(job.id()));
-        assertThat(batches.readResults(upper, 0, 700, "analyst").lines())
-                .isEqualTo(batches.readResults(job.id(), 0, 700, "analyst").lines());
+        assertThat(batches.readResults(upper, 0, 700, ANALYST).lines())
+                .isEqualTo(batches.readResults(job.id(), 0, 700, ANALYST).lines());
         // A job there is none of has no summary because it is not there: 404, not "still running".
         assertThatThrownBy(() -> batches.summary(java.util.UUID.randomUUID().toString()))
                 .isInstanceOf(health.vigil.error.NotFoundException.class).hasMessageContaining("there is no batch");
@@ -1419,15 +1423,17 @@ class BatchServiceTest {
     void everyPageOfResultsAskedForIsOneAuditRecordNamingTheReaderButNeverTextThatIsNoBatchId() throws Exception {
         upload("discharges.jsonl", jsonLines(20));
         BatchService batches = service(platform.artifacts(), new BatchSettings(1 << 20, 8, 1_024));
-        BatchJob job = batches.submit(new BatchRequest(model, null, "discharges.jsonl", false), "analyst");
+        BatchJob job = batches.submit(new BatchRequest(model, null, "discharges.jsonl", false), "clinic-analyst");
         batches.scorePartition(queued.poll());
+        Principal submitter = new Principal("clinic-analyst", Set.of(Role.BATCHES_SUBMIT));
+        Principal operator = new Principal("another-analyst", Set.of(Role.BATCHES_READ_ALL));
 
-        BatchService.ResultsPage first = batches.readResults(job.id(), 0, 700, "clinic-analyst");
-        batches.readResults(job.id(), first.nextOffset(), 700, "clinic-analyst");
-        assertThatThrownBy(() -> batches.readResults(job.id(), first.nextOffset() - 1, 700, "another-analyst"))
+        BatchService.ResultsPage first = batches.readResults(job.id(), 0, 700, submitter);
+        batches.readResults(job.id(), first.nextOffset(), 700, submitter);
+        assertThatThrownBy(() -> batches.readResults(job.id(), first.nextOffset() - 1, 700, operator))
                 .isInstanceOf(ValidationException.class);
         // A record number pasted where the id goes is refused and kept out of the record.
-        assertThatThrownBy(() -> batches.readResults("MRN-20481234", 0, 700, "another-analyst"))
+        assertThatThrownBy(() -> batches.readResults("MRN-20481234", 0, 700, operator))
                 .isInstanceOf(ValidationException.class);
 
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
@@ -1443,6 +1449,108 @@ class BatchServiceTest {
         assertThat(reads.get(1).details()).containsEntry("offset", Long.toString(first.nextOffset()));
         assertThat(reads.get(2).details()).containsEntry("code", "INVALID_REQUEST");
         assertThat(reads).allSatisfy(r -> assertThat(r.toString()).doesNotContain("20481234"));
+    }
+
+    @Test
+    void aJobsSubmitterReadsItsStatusSummaryAndResults() throws Exception {
+        upload("adherence.jsonl", jsonLines(20));
+        BatchService batches = service(platform.artifacts(), new BatchSettings(1 << 20, 8, 1_024));
+        BatchJob job = batches.submit(new BatchRequest(model, null, "adherence.jsonl", false), "pharmacy");
+        batches.scorePartition(queued.poll());
+        // The caller as the authenticator spells it, which may differ in case from the submission.
+        Principal pharmacy = new Principal("Pharmacy", Set.of(Role.BATCHES_SUBMIT));
+
+        assertThat(batches.readJob(job.id()).orElseThrow().origin()).isEqualTo(BatchOrigin.REQUEST);
+        assertThat(batches.status(job.id(), pharmacy).state()).isEqualTo(BatchStatus.State.COMPLETED);
+        assertThat(batches.summary(job.id(), pharmacy).scored()).isEqualTo(20);
+        assertThat(new String(batches.readResults(job.id(), 0, 1 << 20, pharmacy).lines(), StandardCharsets.UTF_8)
+                .lines()).hasSize(20);
+    }
+
+    /**
+     * Two teams that both submit batches (pharmacy adherence, cardiology research): neither reads the other's job,
+     * its status, summary or patient-level results, and the refusal names the role that would admit it and nothing
+     * from the file. A holder of Batches.ReadAll (the nightly runs' operators) reads it without submitting anything.
+     */
+    @Test
+    void anotherCallersJobIsRefusedUnlessTheReaderHoldsReadAll() throws Exception {
+        upload("adherence.jsonl", jsonLines(20));
+        BatchService batches = service(platform.artifacts(), new BatchSettings(1 << 20, 8, 1_024));
+        BatchJob job = batches.submit(new BatchRequest(model, null, "adherence.jsonl", false), "pharmacy");
+        batches.scorePartition(queued.poll());
+        Principal cardiology = new Principal("cardiology", Set.of(Role.BATCHES_SUBMIT));
+
+        List<org.assertj.core.api.ThrowableAssert.ThrowingCallable> reads = List.of(
+                () -> batches.status(job.id(), cardiology), () -> batches.summary(job.id(), cardiology),
+                () -> batches.readResults(job.id(), 0, 1 << 20, cardiology));
+        for (var read : reads) {
+            assertThatThrownBy(read).isInstanceOfSatisfying(AccessDeniedException.class, e -> {
+                assertThat(e.code()).isEqualTo(ErrorCode.FORBIDDEN);
+                assertThat(e.getMessage()).contains("batch " + job.id() + " was submitted by another caller")
+                        .contains("Batches.ReadAll").contains("'cardiology'").doesNotContain("secret-patient")
+                        .doesNotContain("pharmacy");
+            });
+        }
+        // A caller with neither batch role learns nothing of the job, not even that it exists.
+        Principal clinicalApp = new Principal("clinical-app", Set.of(Role.SCORING_INVOKE));
+        assertThatThrownBy(() -> batches.status(java.util.UUID.randomUUID().toString(), clinicalApp))
+                .isInstanceOfSatisfying(AccessDeniedException.class, e -> assertThat(e.getMessage())
+                        .contains("needs the role Batches.Submit").contains("or Batches.ReadAll"));
+
+        Principal nightlyOperator = new Principal("nightly-operator", Set.of(Role.BATCHES_READ_ALL));
+        assertThat(batches.status(job.id(), nightlyOperator).scored()).isEqualTo(20);
+        assertThat(batches.summary(job.id(), nightlyOperator).scored()).isEqualTo(20);
+        assertThat(batches.readResults(job.id(), 0, 1 << 20, nightlyOperator).lines()).isNotEmpty();
+
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        assertThat(platform.audit().read(today.minusDays(1), today.plusDays(1)))
+                .filteredOn(r -> r.action().equals(BatchService.AUDIT_RESULTS_READ))
+                .extracting(AuditRecord::actor, AuditRecord::outcome, r -> r.details().get("code"))
+                .containsExactly(tuple("cardiology", "refused", "FORBIDDEN"), tuple("nightly-operator", "read", null));
+    }
+
+    /**
+     * A file dropped in batch-input starts a job whose submitter is what the store recorded of the file's writer
+     * (blob metadata, os-user:NAME), not an authenticated caller: even a caller of that very name does not read it,
+     * nor a job such a file failed before it was planned; Batches.ReadAll reads both.
+     */
+    @Test
+    void aJobADroppedFileStartedIsReadOnlyWithReadAll() {
+        String dropped = model.value() + "/nightly.csv";
+        platform.artifacts().put(ArtifactStore.BATCH_INPUT, dropped,
+                new ByteArrayInputStream(csvFile(5).getBytes(StandardCharsets.UTF_8)), true, "pharmacy");
+        String etag = platform.artifacts().describe(ArtifactStore.BATCH_INPUT, dropped).orElseThrow().etag();
+        String id = platform.batches().submitUpload(new BlobCreated("event-1", ArtifactStore.BATCH_INPUT, dropped,
+                null, 100, etag)).orElseThrow().id();
+        platform.artifacts().put(ArtifactStore.BATCH_INPUT, "no-such-model/nightly.csv",
+                new ByteArrayInputStream(csvFile(5).getBytes(StandardCharsets.UTF_8)), true, "pharmacy");
+        String failedId = platform.batches().submitUpload(new BlobCreated("event-2", ArtifactStore.BATCH_INPUT,
+                "no-such-model/nightly.csv", null, 100, "0x1")).orElseThrow().id();
+        for (String message; (message = queued.poll()) != null; ) {
+            platform.batches().scorePartition(message);
+        }
+        BatchJob job = platform.batches().readJob(id).orElseThrow();
+        assertThat(job.submittedBy()).isEqualTo("pharmacy");
+        assertThat(job.origin()).isEqualTo(BatchOrigin.UPLOAD);
+        Principal pharmacy = new Principal("pharmacy", Set.of(Role.BATCHES_SUBMIT));
+
+        List<org.assertj.core.api.ThrowableAssert.ThrowingCallable> reads = List.of(
+                () -> platform.batches().status(id, pharmacy), () -> platform.batches().summary(id, pharmacy),
+                () -> platform.batches().readResults(id, 0, 1 << 20, pharmacy),
+                () -> platform.batches().status(failedId, pharmacy));
+        for (var read : reads) {
+            assertThatThrownBy(read).isInstanceOfSatisfying(AccessDeniedException.class, e -> {
+                assertThat(e.code()).isEqualTo(ErrorCode.FORBIDDEN);
+                assertThat(e.getMessage()).contains("was started by a file placed in batch-input")
+                        .contains("read with the role Batches.ReadAll").doesNotContain("secret-patient");
+            });
+        }
+
+        Principal nightlyOperator = new Principal("nightly-operator", Set.of(Role.BATCHES_READ_ALL));
+        assertThat(platform.batches().status(id, nightlyOperator).state()).isEqualTo(BatchStatus.State.COMPLETED);
+        assertThat(platform.batches().summary(id, nightlyOperator).scored()).isEqualTo(5);
+        assertThat(platform.batches().readResults(id, 0, 1 << 20, nightlyOperator).lines()).isNotEmpty();
+        assertThat(platform.batches().status(failedId, nightlyOperator).state()).isEqualTo(BatchStatus.State.FAILED);
     }
 
     /**

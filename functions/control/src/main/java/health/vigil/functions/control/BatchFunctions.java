@@ -34,7 +34,8 @@ import java.util.Set;
 /**
  * Batch scoring of files (role {@code Batches.Submit}): {@code POST /batches} names a file in {@code batch-input},
  * a file uploaded there starts a job by itself (BlobCreated), each partition of a job is scored by one invocation
- * of the {@code batch-partitions} queue, and the status, summary and results are read back in pages.
+ * of the {@code batch-partitions} queue, and the status, summary and results are read back in pages by the caller
+ * who submitted the job, or with {@code Batches.ReadAll} (the service decides who may read which job).
  */
 public final class BatchFunctions {
     /** The most a page of results holds; the client asks again from {@code nextOffset}. */
@@ -90,7 +91,7 @@ public final class BatchFunctions {
             @HttpTrigger(name = "request", methods = HttpMethod.GET, route = "batches/{id}",
                     authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
             @BindingName("id") String id, ExecutionContext context) {
-        return http.handle(request, context, Access.role(Role.BATCHES_SUBMIT), call -> batches.status(id));
+        return http.handle(request, context, Access.AUTHENTICATED, call -> batches.status(id, call.principal()));
     }
 
     @FunctionName("GetBatchSummary")
@@ -98,7 +99,7 @@ public final class BatchFunctions {
             @HttpTrigger(name = "request", methods = HttpMethod.GET, route = "batches/{id}/summary",
                     authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
             @BindingName("id") String id, ExecutionContext context) {
-        return http.handle(request, context, Access.role(Role.BATCHES_SUBMIT), call -> batches.summary(id));
+        return http.handle(request, context, Access.AUTHENTICATED, call -> batches.summary(id, call.principal()));
     }
 
     /** A page of the per-row results (JSON Lines), from {@code ?offset=} (default 0) to a whole line. */
@@ -107,7 +108,7 @@ public final class BatchFunctions {
             @HttpTrigger(name = "request", methods = HttpMethod.GET, route = "batches/{id}/results",
                     authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
             @BindingName("id") String id, ExecutionContext context) {
-        return http.handle(request, context, Access.role(Role.BATCHES_SUBMIT), call -> {
+        return http.handle(request, context, Access.AUTHENTICATED, call -> {
             // One spelling, as numbers in paths and queries have (Long.parseLong also reads "+5", "-0" and digits of
             // other scripts).
             long offset = HttpApi.wholeNumber(call.queryParam("offset").orElse("0"));
@@ -115,7 +116,7 @@ public final class BatchFunctions {
                 throw new ValidationException("offset must be a whole number of bytes written in ASCII digits: 0, or"
                         + " the x-vigil-next-offset a previous page gave");
             }
-            BatchService.ResultsPage page = batches.readResults(id, offset, RESULTS_PAGE_BYTES, call.principal().id());
+            BatchService.ResultsPage page = batches.readResults(id, offset, RESULTS_PAGE_BYTES, call.principal());
             return Reply.text("application/x-ndjson", new String(page.lines(), StandardCharsets.UTF_8),
                     Map.of("x-vigil-next-offset", Long.toString(page.nextOffset()),
                             "x-vigil-total-bytes", Long.toString(page.totalBytes())));

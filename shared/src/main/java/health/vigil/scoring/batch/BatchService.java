@@ -46,6 +46,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -87,6 +89,10 @@ public final class BatchService {
     static final String AUDIT_FAILED = "batch.failed";
     /** A page of a job's per-row results read through {@link #readResults}. */
     public static final String AUDIT_RESULTS_READ = "batch.results.read";
+    /** A job's status read by a caller through {@link #status(String, Principal)}. */
+    public static final String AUDIT_STATUS_READ = "batch.status.read";
+    /** A job's summary read by a caller through {@link #summary(String, Principal)}. */
+    public static final String AUDIT_SUMMARY_READ = "batch.summary.read";
     /** The operation a failed job is counted under in {@code vigil.errors}. */
     static final String FAILED_OPERATION = "batch";
     /** The stages whose versions may score a batch: signed by an approver and not taken off since. */
@@ -1085,15 +1091,57 @@ public final class BatchService {
     }
 
     /**
-     * {@code GET /batches/{id}}: {@link #status(String)} for a caller who may read the job ({@link #requireReader}).
+     * {@code GET /batches/{id}}: {@link #status(String)} for a caller who may read the job ({@link #requireReader}),
+     * audited ({@link #AUDIT_STATUS_READ}) as {@link #recordRead} says.
      */
     public BatchStatus status(String id, Principal reader) {
         requireBatchRole(reader);
-        String canonical = canonicalId(id);
-        Optional<BatchJob> found = readJob(canonical);
-        requireReader(canonical, found, reader);
-        refusePurged(canonical);
-        return status(canonical, found);
+        String canonical = canonicalRead(id, reader, AUDIT_STATUS_READ);
+        BatchStatus status;
+        try {
+            Optional<BatchJob> found = readJob(canonical);
+            requireReader(canonical, found, reader);
+            refusePurged(canonical);
+            status = status(canonical, found);
+        } catch (VigilException e) {
+            recordRefusedRead(reader, AUDIT_STATUS_READ, canonical, e);
+            throw e;
+        }
+        recordRead(reader, AUDIT_STATUS_READ, canonical, status.state());
+        return status;
+    }
+
+    /** The job id a caller's read names; text that is no batch id is recorded as {@code invalid}, without it. */
+    private String canonicalRead(String id, Principal reader, String action) {
+        try {
+            return canonicalId(id);
+        } catch (ValidationException e) {
+            // What was asked stays out of the record: it is not a batch id and may be anything.
+            audit.record(reader.id(), action, "batches", "invalid", Map.of());
+            throw e;
+        }
+    }
+
+    /** A caller's read of a job that was not answered: {@code refused} (4xx) or {@code failed}, with the code. */
+    private void recordRefusedRead(Principal reader, String action, String id, VigilException e) {
+        audit.record(reader.id(), action, "batches/" + id, e.code().isClientError() ? "refused" : "failed",
+                Map.of("batchId", id, "code", e.code().name()));
+    }
+
+    /**
+     * Records a caller's answered read of a job's status or summary, once per reader, job, state the job was in and
+     * UTC day: {@code vigil batch status --wait} asks twice a second until the job ends, and a record per poll would
+     * bury each read that matters (who saw the job running, who saw it completed or failed, on which days) under
+     * thousands alike. Neither answer holds a patient's data (counts, the model, refusals by rule); the results, which
+     * do, are recorded page by page ({@link #readResults}). A refused or failed read is recorded every time.
+     */
+    private void recordRead(Principal reader, String action, String id, BatchStatus.State state) {
+        String day = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC).toString();
+        Map<String, String> details = new TreeMap<>();
+        details.put("batchId", id);
+        details.put("state", state.name());
+        audit.recordOnce("batch:" + id + ":" + action + ":" + state.name() + ":" + day + ":" + Sha256.hex(reader.id()),
+                reader.id(), action, "batches/" + id, "read", details);
     }
 
     private void refusePurged(String id) {
@@ -1223,14 +1271,7 @@ public final class BatchService {
      */
     public ResultsPage readResults(String id, long offset, int maxBytes, Principal reader) {
         requireBatchRole(reader);
-        String canonical;
-        try {
-            canonical = canonicalId(id);
-        } catch (ValidationException e) {
-            // What was asked stays out of the record: it is not a batch id and may be anything.
-            audit.record(reader.id(), AUDIT_RESULTS_READ, "batches", "invalid", Map.of());
-            throw e;
-        }
+        String canonical = canonicalRead(id, reader, AUDIT_RESULTS_READ);
         Map<String, String> details = new TreeMap<>();
         details.put("batchId", canonical);
         details.put("offset", Long.toString(offset));
@@ -1289,13 +1330,21 @@ public final class BatchService {
 
     /**
      * {@code GET /batches/{id}/summary}: {@link #summary(String)} for a caller who may read the job
-     * ({@link #requireReader}).
+     * ({@link #requireReader}), audited ({@link #AUDIT_SUMMARY_READ}) as {@link #recordRead} says.
      */
     public BatchSummary summary(String id, Principal reader) {
         requireBatchRole(reader);
-        String canonical = canonicalId(id);
-        requireReader(canonical, readJob(canonical), reader);
-        return summary(canonical);
+        String canonical = canonicalRead(id, reader, AUDIT_SUMMARY_READ);
+        BatchSummary summary;
+        try {
+            requireReader(canonical, readJob(canonical), reader);
+            summary = summary(canonical);
+        } catch (VigilException e) {
+            recordRefusedRead(reader, AUDIT_SUMMARY_READ, canonical, e);
+            throw e;
+        }
+        recordRead(reader, AUDIT_SUMMARY_READ, canonical, BatchStatus.State.COMPLETED);
+        return summary;
     }
 
     /**

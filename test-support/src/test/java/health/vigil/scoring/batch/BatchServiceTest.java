@@ -1554,6 +1554,63 @@ class BatchServiceTest {
     }
 
     /**
+     * A job's status and summary reads are audit records like its results pages, without a patient's data. A client
+     * following a job asks for its status twice a second, so an answered read is recorded once per reader, job, state
+     * seen and UTC day: who saw it running, who saw it completed; a refused read is recorded every time.
+     */
+    @Test
+    void statusAndSummaryReadsAreAuditedOncePerReaderJobAndStateSeenAndRefusalsEveryTime() throws Exception {
+        upload("nightly.csv", csvFile(60));
+        BatchJob job = platform.batches().submit(new BatchRequest(model, null, "nightly.csv", false), "pharmacy");
+        Principal pharmacy = new Principal("pharmacy", Set.of(Role.BATCHES_SUBMIT));
+        Principal cardiology = new Principal("cardiology", Set.of(Role.BATCHES_SUBMIT));
+        Principal nightlyOperator = new Principal("nightly-operator", Set.of(Role.BATCHES_READ_ALL));
+
+        for (int poll = 0; poll < 5; poll++) {
+            assertThat(platform.batches().status(job.id(), pharmacy).state()).isEqualTo(BatchStatus.State.RUNNING);
+        }
+        assertThatThrownBy(() -> platform.batches().summary(job.id(), pharmacy)).isInstanceOf(ConflictException.class);
+        runQueuedInParallel(platform.batches());
+        for (int poll = 0; poll < 3; poll++) {
+            platform.batches().status(job.id(), pharmacy);
+            platform.batches().summary(job.id(), pharmacy);
+        }
+        platform.batches().status(job.id(), nightlyOperator);
+        for (int attempt = 0; attempt < 2; attempt++) {
+            assertThatThrownBy(() -> platform.batches().status(job.id(), cardiology))
+                    .isInstanceOf(AccessDeniedException.class);
+        }
+        assertThatThrownBy(() -> platform.batches().summary(job.id(), cardiology))
+                .isInstanceOf(AccessDeniedException.class);
+        // A record number pasted where the id goes is refused and kept out of the record.
+        assertThatThrownBy(() -> platform.batches().status("MRN-20481234", pharmacy))
+                .isInstanceOf(ValidationException.class);
+
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        List<AuditRecord> reads = platform.audit().read(today.minusDays(1), today.plusDays(1)).stream()
+                .filter(r -> r.action().equals("batch.status.read") || r.action().equals("batch.summary.read"))
+                .toList();
+        String subject = "batches/" + job.id();
+        assertThat(reads).extracting(AuditRecord::actor, AuditRecord::action, AuditRecord::subject,
+                AuditRecord::outcome, r -> r.details().get("state"), r -> r.details().get("code")).containsExactly(
+                tuple("pharmacy", "batch.status.read", subject, "read", "RUNNING", null),
+                tuple("pharmacy", "batch.summary.read", subject, "refused", null, "INVALID_STATE"),
+                tuple("pharmacy", "batch.status.read", subject, "read", "COMPLETED", null),
+                tuple("pharmacy", "batch.summary.read", subject, "read", "COMPLETED", null),
+                tuple("nightly-operator", "batch.status.read", subject, "read", "COMPLETED", null),
+                tuple("cardiology", "batch.status.read", subject, "refused", null, "FORBIDDEN"),
+                tuple("cardiology", "batch.status.read", subject, "refused", null, "FORBIDDEN"),
+                tuple("cardiology", "batch.summary.read", subject, "refused", null, "FORBIDDEN"),
+                tuple("pharmacy", "batch.status.read", "batches", "invalid", null, null));
+        assertThat(reads).allSatisfy(r -> {
+            assertThat(r.toString()).doesNotContain("secret-patient").doesNotContain("20481234");
+            if (!r.subject().equals("batches")) {
+                assertThat(r.details()).containsEntry("batchId", job.id());
+            }
+        });
+    }
+
+    /**
      * An earlier attempt met a fault of the code; a redelivery is scoring the partition now (its lease is held) when a
      * duplicate copy of the message reaches the poison queue: the job is left to the running delivery, not failed
      * under it. Once the lease is given up or expires, the recorded fault fails the job as before.

@@ -133,6 +133,24 @@ class BatchReadAccessTest {
         }
     }
 
+    /** A client polling a job's status (vigil batch status --wait) leaves one record per state seen, not per poll. */
+    @Test
+    void statusAndSummaryReadsOverHttpAreAuditRecordsNamingTheReader() {
+        for (int poll = 0; poll < 3; poll++) {
+            assertThat(get("status", SUBMITTED, "k-pharmacy").getStatusCode()).isEqualTo(200);
+        }
+        assertThat(get("summary", SUBMITTED, "k-pharmacy").getStatusCode()).isEqualTo(200);
+        assertThat(get("status", DROPPED, "k-nightly").getStatusCode()).isEqualTo(200);
+
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        assertThat(platform.audit().read(today.minusDays(1), today.plusDays(1)))
+                .filteredOn(r -> r.action().startsWith("batch."))
+                .extracting(AuditRecord::actor, AuditRecord::action, AuditRecord::subject, AuditRecord::outcome)
+                .containsExactly(tuple("pharmacy", "batch.status.read", "batches/" + SUBMITTED, "read"),
+                        tuple("pharmacy", "batch.summary.read", "batches/" + SUBMITTED, "read"),
+                        tuple("nightly-operator", "batch.status.read", "batches/" + DROPPED, "read"));
+    }
+
     private HttpResponseMessage get(String route, String id, String key) {
         String path = "/batches/" + id + (route.equals("status") ? "" : "/" + route);
         HttpRequestMessage<Optional<String>> request = request(path, key);

@@ -1,6 +1,7 @@
 package health.vigil.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.adapter.local.LocalAuditSigner;
@@ -11,6 +12,7 @@ import health.vigil.audit.SignedStatement;
 import health.vigil.audit.SigningKeys;
 import health.vigil.audit.Tampering;
 import health.vigil.config.VigilConfig;
+import health.vigil.error.VigilException;
 import health.vigil.json.Json;
 import health.vigil.model.AuditRecord;
 import health.vigil.port.ArtifactStore;
@@ -183,10 +185,10 @@ class ReferenceVerifierIT {
     }
 
     /**
-     * A day exported, then one of its records changed and every later hash recomputed, the next day's records so far
-     * included, as someone with the database file could before anything signed names them: the store's chain is
-     * whole again and the next day's export is signed. Each export verifies alone; together the later one does not
-     * chain to the day the earlier one holds.
+     * The next day exported at its noon, then one of the day's records changed and every later hash recomputed, the
+     * next day's records included, as someone with the database file could: the store's chain is whole again, and
+     * nothing signed names a record of the day, so the day's export is signed over the changed day. Each export
+     * verifies alone; together the next day's does not chain to the day the other one holds.
      */
     @Test
     void anExportChainedToADayOtherThanTheOneAnEarlierExportHoldsIsABrokenLinkForBothVerifiers() throws Exception {
@@ -197,8 +199,9 @@ class ReferenceVerifierIT {
         String later;
         try (LocalAdapters local = LocalAdapters.at(rewrittenHome, VigilConfig.PredictionLogDurability.DEFAULT)) {
             register(local, day.atTime(9, 0).toInstant(ZoneOffset.UTC), "day");
-            earlier = evidence(local, next.atTime(0, 15).toInstant(ZoneOffset.UTC)).exportPreviousDay().records();
-            register(local, next.atTime(0, 16).toInstant(ZoneOffset.UTC), "early");
+            register(local, next.atTime(9, 0).toInstant(ZoneOffset.UTC), "next-day");
+            later = evidence(local, next.atTime(12, 0).toInstant(ZoneOffset.UTC)).export(next, next, "auditor")
+                    .records();
             List<AuditRecord> both = new ArrayList<>(local.auditStore().read(day.toString()));
             both.addAll(local.auditStore().read(next.toString()));
             AuditRecord second = both.get(1);
@@ -206,24 +209,15 @@ class ReferenceVerifierIT {
                     "someone-else", second.action(), second.subject(), second.outcome(), second.details(),
                     second.previousHash(), null));
             rewrite(rewrittenHome, Tampering.rechain(both, 1));
-            register(local, next.atTime(9, 0).toInstant(ZoneOffset.UTC), "next-day");
-            later = evidence(local, next.plusDays(1).atTime(0, 15).toInstant(ZoneOffset.UTC)).exportPreviousDay()
+            earlier = evidence(local, next.atTime(13, 0).toInstant(ZoneOffset.UTC)).export(day, day, "auditor")
                     .records();
         }
         Path trusted = Files.writeString(work.resolve("audit-signing-rewritten.pem"),
                 SigningKeys.pem(LocalAuditSigner.open(rewrittenHome).publicKey()));
-        // The folder an auditor holds: the two daily exports and the digests that sign them.
-        Path together = work.resolve("rewritten");
-        assertThat(AuditCommandTest.runWithErrors("audit", "export", "--from", day.toString(), "--to", next.toString(),
-                "--out", together.toString(), "--home", rewrittenHome.toString())).startsWith("0\n");
-        List<Path> digests = digests(together);
-        Files.delete(digests.get(digests.size() - 1));
-        for (Path export : files(together.resolve("exports"))) {
-            Files.delete(export);
-        }
-        Path container = LocalAdapters.blobFolder(rewrittenHome.toAbsolutePath(), ArtifactStore.AUDIT_EXPORTS);
-        Files.copy(container.resolve(earlier), together.resolve(earlier));
-        Files.copy(container.resolve(later), together.resolve(later));
+        // The folder an auditor holds: the two exports, the digests that sign them and the key.
+        Path together = copy(LocalAdapters.blobFolder(rewrittenHome.toAbsolutePath(), ArtifactStore.AUDIT_EXPORTS),
+                "rewritten");
+        assertThat(files(together.resolve("exports"))).hasSize(2);
         Path alone = copy(together, "rewritten-later-alone");
         Files.delete(alone.resolve(earlier));
 
@@ -630,7 +624,7 @@ class ReferenceVerifierIT {
             evidence(local, next.atTime(0, 15).toInstant(ZoneOffset.UTC)).exportPreviousDay();
             register(local, next.atTime(9, 0).toInstant(ZoneOffset.UTC), "next-day");
             // Someone who can write the store adds an approval to the exported day, chained to its last record and
-            // dated as a write racing midnight would be; a later export of both days signs it.
+            // dated as a write racing midnight would be.
             AuditStore store = local.auditStore();
             AuditRecord last = store.last(day.toString()).orElseThrow();
             appended = last.sequence() + 1;
@@ -641,6 +635,18 @@ class ReferenceVerifierIT {
                     unsigned.time(), unsigned.actor(), unsigned.action(), unsigned.subject(), unsigned.outcome(),
                     unsigned.details(), unsigned.previousHash(), AuditChain.hashOf(unsigned));
             assertThat(store.tryAppend(forged)).isTrue();
+            // The platform compares an export with the evidence already signed, and refuses this one.
+            assertThatThrownBy(() -> evidence(local, next.plusDays(1).atTime(0, 15).toInstant(ZoneOffset.UTC))
+                    .export(day, next, "auditor")).isInstanceOf(VigilException.class)
+                    .hasMessageContaining("the audit records of " + day + " (in the period) contradict"
+                            + " audit-exports/digests/00000001.json");
+            // With the published key gone from the container it cannot compare, and signs the export, as exports
+            // were signed before it compared: what the verifiers find in such a folder.
+            Path published = LocalAdapters.blobFolder(logHome.toAbsolutePath(), ArtifactStore.AUDIT_EXPORTS)
+                    .resolve("keys");
+            for (Path key : files(published)) {
+                Files.delete(key);
+            }
             evidence(local, next.plusDays(1).atTime(0, 15).toInstant(ZoneOffset.UTC)).export(day, next, "auditor");
         }
         Path evidence = copy(LocalAdapters.blobFolder(logHome.toAbsolutePath(), ArtifactStore.AUDIT_EXPORTS),

@@ -1,5 +1,6 @@
 package health.vigil.audit;
 
+import com.fasterxml.jackson.databind.ObjectWriter;
 import health.vigil.error.ConflictException;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.StoreException;
@@ -15,9 +16,11 @@ import health.vigil.port.Telemetry;
 import health.vigil.security.Principal;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.SequenceInputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,6 +38,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Logger;
 
 /**
  * Takes the audit log out of the database as evidence anyone can check: signed exports of a period (records as
@@ -47,6 +51,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * created only if absent, so a replayed timer or a repeated request finds its earlier result and writes nothing.
  */
 public final class AuditEvidence {
+    private static final Logger LOG = Logger.getLogger(AuditEvidence.class.getName());
     /** Attempts to take the next digest number when concurrent exports race for it. */
     static final int MAX_NUMBER_ATTEMPTS = 16;
 
@@ -200,6 +205,7 @@ public final class AuditEvidence {
             if (broken != null) {
                 throw refused(from, to, actor, broken);
             }
+            requireNoContradiction(from, to, actor, temp, walk, readAt);
             String recordsName = EvidenceLayout.EXPORTS + from + "_" + to + "-" + written.sha256.substring(0, 16) + ".jsonl";
             try (InputStream in = Files.newInputStream(temp)) {
                 artifacts.put(ArtifactStore.AUDIT_EXPORTS, recordsName, in, false);
@@ -224,6 +230,68 @@ public final class AuditEvidence {
         } finally {
             deleteQuietly(temp);
         }
+    }
+
+    /**
+     * Refuses to sign records that contradict the anchors and digests already in {@code audit-exports}: the period's
+     * records and the day before it, which its first record chains to, are checked as the store check checks them
+     * ({@link #verifyStore}), trusting the published keys. A log rewritten consistently after a day was signed has a
+     * whole hash chain, so only the signed evidence shows it. Recorded in the audit log once per period, day and
+     * statement. Evidence that does not verify itself (or a day before the period whose own records do not) cannot be
+     * compared with: that is logged, and the export signed as before (the store check and the verifiers report it).
+     */
+    private void requireNoContradiction(LocalDate from, LocalDate to, String actor, Path records,
+            AuditLog.ChainWalk walk, Instant readAt) throws IOException {
+        List<AuditRecord> dayBefore = walk.dayBefore();
+        ByteArrayOutputStream before = new ByteArrayOutputStream();
+        var writer = Json.mapper().writer();
+        for (AuditRecord record : dayBefore) {
+            writeLine(before, writer, record);
+        }
+        LocalDate checkedFrom = dayBefore.isEmpty() ? from : LocalDate.parse(dayBefore.get(0).partition());
+        EvidenceVerifier.RecordsCheck check;
+        try (InputStream in = new SequenceInputStream(new ByteArrayInputStream(before.toByteArray()),
+                Files.newInputStream(records))) {
+            check = new EvidenceVerifier(publishedKeys()).checkRecords(EvidenceFiles.container(artifacts), in,
+                    checkedFrom, to, readAt);
+        }
+        EvidenceReport.Problem problem = check.report().firstProblem();
+        if (problem == null) {
+            return;
+        }
+        if (!check.contradicts()) {
+            LOG.warning("the export of " + from + " to " + to + " could not be compared with the signed evidence in "
+                    + ArtifactStore.AUDIT_EXPORTS + " (" + problem.kind() + " in " + problem.file() + ") and is signed"
+                    + " as its chain allows; GET /audit/evidence/verify reports the same: follow"
+                    + " docs/runbooks/failed-verification.md");
+            return;
+        }
+        String which = check.day().compareTo(from.toString()) < 0
+                ? "before the period, whose first record chains to the latest day before it" : "in the period";
+        ConflictException refusal = new ConflictException(ErrorCode.AUDIT_CHAIN_BROKEN, "the audit records of "
+                + check.day() + " (" + which + ") contradict " + ArtifactStore.AUDIT_EXPORTS + "/" + check.statement()
+                + ", signed earlier, so the export of " + from + " to " + to + " was not written or signed ("
+                + problem.kind() + ": " + problem.message() + "): the log was changed after that evidence was signed;"
+                + " treat it as a security incident and follow the failed-verification runbook"
+                + " (docs/runbooks/failed-verification.md); GET /audit/evidence/verify?from=" + check.day() + "&to="
+                + check.day() + " shows the same");
+        LOG.severe("the audit export of " + from + " to " + to + " was refused: the records of " + check.day()
+                + " contradict " + ArtifactStore.AUDIT_EXPORTS + "/" + check.statement() + " (" + problem.kind()
+                + "); nothing was signed");
+        Map<String, String> details = new LinkedHashMap<>();
+        details.put("from", from.toString());
+        details.put("to", to.toString());
+        details.put("problem", problem.kind().name());
+        details.put("day", check.day());
+        details.put("evidence", check.statement());
+        try {
+            log.recordOnce(REFUSED_ACTION + ":" + from + ".." + to + ":" + check.day() + ":" + check.statement() + ":"
+                    + problem.kind(), actor, REFUSED_ACTION, ArtifactStore.AUDIT_EXPORTS + "/" + from + ".." + to,
+                    "refused", details);
+        } catch (VigilException logRefusedTheRecord) {
+            refusal.addSuppressed(logRefusedTheRecord);
+        }
+        throw refusal;
     }
 
     /**
@@ -469,8 +537,7 @@ public final class AuditEvidence {
                     records = read.records();
                 }
                 for (AuditRecord record : records) {
-                    out.write(writer.writeValueAsBytes(record));
-                    out.write('\n');
+                    writeLine(out, writer, record);
                     if (first == null) {
                         first = record;
                     }
@@ -480,6 +547,12 @@ public final class AuditEvidence {
             }
         }
         return new Written(count, Sha256.hex(digest), first, last, null);
+    }
+
+    /** One record as a line of an export: its JSON, then LF. */
+    private static void writeLine(OutputStream out, ObjectWriter writer, AuditRecord record) throws IOException {
+        out.write(writer.writeValueAsBytes(record));
+        out.write('\n');
     }
 
     private ExportResult writeDigest(LocalDate from, LocalDate to, String recordsName, Written written,

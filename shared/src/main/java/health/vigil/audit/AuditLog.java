@@ -335,6 +335,7 @@ public final class AuditLog {
         private String previousPartition;
         private List<AuditRecord> previousRecords;
         private final Break start;
+        private final List<AuditRecord> dayBefore;
 
         /** Reads the latest day before {@code from} in the store, which the period's first day chains to. */
         ChainWalk(LocalDate from) {
@@ -342,8 +343,14 @@ public final class AuditLog {
             PartitionRead before = previousPartition == null ? new PartitionRead(List.of(), null)
                     : readForVerification(previousPartition);
             previousRecords = before.records();
+            dayBefore = before.records();
             start = before.unreadable() == null ? null : unreadable(before.unreadable(), " (the day before the"
                     + " period, which its first day chains to)");
+        }
+
+        /** The records of the latest day before the period, as read; empty when the store has none. */
+        List<AuditRecord> dayBefore() {
+            return dayBefore;
         }
 
         /** The break found reading the day before the period, null when it read. */

@@ -54,10 +54,30 @@ public final class EvidenceVerifier {
 
     private static final class Failed extends RuntimeException {
         final Problem problem;
+        /** For records that contradict a signed statement: the day of the record, and the statement; else null. */
+        final String day;
+        final String statement;
 
         Failed(Kind kind, String file, long line, String message) {
+            this(kind, file, line, message, null, null);
+        }
+
+        Failed(Kind kind, String file, long line, String message, String day, String statement) {
             super(message, null, false, false);
             this.problem = new Problem(kind, file, line, message);
+            this.day = day;
+            this.statement = statement;
+        }
+    }
+
+    /**
+     * What checking records against signed evidence found: the report, and when a record contradicts a signed
+     * statement (or is named by one and missing), that record's day and the statement; both null otherwise.
+     */
+    record RecordsCheck(EvidenceReport report, String day, String statement) {
+        /** Whether the records contradict a statement that verified: the log changed after it was signed. */
+        boolean contradicts() {
+            return statement != null;
         }
     }
 
@@ -184,15 +204,21 @@ public final class EvidenceVerifier {
      */
     public EvidenceReport verifyRecords(EvidenceFiles evidence, InputStream records, LocalDate from, LocalDate to,
             Instant readAt) {
+        return checkRecords(evidence, records, from, to, readAt).report();
+    }
+
+    /** As {@link #verifyRecords}, naming the day and the statement a contradicting record contradicts. */
+    RecordsCheck checkRecords(EvidenceFiles evidence, InputStream records, LocalDate from, LocalDate to,
+            Instant readAt) {
         List<String> notes = new ArrayList<>();
         int anchors = 0;
         int digests = 0;
         try {
             if (trusted.isEmpty() && signedStatements(evidence).isEmpty()) {
-                return EvidenceReport.nothingSignedYet("nothing is signed yet: there is no anchor, no export digest"
-                        + " and no published key, so the records were not checked against signed evidence, and this"
-                        + " is no proof that they are intact (GET /audit/verify checks their own hash chain); the"
-                        + " hourly anchor and the daily export sign the first evidence");
+                return new RecordsCheck(EvidenceReport.nothingSignedYet("nothing is signed yet: there is no anchor,"
+                        + " no export digest and no published key, so the records were not checked against signed"
+                        + " evidence, and this is no proof that they are intact (GET /audit/verify checks their own"
+                        + " hash chain); the hourly anchor and the daily export sign the first evidence"), null, null);
             }
             Statements statements = statements(evidence);
             anchors = statements.anchors().size();
@@ -207,9 +233,10 @@ public final class EvidenceVerifier {
             }
             Checked checked = verifyRecords(STORE, records, from.toString(), to.toString(), readAt, null, statements,
                     null);
-            return new EvidenceReport(anchors, digests, 0, checked.count(), null, notes);
+            return new RecordsCheck(new EvidenceReport(anchors, digests, 0, checked.count(), null, notes), null, null);
         } catch (Failed failed) {
-            return new EvidenceReport(anchors, digests, 0, 0, failed.problem, notes);
+            return new RecordsCheck(new EvidenceReport(anchors, digests, 0, 0, failed.problem, notes), failed.day,
+                    failed.statement);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the evidence", e);
         }
@@ -524,7 +551,7 @@ public final class EvidenceVerifier {
                         + " after the day was exported: " + closing.source() + " (signed " + closing.time() + ") says"
                         + " the day had " + (closedAt == 0 ? "no records" : closedAt == 1 ? "1 record" : closedAt
                         + " records") + " when its export read it at " + closing.readAt() + ", after the day had"
-                        + " ended");
+                        + " ended", partition, closing.source());
             }
             currentDay.addLast(record.hash());
             currentDaySet.add(record.hash());
@@ -571,7 +598,8 @@ public final class EvidenceVerifier {
             if (applies(witness, readAt, digestName) && !witness.hash().equals(record.hash())) {
                 throw new Failed(Kind.CONTRADICTS_SIGNED_EVIDENCE, file, line, at + " has hash " + abbreviate(
                         record.hash()) + " but " + witness.source() + " (signed " + witness.time() + ") says it had "
-                        + abbreviate(witness.hash()) + ": the log was rewritten after that was signed");
+                        + abbreviate(witness.hash()) + ": the log was rewritten after that was signed",
+                        record.partition(), witness.source());
             }
         }
     }
@@ -604,7 +632,7 @@ public final class EvidenceVerifier {
                         throw new Failed(Kind.TRUNCATED, file, 0, file + (last == 0 ? " has no records of " + day
                                 : " ends " + day + " at record " + last) + ", but " + witness.source() + " (signed "
                                 + witness.time() + ") names record " + EvidenceLayout.recordRef(day, entry.getKey())
-                                + ": records were removed from the log");
+                                + ": records were removed from the log", day, witness.source());
                     }
                 }
             }

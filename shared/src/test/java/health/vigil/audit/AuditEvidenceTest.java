@@ -878,24 +878,107 @@ class AuditEvidenceTest {
         assertThat(verify(Map.of(export.digest(), file)).firstProblem()).isNull();
     }
 
-    /** Verifies the container as a folder would be with the files in {@code replaced} and without {@code leftOut}. */
     @Test
     void anExportWhoseFirstDayChainsToADayOtherThanTheOneAnotherExportHoldsIsABrokenLink() {
-        clock.set(Instant.parse("2026-11-04T00:15:00Z"));
-        ExportResult before = evidence.exportPreviousDay();
-        // Untouched, the next day's export chains to the day the first one holds, and both verify.
+        // The next day is exported at its noon, its first record chained to the day as it was written.
+        clock.set(Instant.parse("2026-11-04T09:00:00Z"));
+        log.record("user-9", "deployment.deploy", "/models/m/versions/4", "deployed", Map.of());
+        clock.set(Instant.parse("2026-11-04T12:00:00Z"));
+        ExportResult nextDay = evidence.export(DAY.plusDays(1), DAY.plusDays(1), "auditor");
+        // Untouched, the day's export holds the day the next day's export chains to, and both verify.
+        clock.set(Instant.parse("2026-11-04T13:00:00Z"));
         InMemoryAuditStore intact = store.copy();
         InMemoryArtifactStore intactEvidence = artifacts.copy();
-        MutableClock intactClock = new MutableClock(Instant.parse("2026-11-05T00:15:00Z"));
-        new AuditEvidence(intact, new AuditLog(intact, intactClock), intactEvidence, key, intactClock)
-                .exportPreviousDay();
+        new AuditEvidence(intact, new AuditLog(intact, clock), intactEvidence, key, clock)
+                .export(DAY, DAY, "auditor");
         EvidenceReport intactReport = new EvidenceVerifier(List.of(key.publicKey()))
                 .verify(EvidenceFiles.container(intactEvidence));
         assertThat(intactReport.firstProblem()).isNull();
         assertThat(intactReport.exports()).isEqualTo(2);
-        // After the day was exported, its second record is changed and every later hash recomputed, the next
-        // day's too: the store's own chain is consistent again, so the next day's export is signed.
+        // The day's second record is changed and every later hash recomputed, the next day's too: the store's chain is
+        // whole, and nothing signed names a record of the day, so its export is signed over the changed day.
+        changeTheDaysSecondRecordAndRechain();
+        ExportResult day = evidence.export(DAY, DAY, "auditor");
+
+        EvidenceReport report = verify();
+
+        assertThat(report.exports()).isEqualTo(2);
+        assertThat(report.firstProblem()).isNotNull();
+        assertThat(report.firstProblem().kind()).isEqualTo(EvidenceReport.Kind.BROKEN_LINK);
+        assertThat(report.firstProblem().file()).isEqualTo(nextDay.records());
+        assertThat(report.firstProblem().line()).isEqualTo(1);
+        assertThat(report.firstProblem().message()).contains(day.records());
+    }
+
+    @Test
+    void anExportWhoseDayBeforeContradictsItsSignedDigestIsRefusedRecordedAndLoggedAndNothingIsSigned() {
+        clock.set(Instant.parse("2026-11-04T00:15:00Z"));
+        ExportResult signed = evidence.exportPreviousDay();
+        // After the day was signed, its second record is changed and every later hash recomputed, the next day's
+        // too: the store's own chain is whole again, and only the signed digest shows the day was changed.
         clock.set(Instant.parse("2026-11-04T00:20:00Z"));
+        changeTheDaysSecondRecordAndRechain();
+        clock.set(Instant.parse("2026-11-04T09:00:00Z"));
+        log.record("user-9", "deployment.deploy", "/models/m/versions/4", "deployed", Map.of());
+        assertThat(log.verify(DAY, DAY.plusDays(1)).firstBreak()).isNull();
+        clock.set(Instant.parse("2026-11-05T00:15:00Z"));
+        List<java.util.logging.LogRecord> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler handler = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                logged.add(record);
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger(AuditEvidence.class.getName());
+        logger.addHandler(handler);
+        try {
+            for (int run = 0; run < 2; run++) {
+                assertThatThrownBy(evidence::exportPreviousDay)
+                        .isInstanceOf(health.vigil.error.ConflictException.class)
+                        .satisfies(e -> assertThat(((health.vigil.error.ConflictException) e).code())
+                                .isEqualTo(health.vigil.error.ErrorCode.AUDIT_CHAIN_BROKEN))
+                        .hasMessageStartingWith("the audit records of " + DAY + " (before the period, whose first"
+                                + " record chains to the latest day before it) contradict audit-exports/"
+                                + signed.digest() + ", signed earlier, so the export of " + DAY.plusDays(1) + " to "
+                                + DAY.plusDays(1) + " was not written or signed (CONTRADICTS_SIGNED_EVIDENCE: ")
+                        .hasMessageContaining("GET /audit/evidence/verify?from=" + DAY + "&to=" + DAY)
+                        .hasMessageNotContaining("someone-else");
+            }
+        } finally {
+            logger.removeHandler(handler);
+        }
+
+        assertThat(artifacts.list(ArtifactStore.AUDIT_EXPORTS, EvidenceLayout.DIGESTS)).singleElement()
+                .extracting(ArtifactStore.StoredArtifact::name).isEqualTo(signed.digest());
+        assertThat(artifacts.list(ArtifactStore.AUDIT_EXPORTS, EvidenceLayout.EXPORTS)).singleElement()
+                .extracting(ArtifactStore.StoredArtifact::name).isEqualTo(signed.records());
+        // Recorded once, however often the timer meets it: the day and the digest contradicted, no record's content.
+        assertThat(store.read(DAY.plusDays(2).toString()))
+                .filteredOn(r -> r.action().equals("audit.export.refused")).singleElement().satisfies(r -> {
+                    assertThat(r.outcome()).isEqualTo("refused");
+                    assertThat(r.details()).containsEntry("from", DAY.plusDays(1).toString())
+                            .containsEntry("to", DAY.plusDays(1).toString())
+                            .containsEntry("problem", "CONTRADICTS_SIGNED_EVIDENCE")
+                            .containsEntry("day", DAY.toString()).containsEntry("evidence", signed.digest());
+                });
+        assertThat(logged).hasSize(2).allSatisfy(record -> {
+            assertThat(record.getLevel()).isEqualTo(java.util.logging.Level.SEVERE);
+            assertThat(record.getMessage()).contains("the records of " + DAY + " contradict audit-exports/"
+                    + signed.digest()).contains("nothing was signed").doesNotContain("someone-else");
+        });
+    }
+
+    /**
+     * Changes the actor of the day's second record and recomputes every later hash and link, the next day's records
+     * so far included, as someone with write access to the store could: its own chain is whole again.
+     */
+    private void changeTheDaysSecondRecordAndRechain() {
         List<AuditRecord> all = new ArrayList<>(store.read(DAY.toString()));
         all.addAll(store.read(DAY.plusDays(1).toString()));
         AuditRecord second = all.get(1);
@@ -905,21 +988,9 @@ class AuditEvidenceTest {
         store.replace(DAY.toString(), rewritten.stream().filter(r -> r.partition().equals(DAY.toString())).toList());
         store.replace(DAY.plusDays(1).toString(), rewritten.stream()
                 .filter(r -> r.partition().equals(DAY.plusDays(1).toString())).toList());
-        clock.set(Instant.parse("2026-11-04T09:00:00Z"));
-        log.record("user-9", "deployment.deploy", "/models/m/versions/4", "deployed", Map.of());
-        clock.set(Instant.parse("2026-11-05T00:15:00Z"));
-        ExportResult after = evidence.exportPreviousDay();
-
-        EvidenceReport report = verify();
-
-        assertThat(report.exports()).isEqualTo(2);
-        assertThat(report.firstProblem()).isNotNull();
-        assertThat(report.firstProblem().kind()).isEqualTo(EvidenceReport.Kind.BROKEN_LINK);
-        assertThat(report.firstProblem().file()).isEqualTo(after.records());
-        assertThat(report.firstProblem().line()).isEqualTo(1);
-        assertThat(report.firstProblem().message()).contains(before.records());
     }
 
+    /** Verifies the container as a folder would be with the files in {@code replaced} and without {@code leftOut}. */
     private EvidenceReport verify(Map<String, byte[]> replaced, String... leftOut) {
         EvidenceFiles all = EvidenceFiles.container(artifacts);
         List<String> out = List.of(leftOut);

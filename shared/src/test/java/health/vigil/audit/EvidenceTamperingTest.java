@@ -177,12 +177,15 @@ class EvidenceTamperingTest {
         // The store holds records, not lines: the problem names the record by where it was read and by its day#sequence.
         assertThat(inStore.message()).startsWith("record " + inStore.line() + " read from the audit store (")
                 .doesNotContain("line ");
-        // An export of the rewritten store is signed by Vigil, yet contradicts the anchors signed before it.
-        exportAgain(store, artifacts);
-        EvidenceReport report = verify(artifacts);
-        assertThat(report.firstProblem().kind()).isEqualTo(EvidenceReport.Kind.CONTRADICTS_SIGNED_EVIDENCE);
-        assertThat(report.firstProblem().message()).containsPattern("(anchors|digests)/").contains("rewritten")
-                .startsWith("line " + report.firstProblem().line() + " of exports/");
+        // Vigil does not sign an export of the rewritten store: it contradicts the anchors signed before it.
+        int digests = names(artifacts, EvidenceLayout.DIGESTS).size();
+        assertThatThrownBy(() -> exportAgain(store, artifacts)).isInstanceOf(health.vigil.error.ConflictException.class)
+                .hasMessageContaining("was not written or signed (CONTRADICTS_SIGNED_EVIDENCE: ")
+                .hasMessageContaining("rewritten")
+                .satisfies(e -> assertThat(e.getMessage())
+                        .containsPattern("contradict audit-exports/(anchors|digests)/"));
+        assertThat(names(artifacts, EvidenceLayout.DIGESTS)).hasSize(digests);
+        assertThat(verify(artifacts).firstProblem()).isNull();
     }
 
     @Test
@@ -247,14 +250,12 @@ class EvidenceTamperingTest {
         assertThat(inStore.message()).contains("(" + ref(appended) + ") was appended to " + FIRST_DAY + " after the"
                 + " day was exported: " + daily + " (signed ").contains("says the day had " + last.sequence()
                 + " records when its export read it at " + FIRST_DAY.plusDays(1) + "T00:15:00Z");
-        // The platform cannot tell it from a write that raced midnight and signs it; the daily digest contradicts it.
-        exportAgain(store, artifacts);
-        EvidenceReport.Problem inExport = verify(artifacts).firstProblem();
-        assertThat(inExport).isNotNull();
-        assertThat(inExport.kind()).isEqualTo(EvidenceReport.Kind.CONTRADICTS_SIGNED_EVIDENCE);
-        assertThat(inExport.file()).startsWith(EvidenceLayout.EXPORTS);
-        assertThat(inExport.message()).startsWith("line " + inExport.line() + " of " + inExport.file() + " ("
-                + ref(appended) + ") was appended to " + FIRST_DAY);
+        // The chain cannot tell it from a write racing midnight; the daily digest contradicts it: nothing is signed.
+        assertThatThrownBy(() -> exportAgain(store, artifacts)).isInstanceOf(health.vigil.error.ConflictException.class)
+                .hasMessageStartingWith("the audit records of " + FIRST_DAY + " (in the period) contradict"
+                        + " audit-exports/" + daily + ", signed earlier")
+                .hasMessageContaining("(" + ref(appended) + ") was appended to " + FIRST_DAY);
+        assertThat(verify(artifacts).firstProblem()).isNull();
 
         // Dated hours before midnight it raced nothing: the platform's chain check finds it and signs nothing.
         InMemoryAuditStore backdatedStore = base.store().copy();

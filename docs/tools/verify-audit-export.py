@@ -600,6 +600,7 @@ class Verifier:
                              " the file was added" % export)
         for name, fields in absent:
             self.notes.append(self.judge_absent(name, fields))
+        self.check_links_to_absent_exports(absent)
         if not self.digests and not self.anchors:
             self.notes.append("there are no digests and no anchors: nothing was verified")
 
@@ -683,6 +684,45 @@ class Verifier:
                 raise Failed("BROKEN_LINK", file, 1, "line 1 of %s (%s#1) does not chain to any record of %s in %s,"
                              " which read that day whole: records of %s were changed or removed after %s was"
                              " exported" % (file, day, day_before, holder, day_before, holder))
+
+    def check_links_to_absent_exports(self, absent):
+        """Each export's first record whose day before no export here read whole, against the digests whose export
+        is absent that read that day whole."""
+        for file, day, previous_hash in self.first_links:
+            day_before = str(datetime.date.fromisoformat(day) - datetime.timedelta(days=1))
+            if day_before not in self.tails:
+                self.check_link_against_absent(file, day, day_before, previous_hash, absent)
+
+    @staticmethod
+    def check_link_against_absent(file, day, day_before, previous_hash, absent):
+        """The link is shown when a digest that read the day before whole names its last record with the hash the
+        first record carries; a record of that day no such digest names can be checked only against its export."""
+        unshown = None
+        for name, fields in absent:
+            read_at = statement_time(fields, name, "readAt")
+            closed_through = str(datetime.date(1970, 1, 1) + datetime.timedelta(
+                days=(read_at - MIDNIGHT_RACE_NANOS) // NANOS_PER_DAY - 1))
+            last = fields.get("lastRecord", "")
+            if not fields["from"] <= day_before <= min(fields["to"], closed_through) or not last:
+                continue
+            last_day = last.rpartition("#")[0]
+            first = fields.get("firstRecord", "")
+            first_day = first.rpartition("#")[0] if first else ""
+            if day_before > last_day or day_before < first_day:
+                # It says the day had no records: the export chains to an earlier day, which no export here read.
+                continue
+            if day_before == last_day and fields.get("lastRecordHash", "") == previous_hash:
+                return
+            if unshown is None:
+                unshown = (name, fields.get("records", ""))
+        if unshown is not None:
+            name, records = unshown
+            raise Failed("MISSING_LINKED_EXPORT", file, 1, "line 1 of %s (%s#1) chains to a record of %s that no"
+                         " digest here names as that day's last, and %s, which read %s whole, names %s, which is not"
+                         " among these files: include %s, the export it names, and verify again (a write racing"
+                         " midnight chains to an earlier record of the day; a day changed after it was exported"
+                         " chains to none of its records)"
+                         % (file, day, day_before, name, day_before, records, records))
 
     def verify_export(self, digest_name, digest, path):
         file = digest["records"]

@@ -187,8 +187,9 @@ class ReferenceVerifierIT {
     /**
      * The next day exported at its noon, then one of the day's records changed and every later hash recomputed, the
      * next day's records included, as someone with the database file could: the store's chain is whole again, and
-     * nothing signed names a record of the day, so the day's export is signed over the changed day. Each export
-     * verifies alone; together the next day's does not chain to the day the other one holds.
+     * nothing signed names a record of the day, so the day's export is signed over the changed day. Together the
+     * next day's export does not chain to the day the other one holds; alone it chains to a record the day's digest
+     * does not name, so the export left out is asked for.
      */
     @Test
     void anExportChainedToADayOtherThanTheOneAnEarlierExportHoldsIsABrokenLinkForBothVerifiers() throws Exception {
@@ -224,7 +225,11 @@ class ReferenceVerifierIT {
         assertThat(bothVerify(together, trusted)).startsWith("1\n")
                 .contains("FAILED BROKEN_LINK in " + later + " line 1: ").contains(earlier)
                 .doesNotContain("\nVERIFIED");
-        assertThat(bothVerify(alone, trusted)).startsWith("0\n").contains("\nVERIFIED");
+        // Alone, the next day's export chains to a record of the day that the day's digest does not name as its last:
+        // only the export left out could show it.
+        assertThat(bothVerify(alone, trusted)).startsWith("1\n")
+                .contains("FAILED MISSING_LINKED_EXPORT in " + later + " line 1: ").contains(earlier)
+                .doesNotContain("\nVERIFIED");
     }
 
     /** Writes {@code records} over the stored ones, the append-only trigger dropped first and put back after. */

@@ -82,6 +82,11 @@ public record EvidenceReport(int anchors, int digests, int exports, long records
         CONTRADICTS_SIGNED_EVIDENCE,
         /** A record that a signed anchor or digest names is missing: the log was cut short. */
         TRUNCATED,
+        /**
+         * An export's first record chains to the day before it, which a digest here read whole, and neither that
+         * digest's fields nor an export here show the record it chains to: that digest's export was left out.
+         */
+        MISSING_LINKED_EXPORT,
         /** An export file differs from its digest (sha256, count, first or last record). */
         EXPORT_MISMATCH,
         /** An export file that no digest names. */

@@ -282,6 +282,7 @@ public final class EvidenceVerifier {
             for (SignedStatement digest : absent) {
                 notes.add(judgeAbsent(digest, coverage));
             }
+            links.checkAgainstAbsent(absent);
             if (digests.isEmpty() && anchorList.isEmpty()) {
                 notes.add("there are no digests and no anchors: nothing was verified");
             }
@@ -450,6 +451,63 @@ public final class EvidenceVerifier {
                             + dayBefore + " were changed or removed after " + tail.getKey() + " was exported");
                 }
             }
+        }
+
+        /**
+         * Each export's first record whose day before no export here read whole, against the digests among
+         * {@code absent} (their exports are not here) that read it whole: the link is shown when one of them names
+         * that day's last record with the hash the first record carries. A record of the day that none names (a write
+         * racing midnight, or the day changed after those digests were signed) can be checked only against an export
+         * that read the day whole, which is left out.
+         */
+        void checkAgainstAbsent(List<SignedStatement> absent) {
+            for (FirstLink first : firsts) {
+                String dayBefore = LocalDate.parse(first.day()).minusDays(1).toString();
+                if (!tails.containsKey(dayBefore)) {
+                    checkAgainstAbsent(first, dayBefore, absent);
+                }
+            }
+        }
+
+        private static void checkAgainstAbsent(FirstLink first, String dayBefore, List<SignedStatement> absent) {
+            SignedStatement unshown = null;
+            for (SignedStatement digest : absent) {
+                String last = digest.field("lastRecord");
+                if (!closes(digest, dayBefore) || last.isEmpty()) {
+                    continue;
+                }
+                String lastDay = last.substring(0, last.lastIndexOf('#'));
+                String firstRecord = digest.field("firstRecord");
+                String firstDay = firstRecord.isEmpty() ? "" : firstRecord.substring(0, firstRecord.lastIndexOf('#'));
+                if (dayBefore.compareTo(lastDay) > 0 || dayBefore.compareTo(firstDay) < 0) {
+                    // It says the day had no records: the export chains to an earlier day, which no export here read.
+                    continue;
+                }
+                if (dayBefore.equals(lastDay) && digest.field("lastRecordHash").equals(first.previousHash())) {
+                    return;
+                }
+                if (unshown == null) {
+                    unshown = digest;
+                }
+            }
+            if (unshown != null) {
+                String name = nameOf(unshown);
+                String records = unshown.field("records");
+                throw new Failed(Kind.MISSING_LINKED_EXPORT, first.file(), 1, "line 1 of " + first.file() + " ("
+                        + EvidenceLayout.recordRef(first.day(), 1) + ") chains to a record of " + dayBefore + " that"
+                        + " no digest here names as that day's last, and " + name + ", which read " + dayBefore
+                        + " whole, names " + records + ", which is not among these files: include " + records
+                        + ", the export it names, and verify again (a write racing midnight chains to an earlier"
+                        + " record of the day; a day changed after it was exported chains to none of its records)");
+            }
+        }
+
+        /** Whether {@code digest} read {@code day} whole: a day of its period that had ended when it read. */
+        private static boolean closes(SignedStatement digest, String day) {
+            String closedThrough = LocalDate.ofInstant(EvidenceValues.time(digest.field("readAt"))
+                    .minus(AuditLog.MIDNIGHT_RACE), ZoneOffset.UTC).minusDays(1).toString();
+            return day.compareTo(digest.field("from")) >= 0 && day.compareTo(digest.field("to")) <= 0
+                    && day.compareTo(closedThrough) <= 0;
         }
     }
 

@@ -974,6 +974,40 @@ class AuditEvidenceTest {
         });
     }
 
+    @Test
+    void anExportWhoseDayBeforeWasReadWholeByAnExportLeftOutIsAFindingUnlessItsDigestNamesTheRecordChainedTo() {
+        clock.set(Instant.parse("2026-11-04T09:00:00Z"));
+        log.record("user-9", "deployment.deploy", "/models/m/versions/4", "deployed", Map.of());
+        clock.set(Instant.parse("2026-11-04T12:00:00Z"));
+        ExportResult nextDay = evidence.export(DAY.plusDays(1), DAY.plusDays(1), "auditor");
+        clock.set(Instant.parse("2026-11-04T13:00:00Z"));
+        // Untouched: the day's digest names its last record, the one the next day's first record chains to, so the
+        // link is shown without the day's export.
+        InMemoryAuditStore intact = store.copy();
+        InMemoryArtifactStore intactEvidence = artifacts.copy();
+        ExportResult intactDay = new AuditEvidence(intact, new AuditLog(intact, clock), intactEvidence, key, clock)
+                .export(DAY, DAY, "auditor");
+        EvidenceReport intactReport = verify(intactEvidence, Map.of(), intactDay.records());
+        assertThat(intactReport.firstProblem()).isNull();
+        assertThat(intactReport.exports()).isEqualTo(1);
+        // The day changed and its export signed over the change: the next day's export alone chains to a record of
+        // the day that the day's digest does not name, and only the export left out can show which.
+        changeTheDaysSecondRecordAndRechain();
+        ExportResult day = evidence.export(DAY, DAY, "auditor");
+
+        EvidenceReport report = verify(Map.of(), day.records());
+
+        assertThat(report.exports()).isEqualTo(1);
+        assertThat(report.valid()).isFalse();
+        assertThat(report.firstProblem()).isNotNull().extracting(EvidenceReport.Problem::kind,
+                EvidenceReport.Problem::file, EvidenceReport.Problem::line)
+                .containsExactly(EvidenceReport.Kind.MISSING_LINKED_EXPORT, nextDay.records(), 1L);
+        assertThat(report.firstProblem().message()).startsWith("line 1 of " + nextDay.records() + " ("
+                + DAY.plusDays(1) + "#1) chains to a record of " + DAY + " that no digest here names as that day's"
+                + " last, and " + day.digest() + ", which read " + DAY + " whole, names " + day.records())
+                .contains("include " + day.records() + ", the export it names, and verify again");
+    }
+
     /**
      * Changes the actor of the day's second record and recomputes every later hash and link, the next day's records
      * so far included, as someone with write access to the store could: its own chain is whole again.
@@ -992,7 +1026,11 @@ class AuditEvidenceTest {
 
     /** Verifies the container as a folder would be with the files in {@code replaced} and without {@code leftOut}. */
     private EvidenceReport verify(Map<String, byte[]> replaced, String... leftOut) {
-        EvidenceFiles all = EvidenceFiles.container(artifacts);
+        return verify(artifacts, replaced, leftOut);
+    }
+
+    private EvidenceReport verify(InMemoryArtifactStore container, Map<String, byte[]> replaced, String... leftOut) {
+        EvidenceFiles all = EvidenceFiles.container(container);
         List<String> out = List.of(leftOut);
         return new EvidenceVerifier(List.of(key.publicKey())).verify(new EvidenceFiles() {
             @Override

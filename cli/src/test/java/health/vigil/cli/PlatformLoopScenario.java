@@ -707,14 +707,21 @@ abstract class PlatformLoopScenario {
         Path folder = Files.createDirectories(LocalAdapters.blobFolder(home, "outcomes"));
         Files.move(file, folder.resolve("week-48.csv"));
         Instant deadline = Instant.now().plusSeconds(60);
-        JsonNode after = before;
-        while (Instant.now().isBefore(deadline) && after.get("labelled").asLong() < 4) {
+        Map<String, Boolean> labelled = joined;
+        while (Instant.now().isBefore(deadline) && labelled.size() < 4) {
             Thread.sleep(200);
-            after = get("/models/" + MODEL + "/outcomes" + window, operator);
+            labelled = platform.platform().outcomeJoin().outcomesOf(new ModelName(MODEL), v1);
         }
-        assertThat(after.get("labelled").asLong()).isEqualTo(4);
-        assertThat(after.get("positives").asLong()).isEqualTo(2);
-        assertThat(after.get("labelledFraction").asDouble()).isEqualTo(4.0 / scoredRows);
+        assertThat(labelled).hasSize(4);
+        assertThat(labelled.values().stream().filter(Boolean::booleanValue)).hasSize(2);
+        // Four outcomes are fewer than the default minCellSize (11): the window shows neither count, nor the share
+        // that with the predictions would give them back, and says why.
+        JsonNode after = get("/models/" + MODEL + "/outcomes" + window, operator);
+        assertThat(after.get("predictions").asLong()).isEqualTo(scoredRows);
+        assertThat(after.has("labelled")).as(after.toString()).isFalse();
+        assertThat(after.has("positives")).isFalse();
+        assertThat(after.get("labelledFraction").isNull()).isTrue();
+        assertThat(after.get("suppressed").asText()).isEqualTo("fewer than 11 outcomes");
         // A file's receipt is audited once the whole file is read, so just after its outcomes became visible.
         long receipts = 0;
         while (receipts < 3 && Instant.now().isBefore(deadline.plusSeconds(30))) {

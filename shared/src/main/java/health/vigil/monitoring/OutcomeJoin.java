@@ -13,13 +13,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.function.ToIntFunction;
 
 /**
  * Joins realised outcomes to logged predictions: an outcome sent for the prediction's id, else one sent for the
  * patient (by pseudonym) on the UTC day the prediction was made. When both were sent and they disagree, one of them
  * is wrong and neither says which: the prediction is joined to none, and counted as conflicting, so that no report
  * takes one side silently. The prediction log is read as a stream and the outcome store by key, {@value #JOIN_BATCH}
- * predictions at a time, so memory does not grow with the window.
+ * predictions at a time, so memory does not grow with the window. A window's counts of a few outcomes are withheld
+ * by the model's {@code minCellSize} ({@link SmallCells}).
  */
 public final class OutcomeJoin {
     /** Prediction records joined per lookup of the outcome store. */
@@ -27,13 +29,22 @@ public final class OutcomeJoin {
 
     private final PredictionLog predictions;
     private final OutcomeStore outcomes;
+    private final ToIntFunction<ModelName> minCellSizes;
 
-    public OutcomeJoin(PredictionLog predictions, OutcomeStore outcomes) {
+    /**
+     * @param minCellSizes a model's {@code minCellSize} (its monitoring policy's): fewest outcomes a count of its
+     *     window may show
+     */
+    public OutcomeJoin(PredictionLog predictions, OutcomeStore outcomes, ToIntFunction<ModelName> minCellSizes) {
         this.predictions = Objects.requireNonNull(predictions, "predictions");
         this.outcomes = Objects.requireNonNull(outcomes, "outcomes");
+        this.minCellSizes = Objects.requireNonNull(minCellSizes, "minCellSizes");
     }
 
-    /** How much of a model's predictions logged in {@code [from, to)} has an outcome. */
+    /**
+     * How much of a model's predictions logged in {@code [from, to)} has an outcome, with the counts the model's
+     * {@code minCellSize} withholds withheld.
+     */
     public LabelledWindow labelled(ModelName model, Instant from, Instant to) {
         Objects.requireNonNull(model, "model");
         if (!from.isBefore(to)) {
@@ -54,10 +65,10 @@ public final class OutcomeJoin {
         parts.forEach((key, c) -> {
             int at = key.indexOf('/');
             list.add(new LabelledWindow.Part(Integer.parseInt(key.substring(0, at)), key.substring(at + 1), c[0], c[1],
-                    c[2], LabelledWindow.fraction(c[1], c[0])));
+                    c[2], LabelledWindow.fraction(c[1], c[0]), null));
         });
-        return new LabelledWindow(model.value(), from, to, total[0], total[1], total[2],
-                LabelledWindow.fraction(total[1], total[0]), total[3], list);
+        return SmallCells.window(new LabelledWindow(model.value(), from, to, total[0], total[1], total[2],
+                LabelledWindow.fraction(total[1], total[0]), total[3], list, null), minCellSizes.applyAsInt(model));
     }
 
     /**

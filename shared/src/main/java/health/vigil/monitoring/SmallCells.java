@@ -19,7 +19,8 @@ import java.util.stream.IntStream;
  * add up to them, so a count withheld alone in its column would be the window's total minus the others: the same
  * count of the column's smallest shown segment is withheld with it. A column of one segment is the window itself:
  * its small count is withheld with the window's. Applied as the report is made and as it is read, so every reader
- * sees the same figures; applying it again changes nothing.
+ * sees the same figures; applying it again changes nothing. The outcome feed's window ({@link LabelledWindow}) and
+ * its parts per version and slot follow the same rule.
  */
 final class SmallCells {
     private SmallCells() {}
@@ -37,7 +38,10 @@ final class SmallCells {
 
     /** {@code segments} with the counts {@code policy}'s {@code minCellSize} withholds withheld. */
     static List<SegmentPerformance> suppress(List<SegmentPerformance> segments, MonitoringPolicy policy) {
-        int min = policy == null ? MonitoringPolicy.DEFAULT_MIN_CELL_SIZE : policy.minCellSize();
+        return suppress(segments, policy == null ? MonitoringPolicy.DEFAULT_MIN_CELL_SIZE : policy.minCellSize());
+    }
+
+    private static List<SegmentPerformance> suppress(List<SegmentPerformance> segments, int min) {
         if (min <= 1) {
             return segments;
         }
@@ -69,6 +73,37 @@ final class SmallCells {
             return withheld(labelled, fewerOfAClass(min));
         }
         return performance;
+    }
+
+    /**
+     * The outcome feed's {@code window} with the counts {@code min} withholds withheld: the window's own as a report's
+     * window totals, and its parts (one per version and slot, adding up to the window's) as one column of segments.
+     */
+    static LabelledWindow window(LabelledWindow window, int min) {
+        if (min <= 1 || window.labelled() == null || window.positives() == null) {
+            return window;
+        }
+        List<SegmentPerformance> parts = new ArrayList<>();
+        for (LabelledWindow.Part p : window.parts()) {
+            parts.add(new SegmentPerformance("part", p.version() + "/" + p.slot(), p.labelled(), p.positives(),
+                    SegmentPerformance.Status.MEASURED, null, p.suppressed()));
+        }
+        List<SegmentPerformance> shown = suppress(parts, min);
+        List<LabelledWindow.Part> shownParts = new ArrayList<>();
+        for (int i = 0; i < shown.size(); i++) {
+            LabelledWindow.Part p = window.parts().get(i);
+            SegmentPerformance s = shown.get(i);
+            shownParts.add(new LabelledWindow.Part(p.version(), p.slot(), p.predictions(), s.labelled(), s.positives(),
+                    s.labelled() == null ? null : p.labelledFraction(), s.suppressed()));
+        }
+        long labelled = window.labelled();
+        long positives = window.positives();
+        String why = small(labelled, min) ? fewerOutcomes(min)
+                : small(positives, min) || small(labelled - positives, min) ? fewerOfAClass(min) : null;
+        boolean labelledShown = !small(labelled, min);
+        return new LabelledWindow(window.model(), window.from(), window.to(), window.predictions(),
+                labelledShown ? window.labelled() : null, why == null ? window.positives() : null,
+                labelledShown ? window.labelledFraction() : null, window.conflicting(), shownParts, why);
     }
 
     private static LabelledPerformance withheld(Long labelled, String why) {

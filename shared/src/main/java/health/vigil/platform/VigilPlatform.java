@@ -159,7 +159,8 @@ public final class VigilPlatform implements AutoCloseable {
         // A deploy returns once the version is loaded and warmed in this process's scoring service.
         this.deployments = new DeploymentService(registryStore, lifecycle, audit, events, clock,
                 scoring.models()::warm);
-        this.outcomeJoin = new OutcomeJoin(predictionLog, a.outcomes);
+        this.outcomeJoin = new OutcomeJoin(predictionLog, a.outcomes,
+                model -> b.monitoringPolicies.apply(model).minCellSize());
         this.canaries = new CanaryService(registryStore, lifecycle, audit, events, predictionLog, clock,
                 scoring.models()::warm, a.telemetry, requestStats::window, outcomeJoin::outcomesOf);
         this.canaryWakeups = new CanaryWakeups(canaries, registryStore, clock);

@@ -214,6 +214,40 @@ class SmallCellsTest {
         assertThat(segment(off, "sex", "female").has("suppressed")).isFalse();
     }
 
+    /**
+     * The outcome feed's window: its parts per version and slot add up to its totals, so they are one column of
+     * segments; a part of a few outcomes is withheld with the smallest other part, and the window's own counts follow
+     * the window's rule.
+     */
+    @Test
+    void anOutcomeWindowsSmallPartIsWithheldWithTheSmallestOtherAndItsTotalsByTheWindowsRule() {
+        LabelledWindow window = new LabelledWindow("readmission", FROM, FROM.plus(Duration.ofHours(1)), 900, 265L, 49L,
+                265 / 900.0, 2, List.of(new LabelledWindow.Part(1, "stable", 600, 200L, 40L, 200 / 600.0, null),
+                        new LabelledWindow.Part(2, "canary", 20, 5L, 1L, 0.25, null),
+                        new LabelledWindow.Part(1, "batch", 280, 60L, 8L, 60 / 280.0, null)), null);
+
+        JsonNode shown = Json.readTree("window", Json.write(SmallCells.window(window, 11)));
+
+        assertThat(shown.get("labelled").asLong()).isEqualTo(265);
+        assertThat(shown.get("positives").asLong()).isEqualTo(49);
+        assertThat(shown.has("suppressed")).isFalse();
+        JsonNode canary = shown.at("/parts/1");
+        assertThat(canary.has("labelled")).isFalse();
+        assertThat(canary.has("positives")).isFalse();
+        assertThat(canary.get("labelledFraction").isNull()).as("20 predictions times it give the 5 back").isTrue();
+        assertThat(canary.get("suppressed").asText()).isEqualTo("fewer than 11 outcomes");
+        // 265 minus the stable part's 200 would give the canary's 5 back: the batch part is withheld with it.
+        JsonNode batch = shown.at("/parts/2");
+        assertThat(batch.has("labelled")).isFalse();
+        assertThat(batch.get("suppressed").asText()).startsWith("withheld with a smaller segment of this column");
+        assertThat(shown.at("/parts/0/labelled").asLong()).isEqualTo(200);
+        assertThat(shown.at("/parts/0/positives").asLong()).isEqualTo(40);
+        assertThat(shown.at("/parts/2/predictions").asLong()).isEqualTo(280);
+        assertThat(Json.readTree("window", Json.write(SmallCells.window(SmallCells.window(window, 11), 11))))
+                .as("applied again").isEqualTo(shown);
+        assertThat(SmallCells.window(window, 1)).as("a cell size of 1 shows every count").isEqualTo(window);
+    }
+
     @Test
     void aNegativeCellSizeIsRefusedSayingWhatTurnsItOff() {
         assertThatThrownBy(() -> new MonitoringPolicy(Duration.ofHours(1), DriftThresholds.DEFAULTS, 1, 50, 10, 0.6,

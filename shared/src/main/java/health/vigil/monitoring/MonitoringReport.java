@@ -22,7 +22,8 @@ import java.util.Objects;
  *     outcomes, and of each class; null when the window's positives are withheld)
  * @param performance realised performance over the window's outcomes, with the counts the policy's
  *     {@code minCellSize} withholds withheld, and their statistics ({@link SmallCells}), as made and as read
- * @param reasons why the severity is what it is, in words
+ * @param reasons why the severity is what it is, in words; the window's counts only as {@code performance} shows
+ *     them, as made and as read
  * @param segments realised performance per segment (the columns the model's gates judge segments by), with the
  *     counts the policy's {@code minCellSize} withholds withheld ({@link SmallCells}), as made and as read
  * @param provisional the window's log was read before it settled ({@code VIGIL_MONITORING_SETTLE_SECONDS}), so
@@ -43,9 +44,10 @@ public record MonitoringReport(String id, String model, int version, String slot
         Objects.requireNonNull(from, "from");
         Objects.requireNonNull(to, "to");
         Objects.requireNonNull(severity, "severity");
-        reasons = List.copyOf(reasons);
         segments = segments == null ? List.of() : List.copyOf(SmallCells.suppress(segments, policy));
         performance = SmallCells.window(performance, policy);
+        // A report stored before the window's counts were withheld still gives them in its reasons' words.
+        reasons = List.copyOf(SmallCells.reasons(reasons, performance));
         if (performance != null && performance.labelled() == null) {
             labelledFraction = null;
         }

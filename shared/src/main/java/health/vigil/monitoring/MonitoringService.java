@@ -1033,9 +1033,7 @@ public final class MonitoringService {
         boolean degraded = false;
         boolean aurocJudged = policy.judgesAuroc(performance) && performance.auroc() != null;
         // The reasons give the window's counts and statistics only as the report shows them (SmallCells).
-        LabelledPerformance shown = SmallCells.window(performance, policy);
-        String withheld = shown.suppressed() == null || shown.labelled() == null ? shown.suppressed()
-                : Words.count(shown.labelled(), "outcome") + " (" + shown.suppressed() + ")";
+        String withheld = SmallCells.withheldOutcomes(SmallCells.window(performance, policy));
         if (performance.labelled() >= policy.minLabelled()) {
             if (aurocJudged && performance.auroc() < policy.minAuroc()) {
                 degraded = true;

@@ -1,11 +1,14 @@
 package health.vigil.monitoring;
 
+import health.vigil.text.Words;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 
 /**
@@ -27,6 +30,15 @@ final class SmallCells {
 
     static final String COMPLEMENT = "withheld with a smaller segment of this column, which the window's totals"
             + " would otherwise give away";
+
+    // The reasons of the window's performance that gave its counts before they were withheld (a report stored then
+    // keeps them): the AUROC and Brier verdicts, with or without their intervals, and the AUROC not judged yet.
+    private static final Pattern AUROC_BELOW = Pattern.compile(
+            "AUROC \\S+ (?:\\(95% CI \\S+ to \\S+\\) )?on \\d+ outcomes?(?:, \\d+ positive,)? is below (\\S+)");
+    private static final Pattern BRIER_ABOVE = Pattern.compile(
+            "Brier score \\S+ (?:\\(95% CI \\S+ to \\S+\\) )?on \\d+ outcomes? is above (\\S+)");
+    private static final Pattern NOT_JUDGED = Pattern.compile(
+            "the realised AUROC is not judged yet: \\d+ outcomes?, \\d+ positive and \\d+ negative; (.*)");
 
     static String fewerOutcomes(int minCellSize) {
         return "fewer than " + minCellSize + " outcomes";
@@ -104,6 +116,45 @@ final class SmallCells {
         return new LabelledWindow(window.model(), window.from(), window.to(), window.predictions(),
                 labelledShown ? window.labelled() : null, why == null ? window.positives() : null,
                 labelledShown ? window.labelledFraction() : null, window.conflicting(), shownParts, why);
+    }
+
+    /**
+     * How a reason words the window's outcomes when {@code shown} (the window's performance as the report shows it)
+     * withholds a count: {@code 60 outcomes (fewer than 11 positive or fewer than 11 negative outcomes)}, or only why
+     * when the outcomes are withheld too; null when every count is shown.
+     */
+    static String withheldOutcomes(LabelledPerformance shown) {
+        if (shown == null || shown.suppressed() == null) {
+            return null;
+        }
+        return shown.labelled() == null ? shown.suppressed()
+                : Words.count(shown.labelled(), "outcome") + " (" + shown.suppressed() + ")";
+    }
+
+    /**
+     * {@code reasons} worded with the window's counts and statistics only as {@code shown} shows them: a reason of a
+     * report stored before the window's counts were withheld, which still gives them, is worded as a report made now
+     * words it. Reasons that give no count, and every reason when nothing is withheld, are kept as they are.
+     */
+    static List<String> reasons(List<String> reasons, LabelledPerformance shown) {
+        String withheld = withheldOutcomes(shown);
+        if (withheld == null) {
+            return reasons;
+        }
+        List<String> out = new ArrayList<>(reasons.size());
+        for (String reason : reasons) {
+            Matcher m;
+            if ((m = AUROC_BELOW.matcher(reason)).matches()) {
+                out.add("the AUROC on " + withheld + " is below " + m.group(1));
+            } else if ((m = BRIER_ABOVE.matcher(reason)).matches()) {
+                out.add("the Brier score on " + withheld + " is above " + m.group(1));
+            } else if ((m = NOT_JUDGED.matcher(reason)).matches()) {
+                out.add("the realised AUROC is not judged yet: " + withheld + "; " + m.group(1));
+            } else {
+                out.add(reason);
+            }
+        }
+        return out;
     }
 
     private static LabelledPerformance withheld(Long labelled, String why) {

@@ -215,6 +215,54 @@ class SmallCellsTest {
     }
 
     /**
+     * A report stored before the window's counts were withheld: its performance gives 60 outcomes, 1 positive, and
+     * its reasons word them. Read now, the counts are withheld and the reasons no longer give them back.
+     */
+    @Test
+    void aReportStoredBeforeTheWindowsCountsWereWithheldDoesNotGiveThemInItsReasons() {
+        MonitoringReport bare = new MonitoringReport(MonitoringReport.idOf("readmission", 1, "stable", FROM,
+                FROM.plus(Duration.ofHours(1))), "readmission", 1, "stable", FROM, FROM.plus(Duration.ofHours(1)),
+                FROM.plus(Duration.ofHours(1)), MonitoringReport.Severity.ALERT, List.of(), 500, null, 0, true, null,
+                null, null, MonitoringPolicy.DEFAULTS, List.of());
+        ObjectNode tree = (ObjectNode) Json.readTree("report", Json.write(bare));
+        tree.put("labelledFraction", 0.12);
+        tree.putObject("performance").put("labelled", 60).put("positives", 1).put("brier", 0.31)
+                .put("brierLower", 0.26).put("brierUpper", 0.36).put("calibrationError", 0.2);
+        tree.putArray("reasons").add("drift in age (1 window in a row)")
+                .add("the realised AUROC is not judged yet: 60 outcomes, 1 positive and 59 negative; at least 10 of"
+                        + " each class are needed")
+                .add("Brier score 0.310 (95% CI 0.260 to 0.360) on 60 outcomes is above 0.250")
+                .add("AUROC 0.412 (95% CI 0.300 to 0.520) on 60 outcomes, 1 positive, is below 0.600")
+                .add("AUROC 0.412 on 60 outcomes is below 0.600")
+                .add("Brier score 0.310 on 60 outcomes is above 0.250");
+
+        MonitoringReport read = Json.read("report", Json.write(tree), MonitoringReport.class);
+
+        String withheld = "60 outcomes (fewer than 11 positive or fewer than 11 negative outcomes)";
+        assertThat(read.performance().positives()).isNull();
+        assertThat(read.reasons()).containsExactly("drift in age (1 window in a row)",
+                "the realised AUROC is not judged yet: " + withheld + "; at least 10 of each class are needed",
+                "the Brier score on " + withheld + " is above 0.250",
+                "the AUROC on " + withheld + " is below 0.600",
+                "the AUROC on " + withheld + " is below 0.600",
+                "the Brier score on " + withheld + " is above 0.250");
+        assertThat(Json.write(read)).doesNotContain("outcomes, 1 positive", "59 negative", "0.310", "0.412");
+        MonitoringReport again = Json.read("report", Json.write(read), MonitoringReport.class);
+        assertThat(again.reasons()).as("read again").isEqualTo(read.reasons());
+
+        // A window of a few outcomes: only why.
+        ((ObjectNode) tree.get("performance")).put("labelled", 8).put("positives", 3);
+        tree.putArray("reasons").add("Brier score 0.310 (95% CI 0.260 to 0.360) on 8 outcomes is above 0.250");
+        assertThat(Json.read("report", Json.write(tree), MonitoringReport.class).reasons())
+                .containsExactly("the Brier score on fewer than 11 outcomes is above 0.250");
+
+        // Counts the report shows keep their reasons as they were written.
+        ((ObjectNode) tree.get("performance")).put("labelled", 300).put("positives", 45);
+        assertThat(Json.read("report", Json.write(tree), MonitoringReport.class).reasons())
+                .containsExactly("Brier score 0.310 (95% CI 0.260 to 0.360) on 8 outcomes is above 0.250");
+    }
+
+    /**
      * The outcome feed's window: its parts per version and slot add up to its totals, so they are one column of
      * segments; a part of a few outcomes is withheld with the smallest other part, and the window's own counts follow
      * the window's rule.

@@ -169,6 +169,11 @@ public final class MonitoringService {
         return reports;
     }
 
+    /** The monitoring policy {@code model}'s windows are judged by. */
+    public MonitoringPolicy policy(ModelName model) {
+        return policies.apply(model);
+    }
+
     /**
      * Checks the last complete window of every deployed model (the timer's work): windows have the length of the
      * model's policy and are aligned to it from the epoch, so every run in the same window checks the same one. A model

@@ -25,7 +25,7 @@ import java.util.stream.IntStream;
  * sees the same figures; applying it again changes nothing. The outcome feed's window ({@link LabelledWindow}) and
  * its parts per version and slot follow the same rule.
  */
-final class SmallCells {
+public final class SmallCells {
     private SmallCells() {}
 
     static final String COMPLEMENT = "withheld with a smaller segment of this column, which the window's totals"
@@ -53,7 +53,11 @@ final class SmallCells {
         return suppress(segments, policy == null ? MonitoringPolicy.DEFAULT_MIN_CELL_SIZE : policy.minCellSize());
     }
 
-    private static List<SegmentPerformance> suppress(List<SegmentPerformance> segments, int min) {
+    /**
+     * {@code segments} with the counts {@code min} withholds withheld: a column of one segment is a total by the
+     * window's rule, a column of several is cells that add up to a total (a calibration plot's bins of outcomes).
+     */
+    public static List<SegmentPerformance> suppress(List<SegmentPerformance> segments, int min) {
         if (min <= 1) {
             return segments;
         }

@@ -17,6 +17,8 @@ import health.vigil.monitoring.LabelledPerformance;
 import health.vigil.monitoring.MonitoringPolicy;
 import health.vigil.monitoring.MonitoringReport;
 import health.vigil.monitoring.PerformanceEstimate;
+import health.vigil.monitoring.SegmentPerformance;
+import health.vigil.monitoring.SmallCells;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.registry.ModelSummary;
 import health.vigil.scoring.ScorableModel;
@@ -114,22 +116,38 @@ final class MonitoringView extends View {
         List<MonitoringReport> reports = p.monitoring().reports().list(model.value(), from, to).stream()
                 .filter(r -> r.version() == version && r.slot().equals(slot.wireName())).toList();
         Period period = period(p, record, slot, from, to);
+        int minCellSize = p.monitoring().policy(model).minCellSize();
 
         StringBuilder body = new StringBuilder("<p>Version ").append(version).append(" in the ")
                 .append(escape(slot.wireName())).append(" slot, the last ").append(Words.count(days, "day")).append(": ")
-                .append(counts(reports.size(), period.rows(), period.scores().size())).append(".</p>");
+                .append(counts(reports.size(), period.rows(), period.scores().size(), minCellSize)).append(".</p>");
         body.append(windows(model, reports));
         body.append(driftOverTime(reports));
         body.append(performanceOverTime(reports));
         body.append(scoreDistribution(period));
-        body.append(calibration(period));
+        body.append(calibration(period, minCellSize));
         return new Rendered("Monitoring of " + model.value(), body.toString());
     }
 
     /** How many windows were checked and predictions logged and labelled, each number marked for the tests. */
     static String counts(long windows, long predictions, long labelled) {
+        return counts(windows, predictions, labelled, 0);
+    }
+
+    /**
+     * {@link #counts(long, long, long)} with the labelled count withheld as the model's monitoring policy's
+     * {@code minCellSize} withholds a window's ({@link SmallCells}).
+     */
+    static String counts(long windows, long predictions, long labelled, int minCellSize) {
+        SegmentPerformance total = SmallCells.suppress(List.of(cell("period", labelled, 0)), minCellSize).get(0);
         return fact("windows", windows, "checked window") + ", " + fact("rows", predictions, "prediction") + ", "
-                + "<strong data-fact=\"labelled\">" + labelled + "</strong> with an outcome";
+                + (total.labelled() == null ? "outcomes withheld (" + escape(total.suppressed()) + ")"
+                        : "<strong data-fact=\"labelled\">" + labelled + "</strong> with an outcome");
+    }
+
+    private static SegmentPerformance cell(String value, long labelled, long positives) {
+        return new SegmentPerformance("outcomes", value, labelled, positives, SegmentPerformance.Status.MEASURED, null,
+                null);
     }
 
     /** A count in words with its number in bold: "<strong>1</strong> prediction", "<strong>2</strong> predictions". */
@@ -397,7 +415,13 @@ final class MonitoringView extends View {
         return html.append(Pages.end(table)).toString();
     }
 
-    private static String calibration(Period period) {
+    /**
+     * The calibration plot and table of the period's predictions with an outcome. A bin's count and the share that
+     * happened are counts of patients, so the model's monitoring policy's {@code minCellSize} withholds them as it
+     * withholds a report's segments ({@link SmallCells}): the bins are one column adding up to the period's total, and
+     * a period whose own total it withholds shows no calibration at all.
+     */
+    static String calibration(Period period, int minCellSize) {
         StringBuilder html = new StringBuilder("<h2>Calibration</h2>");
         if (period.scores().isEmpty()) {
             return html.append("<p>No prediction of this version and slot in the period has an outcome yet; outcomes"
@@ -405,12 +429,31 @@ final class MonitoringView extends View {
         }
         double[] scores = period.scores().stream().mapToDouble(Double::doubleValue).toArray();
         boolean[] labels = new boolean[scores.length];
+        long positives = 0;
         for (int i = 0; i < labels.length; i++) {
             labels[i] = period.outcomes().get(i);
+            positives += labels[i] ? 1 : 0;
         }
         ReliabilityCurve curve = ReliabilityCurve.of(scores, labels, CALIBRATION_BINS);
-        List<Charts.CalibrationPoint> points = curve.bins().stream()
-                .map(b -> new Charts.CalibrationPoint(b.meanScore(), b.observedRate(), b.count())).toList();
+        List<SegmentPerformance> cells = new ArrayList<>();
+        cells.add(cell("period", scores.length, positives));
+        for (ReliabilityCurve.Bin b : curve.bins()) {
+            cells.add(new SegmentPerformance("risk bin", Html.number(b.lower(), 1), b.count(),
+                    Math.round(b.observedRate() * b.count()), SegmentPerformance.Status.MEASURED, null, null));
+        }
+        List<SegmentPerformance> shown = SmallCells.suppress(cells, minCellSize);
+        if (shown.get(0).suppressed() != null) {
+            return html.append("<p>Calibration withheld (").append(escape(shown.get(0).suppressed()))
+                    .append(" in the period): its risk bins would tell single patients' outcomes (the monitoring"
+                            + " policy's <code>minCellSize</code>). A longer period may show it.</p>").toString();
+        }
+        List<Charts.CalibrationPoint> points = new ArrayList<>();
+        for (int i = 0; i < curve.bins().size(); i++) {
+            ReliabilityCurve.Bin b = curve.bins().get(i);
+            if (shown.get(i + 1).positives() != null) {
+                points.add(new Charts.CalibrationPoint(b.meanScore(), b.observedRate(), b.count()));
+            }
+        }
         html.append(Charts.calibration("calibration-chart", "Calibration: predicted risk against what happened",
                 "For " + Words.count(curve.cases(), "prediction") + " with an outcome, in " + CALIBRATION_BINS + " equal-width risk"
                         + " bins: the mean predicted risk against the share of patients it happened to; on the dashed"
@@ -419,10 +462,14 @@ final class MonitoringView extends View {
         Pages.Table table = Pages.table("calibration", "Calibration per risk bin (expected calibration error "
                 + Html.number(curve.expectedCalibrationError(), 3) + ")", "Risk bin", "#Predictions",
                 "#Mean predicted", "#Happened");
-        for (ReliabilityCurve.Bin b : curve.bins()) {
-            Pages.row(table, Html.number(b.lower(), 1) + "\u2013" + Html.number(b.upper(), 1), b.count(),
-                    b.count() == 0 ? "\u2013" : Html.percent(b.meanScore()),
-                    b.count() == 0 ? "\u2013" : Html.percent(b.observedRate()));
+        for (int i = 0; i < curve.bins().size(); i++) {
+            ReliabilityCurve.Bin b = curve.bins().get(i);
+            SegmentPerformance cell = shown.get(i + 1);
+            String withheld = "withheld: " + escape(cell.suppressed());
+            Pages.row(table, Html.number(b.lower(), 1) + "\u2013" + Html.number(b.upper(), 1),
+                    cell.labelled() == null ? withheld : b.count(),
+                    b.count() == 0 || cell.labelled() == null ? "\u2013" : Html.percent(b.meanScore()),
+                    cell.positives() == null ? withheld : b.count() == 0 ? "\u2013" : Html.percent(b.observedRate()));
         }
         return html.append(Pages.end(table)).toString();
     }

@@ -3,7 +3,6 @@ package health.vigil.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.config.VigilConfig;
 import health.vigil.error.AccessDeniedException;
 import health.vigil.error.ConflictException;
@@ -46,6 +45,7 @@ import health.vigil.training.retrain.PipelineRetrainer;
 import health.vigil.model.ModelVersion;
 import health.vigil.testing.governance.SetUpApproval;
 import health.vigil.testing.monitoring.SetUpMonitoringReport;
+import health.vigil.testing.samples.PatientRows;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -150,9 +150,7 @@ class RetrainLoopTest {
         Dataset production = CLINICAL.synthetic(patients, seed).dataset();
         List<PatientRow> rows = new ArrayList<>();
         for (int i = 0; i < production.size(); i++) {
-            Map<String, JsonNode> features = new LinkedHashMap<>();
-            production.records().get(i).forEach((k, v) -> features.put(k, Json.mapper().valueToTree(v)));
-            rows.add(new PatientRow("MRN-" + seed + "-" + i, features));
+            rows.add(PatientRows.of("MRN-" + seed + "-" + i, production.records().get(i)));
         }
         List<ScoredRow> scored = platform.scoring().score(new ScoreRequest(model, null, rows)).rows();
         List<Map<String, Object>> outcomes = new ArrayList<>();

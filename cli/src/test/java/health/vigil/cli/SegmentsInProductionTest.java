@@ -2,7 +2,6 @@ package health.vigil.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.audit.MutableClock;
 import health.vigil.config.VigilConfig;
 import health.vigil.events.BlobCreated;
@@ -35,13 +34,13 @@ import health.vigil.training.TrainingProgress;
 import health.vigil.training.TrainingSettings;
 import health.vigil.training.data.Dataset;
 import health.vigil.training.export.ModelPackager;
+import health.vigil.testing.samples.PatientRows;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -145,9 +144,7 @@ class SegmentsInProductionTest {
         for (int from = 0; from < patients.size(); from += 250) {
             List<PatientRow> rows = new ArrayList<>();
             for (int i = from; i < Math.min(from + 250, patients.size()); i++) {
-                Map<String, JsonNode> features = new LinkedHashMap<>();
-                patients.records().get(i).forEach((k, v) -> features.put(k, Json.mapper().valueToTree(v)));
-                rows.add(new PatientRow("MRN-" + i, features));
+                rows.add(PatientRows.of("MRN-" + i, patients.records().get(i)));
             }
             List<ScoredRow> scored = platform.scoring().score(new ScoreRequest(model, null, rows)).rows();
             for (int j = 0; j < scored.size(); j++) {

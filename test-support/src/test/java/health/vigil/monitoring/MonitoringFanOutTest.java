@@ -25,6 +25,7 @@ import health.vigil.testing.batch.SetUpBatchJob;
 import health.vigil.testing.governance.SetUpApproval;
 import health.vigil.testing.samples.SampleModels;
 import health.vigil.testing.samples.SyntheticCohort;
+import health.vigil.testing.samples.PatientRows;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -355,9 +356,7 @@ class MonitoringFanOutTest {
             if (shifted) {
                 MonitoringServiceTest.olderAndSicker(record);
             }
-            Map<String, JsonNode> features = new LinkedHashMap<>();
-            record.forEach((k, v) -> features.put(k, Json.mapper().valueToTree(v)));
-            rows.add(new PatientRow("patient-" + at.getEpochSecond() + "-" + i, features));
+            rows.add(PatientRows.of("patient-" + at.getEpochSecond() + "-" + i, record));
         }
         return site.platform.scoring().score(new ScoreRequest(site.model, null, rows)).rows();
     }

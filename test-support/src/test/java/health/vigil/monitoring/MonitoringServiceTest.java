@@ -32,6 +32,7 @@ import health.vigil.scoring.ScoredRow;
 import health.vigil.security.Principal;
 import health.vigil.testing.samples.SampleModels;
 import health.vigil.testing.samples.SyntheticCohort;
+import health.vigil.testing.samples.PatientRows;
 import health.vigil.model.ModelVersion;
 import health.vigil.testing.batch.SetUpBatchJob;
 import health.vigil.testing.governance.SetUpApproval;
@@ -1471,10 +1472,8 @@ class MonitoringServiceTest {
         List<ScoredRow> out = new ArrayList<>();
         List<PatientRow> rows = new ArrayList<>();
         for (int i = 0; i < cohort.rows(); i++) {
-            Map<String, JsonNode> features = new LinkedHashMap<>();
-            change.apply(new LinkedHashMap<>(cohort.records().get(i)))
-                    .forEach((k, v) -> features.put(k, Json.mapper().valueToTree(v)));
-            rows.add(new PatientRow("patient-" + at.getEpochSecond() + "-" + i, features));
+            rows.add(PatientRows.of("patient-" + at.getEpochSecond() + "-" + i,
+                    change.apply(new LinkedHashMap<>(cohort.records().get(i)))));
             if (rows.size() == 500 || i == cohort.rows() - 1) {
                 out.addAll(platform.scoring().score(new ScoreRequest(model, null, rows)).rows());
                 rows = new ArrayList<>();

@@ -2,7 +2,6 @@ package health.vigil.cli.dashboard;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.audit.MutableClock;
 import health.vigil.config.VigilConfig;
 import health.vigil.json.Json;
@@ -16,12 +15,12 @@ import health.vigil.security.Role;
 import health.vigil.testing.governance.SetUpApproval;
 import health.vigil.testing.samples.SampleModels;
 import health.vigil.testing.samples.SyntheticCohort;
+import health.vigil.testing.samples.PatientRows;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -58,9 +57,7 @@ class MonitoringPageSmallCellsTest {
         SyntheticCohort cohort = SampleModels.readmissionCohort(40, 3);
         List<PatientRow> rows = new ArrayList<>();
         for (int i = 0; i < cohort.rows(); i++) {
-            Map<String, JsonNode> features = new LinkedHashMap<>();
-            cohort.records().get(i).forEach((k, v) -> features.put(k, Json.mapper().valueToTree(v)));
-            rows.add(new PatientRow("patient-" + i, features));
+            rows.add(PatientRows.of("patient-" + i, cohort.records().get(i)));
         }
         scored = platform.scoring().score(new ScoreRequest(model, null, rows)).rows();
         clock.advance(Duration.ofMinutes(5));

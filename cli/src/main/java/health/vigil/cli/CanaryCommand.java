@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -80,8 +81,10 @@ final class CanaryCommand {
             if (!policy.isEmpty()) {
                 body.put("policy", policy);
             }
-            HttpResponse<String> response = target.client("operator").exchange("POST",
-                    RunningPlatform.modelPath(model) + "/canary", body, precondition);
+            // One key for this run, reused by its tries: a start whose answer was lost is answered as the first one,
+            // not refused because its own write moved the revision --if-revision names.
+            HttpResponse<String> response = target.client("operator").postOnce(RunningPlatform.modelPath(model)
+                    + "/canary", body, UUID.randomUUID().toString(), precondition);
             int exit = target.print(response, CanaryCommand::statusLines);
             ifRevision.explain(response, model, target.json);
             return exit;

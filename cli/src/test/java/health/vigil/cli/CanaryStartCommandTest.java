@@ -6,6 +6,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -27,6 +28,10 @@ class CanaryStartCommandTest {
     private final List<String> bodies = new CopyOnWriteArrayList<>();
     /** The If-Match of each request the guarded server received ("null" for none). */
     private final List<String> preconditions = new CopyOnWriteArrayList<>();
+    /** The Idempotency-Key of each request the guarded server received ("null" for none). */
+    private final List<String> keys = new CopyOnWriteArrayList<>();
+    /** Whether the guarded server has yet to hang up a request with If-Match "7" without answering it. */
+    private final AtomicBoolean loseAnAnswer = new AtomicBoolean(true);
     private URI base;
 
     @TempDir
@@ -51,7 +56,11 @@ class CanaryStartCommandTest {
             public boolean handle(Request request, Response response, Callback callback) {
                 String sent = request.getHeaders().get("If-Match");
                 preconditions.add(String.valueOf(sent));
-                if ("\"4\"".equals(sent)) {
+                keys.add(String.valueOf(request.getHeaders().get("Idempotency-Key")));
+                if ("\"7\"".equals(sent) && loseAnAnswer.getAndSet(false)) {
+                    request.getConnectionMetaData().getConnection().getEndPoint().close();
+                    callback.succeeded();
+                } else if ("\"4\"".equals(sent)) {
                     LoopbackServer.answer(response, callback, 409, "{\"error\": {\"code\": \"CONFLICT\","
                             + " \"message\": \"the deployment of `readmission` is at revision 5 (stable version 3,"
                             + " written by ops-lead at 2026-11-06T10:00:00Z), not at revision 4 as If-Match says\"}}");
@@ -74,6 +83,31 @@ class CanaryStartCommandTest {
         assertThat(CommandRun.at(at, home, "canary", "start", "readmission", "2").exit()).isZero();
 
         assertThat(preconditions).containsExactly("\"5\"", "null");
+    }
+
+    @Test
+    void eachStartRunSendsItsOwnIdempotencyKey() throws Exception {
+        URI at = guarded();
+
+        assertThat(CommandRun.at(at, home, "canary", "start", "readmission", "2").exit()).isZero();
+        assertThat(CommandRun.at(at, home, "canary", "start", "readmission", "2", "--if-revision", "5").exit())
+                .isZero();
+
+        assertThat(keys).hasSize(2).doesNotContain("null").doesNotHaveDuplicates()
+                .allSatisfy(key -> assertThat(key).matches("[A-Za-z0-9._:-]{1,128}"));
+    }
+
+    /**
+     * A start whose answer was lost is sent again under the same key and with the same If-Match, which the platform
+     * answers as the first one rather than refusing it for the revision its own write moved.
+     */
+    @Test
+    void aStartWhoseAnswerWasLostIsSentAgainUnderTheSameKeyAndRevision() throws Exception {
+        CommandRun run = CommandRun.at(guarded(), home, "canary", "start", "readmission", "2", "--if-revision", "7");
+
+        assertThat(run.exit()).isZero();
+        assertThat(preconditions).containsExactly("\"7\"", "\"7\"");
+        assertThat(keys).hasSize(2).doesNotContain("null").containsOnly(keys.get(0));
     }
 
     /** A start on a revision a deploy replaced since is the platform's refusal (exit 1), with how to read it again. */

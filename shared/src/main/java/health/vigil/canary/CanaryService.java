@@ -7,6 +7,8 @@ import health.vigil.error.NotFoundException;
 import health.vigil.error.ValidationException;
 import health.vigil.events.EventTypes;
 import health.vigil.events.VigilEvent;
+import health.vigil.hash.Sha256;
+import health.vigil.json.Json;
 import health.vigil.model.AuditRecord;
 import health.vigil.model.CanaryMetric;
 import health.vigil.model.CanaryPolicy;
@@ -14,10 +16,12 @@ import health.vigil.model.CanaryRamp;
 import health.vigil.model.CanaryRecord;
 import health.vigil.model.CanaryStatus;
 import health.vigil.model.Deployment;
+import health.vigil.model.IdempotencyKey;
 import health.vigil.model.Lifecycle;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
 import health.vigil.model.PredictionRecord;
+import health.vigil.model.RecentRequest;
 import health.vigil.model.Slot;
 import health.vigil.model.SlotMinuteStats;
 import health.vigil.model.Stage;
@@ -48,8 +52,10 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
 /**
@@ -92,6 +98,24 @@ public final class CanaryService {
                         + " example PT10M or PT90S");
             }
             CanaryRamp.requireSteps(steps);
+        }
+
+        /**
+         * The digest of what the start asks, defaults filled in: a start sent again under its Idempotency-Key is the
+         * same request only when this is the same.
+         */
+        public String sha256() {
+            return Sha256.hex(version + "|" + steps + "|" + bakeTime.getSeconds() + "|" + Json.write(policy));
+        }
+    }
+
+    /**
+     * What a canary start answered, and whether it was {@code replayed}: the same caller's start under the same
+     * {@code Idempotency-Key} had already started the canary, so this one changed nothing.
+     */
+    public record Started(Deployment deployment, boolean replayed) {
+        public Started {
+            Objects.requireNonNull(deployment, "deployment");
         }
     }
 
@@ -188,19 +212,71 @@ public final class CanaryService {
      * with both revisions. Checked before anything else, so a start of the running canary is refused too.
      */
     public Deployment start(ModelName model, StartCommand command, Principal actor, OptionalLong expected) {
-        Objects.requireNonNull(command, "command");
-        Objects.requireNonNull(actor, "actor");
-        Objects.requireNonNull(expected, "expected");
-        return refusals.attempt(actor, ACTION, model, command.version(), Map.of(RefusedAttempts.REQUEST, "start"),
-                () -> startRamp(model, command, actor, expected));
+        return start(model, command, actor, Optional.empty(), expected).deployment();
     }
 
-    private Deployment startRamp(ModelName model, StartCommand command, Principal actor, OptionalLong expected) {
+    /**
+     * {@link #start(ModelName, StartCommand, Principal, OptionalLong)} that is safe to send again under {@code key}:
+     * while the deployment remembers the request ({@link Deployment#REQUEST_WINDOW}), the same caller's start under the
+     * same key with the same body answers the deployment as it stands and changes nothing, whatever revision {@code
+     * expected} names (its own write moved the revision); the same key with another body is refused (409).
+     */
+    public Started start(ModelName model, StartCommand command, Principal actor, Optional<IdempotencyKey> key,
+            OptionalLong expected) {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(command, "command");
+        Objects.requireNonNull(actor, "actor");
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(expected, "expected");
+        Optional<Deployment> current = key.isEmpty() ? Optional.empty() : registry.deployment(model);
+        if (current.isPresent() && sentBefore(model, current.get(), command, actor, key)) {
+            // Its write may have stopped before its record and event: they are completed before it is answered.
+            settle(current.get());
+            return new Started(current.get(), true);
+        }
+        AtomicBoolean repeated = new AtomicBoolean();
+        Deployment started = refusals.attempt(actor, ACTION, model, command.version(),
+                Map.of(RefusedAttempts.REQUEST, "start"),
+                () -> startRamp(model, command, actor, key, expected, repeated));
+        return new Started(started, repeated.get());
+    }
+
+    /**
+     * Whether {@code deployment} remembers this caller's start under {@code key}; the same key sent with another
+     * request is refused.
+     */
+    private boolean sentBefore(ModelName model, Deployment deployment, StartCommand command, Principal actor,
+            Optional<IdempotencyKey> key) {
+        Optional<RecentRequest> sent = key.flatMap(k -> deployment.request(actor.id(), k, clock.instant()));
+        if (sent.isEmpty()) {
+            return false;
+        }
+        RecentRequest first = sent.get();
+        if (!first.asksCanaryStart(command.version(), command.sha256())) {
+            boolean sameVersion = RecentRequest.CANARY_START.equals(first.request())
+                    && Integer.valueOf(command.version()).equals(first.version());
+            throw new ConflictException(ErrorCode.CONFLICT, "this Idempotency-Key was first sent with another request ("
+                    + first.asked() + (sameVersion ? " with other steps, bake time or policy" : "") + "), which "
+                    + first.did(model) + "; send a new key for a new request");
+        }
+        return true;
+    }
+
+    private Deployment startRamp(ModelName model, StartCommand command, Principal actor, Optional<IdempotencyKey> key,
+            OptionalLong expected, AtomicBoolean repeated) {
         // Judged on the deployment as saved: a version a promotion or deploy has just replaced is retired, even while
         // its writer has yet to move the stages (the moves are that revision's, recorded under its cause).
         stages.settle(model);
         VersionRecord target = registry.getVersion(model, command.version());
-        return change(model, actor, current -> {
+        // The keyed request is remembered by the revision that starts the ramp, so it is recognised when sent again.
+        UnaryOperator<Deployment> remember = next -> key.map(k -> next.remembering(RecentRequest.canaryStart(k,
+                actor.id(), command.version(), command.sha256(), next.revision(), next.updatedAt()))).orElse(next);
+        return changeOf(model, actor, current -> {
+            // The same start sent at the same moment, whose write landed after this one read the deployment.
+            if (sentBefore(model, current, command, actor, key)) {
+                repeated.set(true);
+                return Optional.empty();
+            }
             // On the revision the write is conditional on: a change saved after it fails the write, and the next
             // attempt reads that change and is refused here.
             RevisionConflict.require(model, Optional.of(current), expected);
@@ -240,7 +316,7 @@ public final class CanaryService {
                     "started", "started by " + actor.id() + " at " + CanaryAnalysis.percent(command.steps().get(0)),
                     List.of());
             return Optional.of(ramp);
-        });
+        }, remember).deployment();
     }
 
     /**
@@ -419,7 +495,7 @@ public final class CanaryService {
                 return Optional.empty();
             }
             return Optional.of(decide(model, ramp, now));
-        });
+        }, UnaryOperator.identity());
         return change.written() ? Optional.of(change.deployment()) : Optional.empty();
     }
 
@@ -539,13 +615,15 @@ public final class CanaryService {
      * recorded, published and the stages settled.
      */
     private Deployment change(ModelName model, Principal actor, Function<Deployment, Optional<CanaryRamp>> decide) {
-        return changeOf(model, actor, decide).deployment();
+        return changeOf(model, actor, decide, UnaryOperator.identity()).deployment();
     }
 
     /** The deployment after a change, and whether this call wrote it (false: nothing to do, or another writer did). */
     private record Change(Deployment deployment, boolean written) {}
 
-    private Change changeOf(ModelName model, Principal actor, Function<Deployment, Optional<CanaryRamp>> decide) {
+    /** {@code remember} adds to the next revision what it keeps beyond the ramp (the keyed request that wrote it). */
+    private Change changeOf(ModelName model, Principal actor, Function<Deployment, Optional<CanaryRamp>> decide,
+            UnaryOperator<Deployment> remember) {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(actor, "actor");
         ConflictException lastConflict = null;
@@ -558,8 +636,9 @@ public final class CanaryService {
             }
             Deployment saved;
             try {
-                saved = store.saveDeployment(new Deployment(model, slots(current, next.get()), current.revision() + 1,
-                        actor.id(), clock.instant(), current.etag(), next.get()).following(current));
+                saved = store.saveDeployment(remember.apply(new Deployment(model, slots(current, next.get()),
+                        current.revision() + 1, actor.id(), clock.instant(), current.etag(), next.get())
+                        .following(current)));
             } catch (ConflictException e) {
                 if (e.code() != ErrorCode.CONCURRENT_MODIFICATION) {
                     throw e;

@@ -244,8 +244,7 @@ public final class DeploymentService {
         RecentRequest first = sent.get();
         if (!first.asks(request, asked)) {
             throw new ConflictException(ErrorCode.CONFLICT, "this Idempotency-Key was first sent with another request ("
-                    + first.asked() + "), which put version " + first.served() + " of `" + model + "` on all live"
-                    + " traffic (revision " + first.revision() + "); send a new key for a new request");
+                    + first.asked() + "), which " + first.did(model) + "; send a new key for a new request");
         }
         boolean isCurrent = current.get().revision() == first.revision();
         Deployment written = isCurrent ? current.get()

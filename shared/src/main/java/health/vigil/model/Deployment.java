@@ -23,13 +23,14 @@ import java.util.Set;
  * paused or finished), absent when none was started since the last direct deployment; {@code experiment} likewise
  * the last A/B experiment, whose treatment arm, while it runs, is the canary slot. {@code lastChange} names the
  * action that wrote this revision when it was a shadow or experiment change (absent otherwise), so its audit record
- * and event can be completed from the document alone. {@code requests} are the recent deploy and rollback requests sent
- * under an {@link IdempotencyKey} (at most {@value #RECENT_REQUESTS}, none older than {@link #REQUEST_WINDOW}), oldest
- * first, carried forward by every revision, so that a request sent again after its answer was lost finds what it did
- * even when other changes followed it. A revision an unkeyed deploy or rollback wrote keeps, as a keyed one's request
- * does, the stable version it replaced ({@code previousVersion}) and the canary ramp or experiment it ended
- * ({@code displaced}), so that its record, completed later by the timer or a repeated deploy, says what the first call's
- * would have; both absent otherwise (and in documents written before they were kept), and neither carried forward.
+ * and event can be completed from the document alone. {@code requests} are the recent deploy, rollback and canary start
+ * requests sent under an {@link IdempotencyKey} (at most {@value #RECENT_REQUESTS}, none older than
+ * {@link #REQUEST_WINDOW}), oldest first, carried forward by every revision, so that a request sent again after its
+ * answer was lost finds what it did even when other changes followed it. A revision an unkeyed deploy or rollback wrote
+ * keeps, as a keyed one's request does, the stable version it replaced ({@code previousVersion}) and the canary ramp or
+ * experiment it ended ({@code displaced}), so that its record, completed later by the timer or a repeated deploy, says
+ * what the first call's would have; both absent otherwise (and in documents written before they were kept), and neither
+ * carried forward.
  */
 public record Deployment(
         ModelName modelName,
@@ -139,7 +140,7 @@ public record Deployment(
             return read;
         }
         return read.remembering(new RecentRequest(requestKey, updatedBy, null, null, revision, read.stable().version(),
-                updatedAt, null, null));
+                updatedAt, null, null, null));
     }
 
     public Deployment(ModelName modelName, List<TrafficSlot> slots, long revision, String updatedBy, Instant updatedAt,

@@ -22,6 +22,7 @@ import health.vigil.model.CanaryStatus;
 import health.vigil.model.Deployment;
 import health.vigil.model.Experiment;
 import health.vigil.model.ExperimentMetric;
+import health.vigil.model.IdempotencyKey;
 import health.vigil.model.Slot;
 import health.vigil.model.Stage;
 import health.vigil.model.StepAnalysis;
@@ -260,6 +261,74 @@ class CanaryServiceTest {
                 .isInstanceOfSatisfying(ConflictException.class,
                         e -> assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT));
         assertThat(store.findDeployment(READMISSION)).contains(started);
+    }
+
+    /**
+     * A start sent with If-Match whose answer was lost, sent again under its Idempotency-Key on the revision it read:
+     * its own write moved the revision, yet it is answered as the first one was (replayed), starts nothing and is
+     * recorded once, not refused; still so once the controller has moved the ramp on. The same key of another caller is
+     * theirs.
+     */
+    @Test
+    void aStartSentAgainUnderItsIdempotencyKeyOnTheRevisionItReadAnswersTheFirstAndIsNotRefused() {
+        long read = store.findDeployment(READMISSION).orElseThrow().revision();
+        CanaryService.StartCommand two = new CanaryService.StartCommand(2, null, BAKE, null);
+        Optional<IdempotencyKey> key = Optional.of(new IdempotencyKey("start-2a"));
+
+        CanaryService.Started first = canaries.start(READMISSION, two, OPS, key, OptionalLong.of(read));
+        CanaryService.Started again = canaries.start(READMISSION, two, OPS, key, OptionalLong.of(read));
+
+        assertThat(first.replayed()).isFalse();
+        assertThat(again.replayed()).isTrue();
+        assertThat(again.deployment()).isEqualTo(first.deployment());
+        assertThat(first.deployment().revision()).isEqualTo(read + 1);
+        assertThat(canaryRecords()).singleElement().satisfies(r -> assertThat(r.outcome()).isEqualTo("started"));
+        assertThat(published).extracting(VigilEvent::type).containsExactly(EventTypes.CANARY_STARTED);
+        assertThat(warmed).containsExactly(2);
+
+        bakeWithTraffic(0, 0.01);
+        canaries.tick();
+        CanaryService.Started later = canaries.start(READMISSION, two, OPS, key, OptionalLong.of(read));
+        assertThat(later.replayed()).isTrue();
+        assertThat(later.deployment().canary().step()).isEqualTo(1);
+        assertThat(canaryRecords()).extracting(AuditRecord::outcome).doesNotContain("refused");
+
+        Principal other = new Principal("ops-lead", Set.of(Role.DEPLOYMENTS_OPERATE));
+        assertThatThrownBy(() -> canaries.start(READMISSION, two, other, key, OptionalLong.of(read)))
+                .isInstanceOfSatisfying(ConflictException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT))
+                .hasMessageContaining("not at revision " + read + " as If-Match says");
+    }
+
+    /**
+     * The same Idempotency-Key with another body (other steps, or a deploy) is refused saying what it was first sent
+     * with, and changes nothing.
+     */
+    @Test
+    void anIdempotencyKeySentAgainWithAnotherBodyIsRefusedAndChangesNothing() {
+        Optional<IdempotencyKey> key = Optional.of(new IdempotencyKey("start-2b"));
+        Deployment started = canaries.start(READMISSION, new CanaryService.StartCommand(2, null, BAKE, null), OPS, key,
+                OptionalLong.empty()).deployment();
+
+        assertThatThrownBy(() -> canaries.start(READMISSION, new CanaryService.StartCommand(2, List.of(500, 10_000),
+                BAKE, null), OPS, key, OptionalLong.empty()))
+                .isInstanceOfSatisfying(ConflictException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT))
+                .hasMessageContaining("first sent with another request (a canary start of version 2 with other steps,"
+                        + " bake time or policy), which started a canary of version 2 of `readmission` (revision "
+                        + started.revision() + ")")
+                .hasMessageContaining("send a new key");
+        store.put(version(READMISSION, 3, Stage.APPROVED));
+        DeploymentService deployments = new DeploymentService(store, new VersionLifecycle(store, audit, clock), audit,
+                published::add, clock);
+        assertThatThrownBy(() -> deployments.deploy(READMISSION, 3, OPS, key))
+                .isInstanceOfSatisfying(ConflictException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT))
+                .hasMessageContaining("first sent with another request (a canary start of version 2), which started a"
+                        + " canary of version 2");
+
+        assertThat(store.findDeployment(READMISSION)).contains(started);
+        assertThat(canaryRecords()).extracting(AuditRecord::outcome).containsExactly("started");
     }
 
     @Test

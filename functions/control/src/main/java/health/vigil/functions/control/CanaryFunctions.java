@@ -72,7 +72,8 @@ public final class CanaryFunctions {
     /**
      * {@code {"version": 2, "steps": [100, 500, 2500, 5000, 10000], "bakeTime": "PT10M", "policy": {...}}}; all but
      * the version may be left out (the default ramp, ten minutes, the default policy). An optional {@code If-Match}
-     * names the deployment revision the operator read, as for a deploy.
+     * names the deployment revision the operator read, and an optional {@code Idempotency-Key} makes the start safe to
+     * send again, as for a deploy.
      */
     @FunctionName("StartCanary")
     public HttpResponseMessage start(
@@ -82,9 +83,15 @@ public final class CanaryFunctions {
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.DEPLOYMENTS_OPERATE), call -> {
             ModelName model = new ModelName(name);
-            return Reply.of(201, view(canaries.start(model, startCommand(call), call.principal(),
-                    ModelFunctions.expectedRevision(call))));
+            return started(canaries.start(model, startCommand(call), call.principal(), call.idempotencyKey(),
+                    ModelFunctions.expectedRevision(call)));
         });
+    }
+
+    /** A start's answer: 201 with the deployment, marked {@code Idempotent-Replayed} when it was sent again. */
+    static Reply started(CanaryService.Started started) {
+        return new Reply(201, view(started.deployment()),
+                started.replayed() ? Map.of(Call.IDEMPOTENT_REPLAYED, "true") : Map.of());
     }
 
     @FunctionName("GetCanary")

@@ -8,12 +8,20 @@ import health.vigil.error.ErrorCode;
 import health.vigil.error.ValidationException;
 import health.vigil.events.EventEnvelopes;
 import health.vigil.functions.common.Call;
+import health.vigil.functions.common.Reply;
 import health.vigil.model.CanaryPolicy;
 import health.vigil.model.CanaryRamp;
+import health.vigil.model.CanaryStatus;
+import health.vigil.model.Deployment;
+import health.vigil.model.ModelName;
+import health.vigil.model.Slot;
+import health.vigil.model.TrafficSlot;
 import health.vigil.model.ModelVersion;
 import health.vigil.security.Principal;
 import health.vigil.security.Role;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -115,6 +123,26 @@ class CanaryFunctionsTest {
     void aMalformedBodyIsA400() {
         assertThatThrownBy(() -> CanaryFunctions.startCommand(call("{\"version\": ")))
                 .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.MALFORMED_JSON));
+    }
+
+    /** A start sent again under its Idempotency-Key is answered as the first one, and says it was replayed. */
+    @Test
+    void aReplayedStartIsAnsweredAsTheFirstOneAndMarkedReplayed() {
+        Deployment started = new Deployment(ModelName.of("readmission"), List.of(
+                new TrafficSlot(Slot.STABLE, 1, 9_900), new TrafficSlot(Slot.CANARY, 2, 100)), 2, "ops-oncall",
+                Instant.parse("2026-12-01T08:00:00Z"), null, new CanaryRamp(2, 1, CanaryRamp.DEFAULT_STEPS, 600,
+                        CanaryPolicy.DEFAULT, CanaryStatus.RUNNING, 0, Instant.parse("2026-12-01T08:00:00Z"),
+                        Instant.parse("2026-12-01T08:10:00Z"), 0, "ops-oncall", Instant.parse("2026-12-01T08:00:00Z"),
+                        "started", "started by ops-oncall at 1 %", List.of()));
+
+        Reply first = CanaryFunctions.started(new CanaryService.Started(started, false));
+        Reply again = CanaryFunctions.started(new CanaryService.Started(started, true));
+
+        assertThat(first.status()).isEqualTo(201);
+        assertThat(first.headers()).isEmpty();
+        assertThat(again.status()).isEqualTo(201);
+        assertThat(again.body()).isEqualTo(first.body());
+        assertThat(again.headers()).containsEntry(Call.IDEMPOTENT_REPLAYED, "true");
     }
 
     private static String rampEvent(String subject, String data) {

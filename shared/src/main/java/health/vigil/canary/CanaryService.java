@@ -10,6 +10,7 @@ import health.vigil.events.VigilEvent;
 import health.vigil.hash.Sha256;
 import health.vigil.json.Json;
 import health.vigil.model.AuditRecord;
+import health.vigil.model.BucketSalt;
 import health.vigil.model.CanaryMetric;
 import health.vigil.model.CanaryPolicy;
 import health.vigil.model.CanaryRamp;
@@ -314,7 +315,7 @@ public final class CanaryService {
             CanaryRamp ramp = new CanaryRamp(command.version(), stable, command.steps(), command.bakeTime().getSeconds(),
                     command.policy(), CanaryStatus.RUNNING, 0, now, now.plus(command.bakeTime()), 0, actor.id(), now,
                     "started", "started by " + actor.id() + " at " + CanaryAnalysis.percent(command.steps().get(0)),
-                    List.of());
+                    List.of(), BucketSalt.draw());
             return Optional.of(ramp);
         }, remember).deployment();
     }
@@ -527,7 +528,7 @@ public final class CanaryService {
         LabelledSample stableLabelled = new LabelledSample(SCORE_SAMPLE, 4);
         List<PredictionRecord> pending = new ArrayList<>(OUTCOME_BATCH);
         predictions.scan(model, from, to, record -> {
-            Optional<Boolean> routed = TrafficRouter.toCanary(weight, record.patientPseudonym());
+            Optional<Boolean> routed = TrafficRouter.toCanary(weight, ramp.bucketSalt(), record.patientPseudonym());
             boolean inCanary = record.slot() == Slot.CANARY && record.version() == ramp.version()
                     && routed.orElse(false);
             boolean inStable = record.slot() == Slot.STABLE && record.version() == ramp.stableVersion()

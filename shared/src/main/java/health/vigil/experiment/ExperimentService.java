@@ -6,6 +6,7 @@ import health.vigil.error.NotFoundException;
 import health.vigil.error.ValidationException;
 import health.vigil.audit.AuditLog;
 import health.vigil.events.EventTypes;
+import health.vigil.model.BucketSalt;
 import health.vigil.model.Deployment;
 import health.vigil.model.Experiment;
 import health.vigil.model.ModelName;
@@ -164,7 +165,7 @@ public final class ExperimentService {
             Experiment experiment = new Experiment(model.value() + "-" + (current.revision() + 1), control,
                     command.treatmentVersion(), plan.treatmentBasisPoints(), plan.metric(), plan.baseline(),
                     plan.minimumDetectableEffect(), plan.prevalence(), plan.alpha(), plan.power(), size.control(),
-                    size.treatment(), Experiment.RUNNING, actor.id(), now, null, null);
+                    size.treatment(), Experiment.RUNNING, actor.id(), now, null, null, BucketSalt.draw());
             List<TrafficSlot> slots = new ArrayList<>();
             slots.add(new TrafficSlot(Slot.STABLE, control, TrafficSlot.ALL - plan.treatmentBasisPoints()));
             slots.add(new TrafficSlot(Slot.CANARY, command.treatmentVersion(), plan.treatmentBasisPoints()));
@@ -216,7 +217,8 @@ public final class ExperimentService {
      * and the same patient in both.
      */
     private static ArmSample armOf(Experiment experiment, PredictionRecord r, ArmSample control, ArmSample treatment) {
-        Optional<Boolean> treated = TrafficRouter.toCanary(experiment.treatmentBasisPoints(), r.patientPseudonym());
+        Optional<Boolean> treated = TrafficRouter.toCanary(experiment.treatmentBasisPoints(), experiment.bucketSalt(),
+                r.patientPseudonym());
         if (treated.isEmpty()) {
             return null;
         }

@@ -1,6 +1,7 @@
 package health.vigil.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import health.vigil.error.ValidationException;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,7 +14,9 @@ import java.util.function.Predicate;
  * A canary ramp as the deployment document keeps it: which version against which stable, the steps (basis points
  * of live traffic, rising, the last 10,000 = promotion), where it stands, when the current step is judged, and
  * every step's analysis. {@code transition} and {@code reason} say what the last change of the document was, so
- * that its audit record and event can be rebuilt from the document alone.
+ * that its audit record and event can be rebuilt from the document alone. {@code bucketSalt} salts the patients'
+ * buckets for this ramp ({@code TrafficRouter.bucket}), drawn when it started; absent in ramps started before salts,
+ * which keep the unsalted bucket.
  */
 public record CanaryRamp(
         int version,
@@ -30,7 +33,8 @@ public record CanaryRamp(
         Instant startedAt,
         String transition,
         String reason,
-        List<StepAnalysis> analyses) {
+        List<StepAnalysis> analyses,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String bucketSalt) {
 
     /** The default ramp: 1 % → 5 % → 25 % → 50 % → 100 %. */
     public static final List<Integer> DEFAULT_STEPS = List.of(100, 500, 2_500, 5_000, TrafficSlot.ALL);
@@ -44,6 +48,7 @@ public record CanaryRamp(
         Objects.requireNonNull(judgeAt, "judgeAt");
         steps = List.copyOf(steps);
         analyses = analyses == null ? List.of() : List.copyOf(analyses);
+        BucketSalt.require(bucketSalt);
         requireSteps(steps);
         if (version == stableVersion) {
             throw new ValidationException("the canary is version " + version + ", which is already the stable version");
@@ -54,6 +59,14 @@ public record CanaryRamp(
         if (step < 0 || step >= steps.size()) {
             throw new ValidationException("step " + step + " is outside the ramp of " + steps.size() + " steps");
         }
+    }
+
+    /** A ramp without a bucket salt, as ramps were before salts. */
+    public CanaryRamp(int version, int stableVersion, List<Integer> steps, long bakeSeconds, CanaryPolicy policy,
+            CanaryStatus status, int step, Instant stepStartedAt, Instant judgeAt, int extensions, String startedBy,
+            Instant startedAt, String transition, String reason, List<StepAnalysis> analyses) {
+        this(version, stableVersion, steps, bakeSeconds, policy, status, step, stepStartedAt, judgeAt, extensions,
+                startedBy, startedAt, transition, reason, analyses, null);
     }
 
     /** Steps must rise strictly within 1-10000 basis points and end at 10000 (promotion). */
@@ -112,7 +125,7 @@ public record CanaryRamp(
             }
         }
         return new CanaryRamp(version, stableVersion, steps, bakeSeconds, policy, newStatus, newStep, newStepStartedAt,
-                newJudgeAt, newExtensions, startedBy, startedAt, newTransition, newReason, kept);
+                newJudgeAt, newExtensions, startedBy, startedAt, newTransition, newReason, kept, bucketSalt);
     }
 
     private static void dropWhileOver(List<StepAnalysis> kept, Predicate<StepAnalysis> droppable) {

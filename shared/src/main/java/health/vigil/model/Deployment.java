@@ -273,6 +273,18 @@ public record Deployment(
         return slots.stream().filter(s -> s.slot() != Slot.SHADOW && s.version() == version).findFirst();
     }
 
+    /**
+     * The salt of the patients' buckets on the canary slot now: the running experiment's, else the live canary ramp's;
+     * null when neither has one (started before salts) or neither holds the slot.
+     */
+    @JsonIgnore
+    public String bucketSalt() {
+        if (experiment != null && experiment.running()) {
+            return experiment.bucketSalt();
+        }
+        return canary != null && canary.status().live() ? canary.bucketSalt() : null;
+    }
+
     /** The experiment whose treatment holds the canary slot now, if one runs. */
     @JsonIgnore
     public Optional<Experiment> runningExperiment() {

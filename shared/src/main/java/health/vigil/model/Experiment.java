@@ -12,7 +12,8 @@ import java.util.Objects;
  * primary metric and its plan, declared before the first patient was assigned: the control arm's expected value
  * ({@code baseline}), the smallest difference worth detecting, the expected prevalence (AUROC only), alpha, power,
  * and the sample size each arm needs. The last experiment stays in the document after it stops, so its report can
- * still be read.
+ * still be read. {@code bucketSalt} salts the patients' buckets for this experiment, as a canary ramp's does; absent
+ * in experiments started before salts, which keep the unsalted bucket.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Experiment(
@@ -32,7 +33,8 @@ public record Experiment(
         String startedBy,
         Instant startedAt,
         String stoppedBy,
-        Instant stoppedAt) {
+        Instant stoppedAt,
+        String bucketSalt) {
     public static final String RUNNING = "running";
     public static final String STOPPED = "stopped";
 
@@ -40,6 +42,7 @@ public record Experiment(
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(primaryMetric, "primaryMetric");
         Objects.requireNonNull(startedAt, "startedAt");
+        BucketSalt.require(bucketSalt);
         if (controlVersion == treatmentVersion) {
             throw new ValidationException("an experiment compares two versions; control and treatment are both version "
                     + controlVersion);
@@ -56,6 +59,16 @@ public record Experiment(
         }
     }
 
+    /** An experiment without a bucket salt, as experiments were before salts. */
+    public Experiment(String id, int controlVersion, int treatmentVersion, int treatmentBasisPoints,
+            ExperimentMetric primaryMetric, double baseline, double minimumDetectableEffect, Double prevalence,
+            double alpha, double power, long plannedControl, long plannedTreatment, String status, String startedBy,
+            Instant startedAt, String stoppedBy, Instant stoppedAt) {
+        this(id, controlVersion, treatmentVersion, treatmentBasisPoints, primaryMetric, baseline,
+                minimumDetectableEffect, prevalence, alpha, power, plannedControl, plannedTreatment, status, startedBy,
+                startedAt, stoppedBy, stoppedAt, null);
+    }
+
     @JsonIgnore
     public boolean running() {
         return RUNNING.equals(status);
@@ -65,6 +78,6 @@ public record Experiment(
     public Experiment stopped(String by, Instant at) {
         return new Experiment(id, controlVersion, treatmentVersion, treatmentBasisPoints, primaryMetric, baseline,
                 minimumDetectableEffect, prevalence, alpha, power, plannedControl, plannedTreatment, STOPPED,
-                startedBy, startedAt, by, at);
+                startedBy, startedAt, by, at, bucketSalt);
     }
 }

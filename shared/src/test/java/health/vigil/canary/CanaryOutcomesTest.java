@@ -18,6 +18,7 @@ import health.vigil.registry.InMemoryRegistryStore;
 import health.vigil.registry.VersionLifecycle;
 import health.vigil.security.Principal;
 import health.vigil.security.Role;
+import health.vigil.routing.RoutedPatients;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -65,6 +66,7 @@ class CanaryOutcomesTest {
     /** Patients whose outcome follows their true risk; a slot predicts logistic(logit(risk) + shift). */
     private void traffic(Slot slot, int version, int count, double shift, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
+        Deployment deployment = store.findDeployment(READMISSION).orElseThrow();
         List<PredictionRecord> batch = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             double margin = -1.0 + random.nextGaussian();
@@ -72,7 +74,7 @@ class CanaryOutcomesTest {
             double score = 1 / (1 + Math.exp(-(margin + shift)));
             String id = UUID.randomUUID().toString();
             batch.add(new PredictionRecord(id, READMISSION, version, slot, slot == Slot.CANARY
-                    ? CanaryTraffic.CANARY_PATIENT : CanaryTraffic.STABLE_PATIENT, START.plusMillis(i),
+                    ? RoutedPatients.onCanary(deployment) : RoutedPatients.onStable(deployment), START.plusMillis(i),
                     new float[] {1f}, score, score >= 0.5, null));
             outcomes.put(id, random.nextDouble() < risk);
         }

@@ -33,6 +33,9 @@ import health.vigil.registry.InMemoryRegistryStore;
 import health.vigil.registry.InterceptedRegistryStore;
 import health.vigil.port.Telemetry;
 import health.vigil.registry.VersionLifecycle;
+import health.vigil.privacy.Pseudonymizer;
+import health.vigil.routing.TrafficRouter;
+import health.vigil.routing.RoutedPatients;
 import health.vigil.scoring.RequestStatsRecorder;
 import health.vigil.scoring.RequestStatsRecorder.Outcome;
 import health.vigil.security.Principal;
@@ -64,7 +67,7 @@ class CanaryServiceTest {
     private final RequestStatsRecorder requests = new RequestStatsRecorder(new InMemoryRequestStatsStore(), clock);
     private final CanaryService canaries = new CanaryService(store, new VersionLifecycle(store, audit, clock), audit,
             published::add, log, clock, v -> warmed.add(v.version()), Telemetry.NONE, requests::window);
-    private final CanaryTraffic traffic = new CanaryTraffic(20261201L);
+    private final CanaryTraffic traffic = new CanaryTraffic(20261201L, store);
 
     @BeforeEach
     void stableVersionOneAndApprovedVersionTwo() {
@@ -331,6 +334,63 @@ class CanaryServiceTest {
         assertThat(canaryRecords()).extracting(AuditRecord::outcome).containsExactly("started");
     }
 
+    /** 20,000 patients' pseudonyms under a fixed key. */
+    private static final List<String> PATIENTS = patients();
+
+    private static List<String> patients() {
+        Pseudonymizer pseudonymizer = new Pseudonymizer("canary routing tests use this fixed 32+ byte key"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return java.util.stream.IntStream.range(0, 20_000).mapToObj(i -> pseudonymizer.pseudonym("MRN-" + i)).toList();
+    }
+
+    /** The patients the deployment routes to its canary slot. */
+    private static Set<String> onCanary(Deployment d) {
+        return PATIENTS.stream().filter(p -> TrafficRouter.route(d, p).slot() == Slot.CANARY)
+                .collect(java.util.stream.Collectors.toSet());
+    }
+
+    /**
+     * Two models' canaries, each at its first 1 % step, put different patients first: each ramp draws its own salt, so
+     * no one group of patients carries the risk of every new version. The sets overlap no more than chance would.
+     */
+    @Test
+    void twoModelsCanariesPutDifferentPatientsFirst() {
+        ModelName sepsis = ModelName.of("sepsis-risk");
+        store.put(version(sepsis, 1, Stage.PRODUCTION));
+        store.put(version(sepsis, 2, Stage.APPROVED));
+        store.saveDeployment(Deployment.stableOnly(sepsis, 1, 1, "ops", START.minusSeconds(3600), null));
+
+        Set<String> readmissionFirst = onCanary(start());
+        Set<String> sepsisFirst = onCanary(canaries.start(sepsis, new CanaryService.StartCommand(2, null, BAKE, null),
+                OPS));
+
+        assertThat(readmissionFirst).hasSizeBetween(150, 250);
+        assertThat(sepsisFirst).hasSizeBetween(150, 250);
+        Set<String> both = new java.util.HashSet<>(readmissionFirst);
+        both.retainAll(sepsisFirst);
+        // Independent 1 % draws of 20,000 patients share about 2; the same bucket for both would share all ~200.
+        assertThat(both).hasSizeLessThan(20);
+    }
+
+    /**
+     * A ramp keeps the salt it drew as it steps (and in the record kept of it), so within it a patient's arm is fixed
+     * by the pseudonym, and a rising weight only moves patients from stable to the canary.
+     */
+    @Test
+    void aRampKeepsItsSaltAsItStepsSoPatientsOnlyMoveToTheCanary() {
+        Deployment started = start();
+        bakeWithTraffic(0, 0.01);
+        canaries.tick();
+        Deployment stepped = store.findDeployment(READMISSION).orElseThrow();
+
+        assertThat(started.canary().bucketSalt()).matches("[0-9a-f]{16}");
+        assertThat(stepped.canary().bucketSalt()).isEqualTo(started.canary().bucketSalt());
+        assertThat(store.findCanary(READMISSION, 2).orElseThrow().ramp().bucketSalt())
+                .isEqualTo(started.canary().bucketSalt());
+        assertThat(stepped.slot(Slot.CANARY).orElseThrow().weightBasisPoints()).isEqualTo(500);
+        assertThat(onCanary(stepped)).hasSizeGreaterThan(800).containsAll(onCanary(started));
+    }
+
     @Test
     void onlyAVersionApprovedForCanaryMayStart() {
         store.put(version(READMISSION, 3, Stage.GATES_PASSED));
@@ -407,7 +467,8 @@ class CanaryServiceTest {
     @Test
     void predictionsOfRequestsThatNamedTheCanarysVersionForPatientsRoutedToStableAreNotCountedInTheStep() {
         start();
-        String routedToStable = "0001388" + "0".repeat(57); // bucket 5000
+        String routedToStable = RoutedPatients.inBucket(store.findDeployment(READMISSION).orElseThrow().canary()
+                .bucketSalt(), 5_000);
         traffic.write(log, READMISSION, Slot.CANARY, 2, 5_000, clock.instant(), BAKE, 0.3, 0.01, routedToStable);
 
         bakeWithTraffic(0, 0.01);

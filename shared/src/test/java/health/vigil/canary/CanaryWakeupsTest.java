@@ -61,13 +61,12 @@ class CanaryWakeupsTest {
         store.put(version(READMISSION, 1, Stage.PRODUCTION));
         store.put(version(READMISSION, 2, Stage.APPROVED));
         store.saveDeployment(Deployment.stableOnly(READMISSION, 1, 1, "ops", now.minusSeconds(3600), null));
-        // Healthy traffic for the next minute, enough for every step.
-        CanaryTraffic traffic = new CanaryTraffic(5L);
-        traffic.write(log, READMISSION, Slot.CANARY, 2, 4_000, now, Duration.ofSeconds(60), 0, 0.01);
-        traffic.write(log, READMISSION, Slot.STABLE, 1, 4_000, now, Duration.ofSeconds(60), 0, 0.01);
-
         canaries.start(READMISSION, new CanaryService.StartCommand(2, List.of(2_000, 5_000, 10_000),
                 Duration.ofSeconds(1), new health.vigil.model.CanaryPolicy(0.01, 20, 0.05, 0.02, 0.2)), OPS);
+        // Healthy traffic for the next minute, enough for every step, of patients the ramp's salt routes.
+        CanaryTraffic traffic = new CanaryTraffic(5L, store);
+        traffic.write(log, READMISSION, Slot.CANARY, 2, 4_000, now, Duration.ofSeconds(60), 0, 0.01);
+        traffic.write(log, READMISSION, Slot.STABLE, 1, 4_000, now, Duration.ofSeconds(60), 0, 0.01);
         // Each instance receives every ramp event, as two subscribers of a topic would (at least once).
         int delivered = 0;
         Instant deadline = Instant.now().plusSeconds(30);

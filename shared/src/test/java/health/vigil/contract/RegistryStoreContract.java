@@ -17,6 +17,7 @@ import health.vigil.audit.MutableClock;
 import health.vigil.canary.CanaryService;
 import health.vigil.model.PredictionRecord;
 import health.vigil.port.PredictionLog;
+import health.vigil.routing.RoutedPatients;
 import java.time.Duration;
 import health.vigil.config.VigilConfig;
 import health.vigil.config.VigilConfig.PredictionLogDurability;
@@ -83,9 +84,6 @@ import org.junit.jupiter.api.io.TempDir;
  * supplies the store; model names are unique per test, so a shared backend works too.
  */
 public abstract class RegistryStoreContract {
-    /** Patients whom a canary's routing puts on the canary (bucket 0) and on stable (bucket 9999) at every step. */
-    private static final String CANARY_PATIENT = "0".repeat(64);
-    private static final String STABLE_PATIENT = "000270f" + "0".repeat(57);
 
     /** A store for one test; closed afterwards if it is {@link AutoCloseable}. */
     protected abstract RegistryStore newStore();
@@ -648,11 +646,14 @@ public abstract class RegistryStoreContract {
         for (int round = 0; round < 4; round++) {
             Deployment before = store.findDeployment(model).orElseThrow();
             int canaryBp = before.slot(Slot.CANARY).orElseThrow().weightBasisPoints();
+            // Patients whom the ramp's salted routing puts on the canary and on stable at every step.
+            String onCanary = RoutedPatients.onCanary(before);
+            String onStable = RoutedPatients.onStable(before);
             for (int i = 0; i < 4_000; i++) {
                 boolean canary = i < Math.max(300, 4_000L * canaryBp / TrafficSlot.ALL);
                 double score = random.nextDouble();
                 log.add(new PredictionRecord("p-" + round + "-" + i, model, canary ? 2 : 1,
-                        canary ? Slot.CANARY : Slot.STABLE, canary ? CANARY_PATIENT : STABLE_PATIENT,
+                        canary ? Slot.CANARY : Slot.STABLE, canary ? onCanary : onStable,
                         clock.instant().plusMillis(i), new float[] {1f}, score, score > 0.5, null));
             }
             clock.advance(bake.plusSeconds(1));
@@ -732,14 +733,16 @@ public abstract class RegistryStoreContract {
         CanaryService canaries = new CanaryService(store, new VersionLifecycle(store, services.audit, clock),
                 services.audit, services.published::add, listLog(log), clock, v -> { });
         Duration bake = Duration.ofMinutes(1);
-        canaries.start(model, new CanaryService.StartCommand(3, null, bake, null), operator("operator-0"));
+        Deployment started = canaries.start(model, new CanaryService.StartCommand(3, null, bake, null),
+                operator("operator-0"));
         java.util.SplittableRandom random = new java.util.SplittableRandom(11);
         for (int i = 0; i < 4_000; i++) {
             boolean canary = i < 300;
             // The canary's risks run 0.3 higher than stable's for the same patients.
             double score = Math.min(1, random.nextDouble() * 0.6 + (canary ? 0.3 : 0));
             log.add(new PredictionRecord("p-" + i, model, canary ? 3 : 2, canary ? Slot.CANARY : Slot.STABLE,
-                    canary ? CANARY_PATIENT : STABLE_PATIENT, clock.instant().plusMillis(i), new float[] {1f}, score,
+                    canary ? RoutedPatients.onCanary(started) : RoutedPatients.onStable(started),
+                    clock.instant().plusMillis(i), new float[] {1f}, score,
                     score > 0.5, null));
         }
         clock.advance(bake.plusSeconds(1));

@@ -26,6 +26,7 @@ import health.vigil.model.TrafficSlot;
 import health.vigil.privacy.Pseudonymizer;
 import health.vigil.registry.InMemoryRegistryStore;
 import health.vigil.registry.VersionLifecycle;
+import health.vigil.routing.RoutedPatients;
 import health.vigil.routing.TrafficRouter;
 import health.vigil.security.Principal;
 import health.vigil.security.Role;
@@ -53,9 +54,6 @@ class ExperimentServiceTest {
     private static final ExperimentPlan AUROC_PLAN = ExperimentPlan.of(ExperimentMetric.AUROC, 0.70, 0.10, 0.3, 0.05,
             0.8, 5_000);
 
-    /** Pseudonyms any experiment assigns to the treatment (bucket 0) and to control (bucket 9,999). */
-    private static final String TREATED = "0000000a1b2c3d4e";
-    private static final String CONTROLLED = "000270fa1b2c3d4e";
     private final InMemoryRegistryStore store = new InMemoryRegistryStore();
     private final InMemoryAuditStore auditStore = new InMemoryAuditStore();
     private final InMemoryPredictionLog log = new InMemoryPredictionLog();
@@ -73,6 +71,16 @@ class ExperimentServiceTest {
                 });
                 return found;
             }), clock, v -> {});
+
+    /** A patient the running experiment's salted routing assigns to the treatment (bucket 0). */
+    private String treated() {
+        return RoutedPatients.onCanary(store.findDeployment(READMISSION).orElseThrow());
+    }
+
+    /** A patient the running experiment's salted routing assigns to control (bucket 9,999). */
+    private String controlled() {
+        return RoutedPatients.onStable(store.findDeployment(READMISSION).orElseThrow());
+    }
 
     @BeforeEach
     void stableOneApprovedTwo() {
@@ -173,8 +181,8 @@ class ExperimentServiceTest {
         for (int i = 0; i < 10_000; i++) {
             String pseudonym = pseudonymizer.pseudonym("MRN-" + i);
             TrafficSlot arm = TrafficRouter.route(d, pseudonym);
-            // Independently: the patient's bucket (first 7 hex digits of the HMAC, mod 10,000) below the share.
-            boolean expectedTreatment = Long.parseLong(pseudonym.substring(0, 7), 16) % 10_000 < 3_000;
+            // The patient's bucket under the experiment's own salt, drawn when it started, below the share.
+            boolean expectedTreatment = TrafficRouter.bucket(d.experiment().bucketSalt(), pseudonym) < 3_000;
             assertThat(arm.version()).isEqualTo(expectedTreatment ? 2 : 1);
             assertThat(TrafficRouter.route(store.findDeployment(READMISSION).orElseThrow(), pseudonym))
                     .isEqualTo(arm);
@@ -214,7 +222,7 @@ class ExperimentServiceTest {
             double score = 1 / (1 + Math.exp(-(signal + random.nextGaussian() - 1)));
             String id = UUID.randomUUID().toString();
             log.append(List.of(new PredictionRecord(id, READMISSION, treatment ? 2 : 1,
-                    treatment ? Slot.CANARY : Slot.STABLE, treatment ? TREATED : CONTROLLED, START.plusSeconds(i),
+                    treatment ? Slot.CANARY : Slot.STABLE, treatment ? treated() : controlled(), START.plusSeconds(i),
                     new float[] {1f}, score, score >= 0.4, null)));
             int arm = treatment ? 1 : 0;
             counts[arm][0]++;
@@ -263,14 +271,14 @@ class ExperimentServiceTest {
     void aRequestPinnedToAnArmsVersionIsNotCountedInThatArm() {
         experiments.start(READMISSION, new ExperimentService.StartCommand(2, null, FLAG_PLAN), OPS);
         log.append(List.of(
-                new PredictionRecord("routed-control", READMISSION, 1, Slot.STABLE, CONTROLLED, START.plusSeconds(1),
+                new PredictionRecord("routed-control", READMISSION, 1, Slot.STABLE, controlled(), START.plusSeconds(1),
                         new float[] {1f}, 0.9, true, null),
-                new PredictionRecord("routed-treatment", READMISSION, 2, Slot.CANARY, TREATED, START.plusSeconds(2),
+                new PredictionRecord("routed-treatment", READMISSION, 2, Slot.CANARY, treated(), START.plusSeconds(2),
                         new float[] {1f}, 0.1, false, null),
                 // Pinned: the control patient scored by the treatment, the treatment patient by control.
-                new PredictionRecord("pinned-treatment", READMISSION, 2, Slot.CANARY, CONTROLLED, START.plusSeconds(3),
-                        new float[] {1f}, 0.8, true, null),
-                new PredictionRecord("pinned-control", READMISSION, 1, Slot.STABLE, TREATED, START.plusSeconds(4),
+                new PredictionRecord("pinned-treatment", READMISSION, 2, Slot.CANARY, controlled(),
+                        START.plusSeconds(3), new float[] {1f}, 0.8, true, null),
+                new PredictionRecord("pinned-control", READMISSION, 1, Slot.STABLE, treated(), START.plusSeconds(4),
                         new float[] {1f}, 0.2, false, null)));
         clock.advance(Duration.ofMinutes(5));
 
@@ -284,8 +292,8 @@ class ExperimentServiceTest {
         ExperimentService noOutcomes = new ExperimentService(store, audit, published::add, log, Optional.empty(), clock,
                 v -> {});
         noOutcomes.start(READMISSION, new ExperimentService.StartCommand(2, null, AUROC_PLAN), OPS);
-        log.append(List.of(new PredictionRecord("p1", READMISSION, 1, Slot.STABLE, CONTROLLED, START.plusSeconds(1),
-                new float[] {1f}, 0.9, true, null), new PredictionRecord("p2", READMISSION, 2, Slot.CANARY, TREATED,
+        log.append(List.of(new PredictionRecord("p1", READMISSION, 1, Slot.STABLE, controlled(), START.plusSeconds(1),
+                new float[] {1f}, 0.9, true, null), new PredictionRecord("p2", READMISSION, 2, Slot.CANARY, treated(),
                 START.plusSeconds(2), new float[] {1f}, 0.1, false, null)));
         clock.advance(Duration.ofMinutes(5));
 

@@ -4,6 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import health.vigil.json.Json;
+import health.vigil.model.BucketSalt;
+import health.vigil.model.CanaryPolicy;
+import health.vigil.model.CanaryRamp;
+import health.vigil.model.CanaryStatus;
 import health.vigil.model.Deployment;
 import health.vigil.model.ModelName;
 import health.vigil.model.Slot;
@@ -28,6 +33,50 @@ class TrafficRouterTest {
     private static Deployment canary(int weight) {
         return new Deployment(MODEL, List.of(new TrafficSlot(Slot.STABLE, 1, TrafficSlot.ALL - weight),
                 new TrafficSlot(Slot.CANARY, 2, weight)), 3, "ops", Instant.parse("2026-11-01T00:00:00Z"), "e");
+    }
+
+    /**
+     * A ramp stored before salts (its document has no {@code bucketSalt}) routes every patient by the unsalted bucket,
+     * as it did when it started, so no patient of a running ramp moves when the platform is upgraded.
+     */
+    @Test
+    void aRampStoredWithoutASaltRoutesEveryPatientAsBefore() {
+        Instant at = Instant.parse("2026-11-01T00:00:00Z");
+        String stored = Json.write(new Deployment(MODEL, List.of(new TrafficSlot(Slot.STABLE, 1, 9_500),
+                new TrafficSlot(Slot.CANARY, 2, 500)), 3, "ops", at, "e", new CanaryRamp(2, 1, CanaryRamp.DEFAULT_STEPS,
+                600, CanaryPolicy.DEFAULT, CanaryStatus.RUNNING, 1, at, at.plusSeconds(600), 0, "ops", at, "stepped",
+                "passed", List.of())));
+        assertThat(stored).doesNotContain("bucketSalt");
+
+        Deployment read = Json.read("deployment", stored, Deployment.class);
+
+        assertThat(read.bucketSalt()).isNull();
+        for (String p : PSEUDONYMS) {
+            // Independently: the first seven hex digits of the pseudonym, mod 10,000, below the weight.
+            boolean canary = Long.parseLong(p.substring(0, 7), 16) % 10_000 < 500;
+            assertThat(TrafficRouter.route(read, p).slot()).isEqualTo(canary ? Slot.CANARY : Slot.STABLE);
+        }
+    }
+
+    /** Under a salt the buckets stay even and a rising weight still only moves patients from stable to canary. */
+    @Test
+    void aSaltedRampSpreadsPatientsEvenlyAndOnlyMovesThemFromStableToCanary() {
+        String salt = BucketSalt.draw();
+        long[] perDecile = new long[10];
+        for (String p : PSEUDONYMS) {
+            int bucket = TrafficRouter.bucket(salt, p);
+            assertThat(bucket).isBetween(0, 9_999);
+            perDecile[bucket / 1_000]++;
+            for (int weight : CanaryRamp.DEFAULT_STEPS) {
+                if (TrafficRouter.toCanary(weight, salt, p).orElseThrow()) {
+                    assertThat(bucket).isLessThan(weight);
+                }
+            }
+        }
+        // 2,000 expected per tenth; a sd of about 42.
+        for (long n : perDecile) {
+            assertThat(n).isBetween(1_800L, 2_200L);
+        }
     }
 
     @Test

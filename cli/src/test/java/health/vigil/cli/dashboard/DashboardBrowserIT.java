@@ -32,6 +32,7 @@ import health.vigil.port.SecretProvider;
 import health.vigil.privacy.Pseudonymizer;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.ModelSummary;
+import health.vigil.routing.TrafficRouter;
 import health.vigil.training.ClinicalModel;
 import health.vigil.training.TrainingProgress;
 import health.vigil.training.models.ReferenceModels;
@@ -182,7 +183,8 @@ class DashboardBrowserIT {
             int stable = 0;
             while (canary < PER_SLOT || stable < PER_SLOT) {
                 String id = "MRN-dashboard-" + patient++;
-                boolean toCanary = Pseudonymizer.bucket(pseudonyms.pseudonym(id)) < weight;
+                // Under the ramp's own salt, as the scoring path routes the patient.
+                boolean toCanary = TrafficRouter.bucket(ramp.bucketSalt(), pseudonyms.pseudonym(id)) < weight;
                 if (toCanary ? canary++ < PER_SLOT : stable++ < PER_SLOT) {
                     labels.add(dataset.label(next) ? 1 : 0);
                     records.add(Map.of("patientId", id, "features", cohort.get(next++)));

@@ -10,6 +10,7 @@ import health.vigil.contract.Parallel;
 import health.vigil.error.ConflictException;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.StoreException;
+import health.vigil.model.BucketSalt;
 import health.vigil.model.CanaryPolicy;
 import health.vigil.model.CanaryRamp;
 import health.vigil.model.CanaryRecord;
@@ -19,9 +20,13 @@ import health.vigil.model.Displaced;
 import health.vigil.model.IdempotencyKey;
 import health.vigil.model.ModelName;
 import health.vigil.model.RecentRequest;
+import health.vigil.model.Slot;
 import health.vigil.model.Stage;
 import health.vigil.model.StageChange;
+import health.vigil.model.TrafficSlot;
 import health.vigil.model.VersionRecord;
+import health.vigil.privacy.Pseudonymizer;
+import health.vigil.routing.TrafficRouter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -44,6 +49,37 @@ class SqliteRegistryStoreTest {
 
     @TempDir
     Path home;
+
+    /**
+     * A running ramp's patients keep their arm across a restart: its bucket salt is stored with it, so the deployment
+     * read back from the database routes every patient as the one that was saved.
+     */
+    @Test
+    void aStoredRampsPatientsKeepTheirArmAcrossARestart() {
+        Deployment saved;
+        try (SqliteRegistryStore store = SqliteRegistryStore.open(home)) {
+            saved = store.saveDeployment(new Deployment(MODEL, List.of(new TrafficSlot(Slot.STABLE, 1, 9_900),
+                    new TrafficSlot(Slot.CANARY, 2, 100)), 2, "ops", T0, null, new CanaryRamp(2, 1,
+                    CanaryRamp.DEFAULT_STEPS, 600, CanaryPolicy.DEFAULT, CanaryStatus.RUNNING, 0, T0,
+                    T0.plusSeconds(600), 0, "ops", T0, "started", "started by ops at 1 %", List.of(),
+                    BucketSalt.draw())));
+        }
+        Pseudonymizer pseudonyms = new Pseudonymizer("store tests use this fixed 32+ byte key, no other"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+        try (SqliteRegistryStore store = SqliteRegistryStore.open(home)) {
+            Deployment read = store.findDeployment(MODEL).orElseThrow();
+            assertThat(read.canary().bucketSalt()).isNotNull().isEqualTo(saved.canary().bucketSalt());
+            int onCanary = 0;
+            for (int i = 0; i < 20_000; i++) {
+                String patient = pseudonyms.pseudonym("MRN-" + i);
+                TrafficSlot arm = TrafficRouter.route(read, patient);
+                assertThat(arm).isEqualTo(TrafficRouter.route(saved, patient));
+                onCanary += arm.slot() == Slot.CANARY ? 1 : 0;
+            }
+            assertThat(onCanary).isBetween(150, 250);
+        }
+    }
 
     @Test
     void keepsVersionsEtagsDeploymentsAndHandledEventsAcrossARestart() {

@@ -380,7 +380,15 @@ final class MonitoringView extends View {
     }
 
     private static String withheld(LabelledPerformance lp) {
-        return "withheld: " + escape(lp.suppressed());
+        return withheld(lp.suppressed());
+    }
+
+    /**
+     * A withheld count's cell: the word and why, in a span that wraps, since it stands in a numeric column whose
+     * cells do not (on a phone a reason on one line would push the table sideways).
+     */
+    private static String withheld(String why) {
+        return "<span class=\"wraps\">withheld: " + escape(why) + "</span>";
     }
 
     private static String number(Double v) {
@@ -465,7 +473,7 @@ final class MonitoringView extends View {
         for (int i = 0; i < curve.bins().size(); i++) {
             ReliabilityCurve.Bin b = curve.bins().get(i);
             SegmentPerformance cell = shown.get(i + 1);
-            String withheld = "withheld: " + escape(cell.suppressed());
+            String withheld = withheld(cell.suppressed());
             Pages.row(table, Html.number(b.lower(), 1) + "\u2013" + Html.number(b.upper(), 1),
                     cell.labelled() == null ? withheld : b.count(),
                     b.count() == 0 || cell.labelled() == null ? "\u2013" : Html.percent(b.meanScore()),

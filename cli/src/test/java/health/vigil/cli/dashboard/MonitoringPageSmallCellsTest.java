@@ -39,7 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
 class MonitoringPageSmallCellsTest {
     private static final PageRequest OPERATOR_PAGE = new PageRequest(new Principal("operator", "Olu",
             Set.of(Role.DEPLOYMENTS_OPERATE)), Map.of("name", "readmission-demo"), Map.of());
-    private static final Pattern COUNT_CELL = Pattern.compile("data-label=\"#?Predictions\"[^>]*>([^<]*)<");
+    private static final Pattern COUNT_CELL = Pattern.compile(
+            "data-label=\"#?Predictions\"[^>]*>(?:<span class=\"wraps\">)?([^<]*)<");
 
     @TempDir
     Path home;

@@ -49,6 +49,7 @@ public final class Html {
             th,td{border:1px solid #8a8a8a;padding:.3rem clamp(.35rem,1.2vw,.6rem);text-align:left;vertical-align:top}
             td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
             time,td.num,.unbroken{white-space:nowrap}
+            td.num .wraps{white-space:normal}
             td.identifier{overflow-wrap:anywhere;min-width:16rem}
             .table-scroll{overflow-x:auto;max-width:100%%}
             .muted{color:%2$s}

@@ -533,11 +533,15 @@ class ReferenceVerifierIT {
         LocalDate second = first.plusDays(1);
         LocalDate third = first.plusDays(2);
 
-        // Only the noon export of the second day is here: the three days' digest gives no count of that day alone.
+        // Only the noon export of the second day is here: the three days' digest gives no count of that day alone, and
+        // no digest here names the first day's last record, to which the second day's export chains: the export left
+        // out, which read the first day whole, is named as the one to include.
         Path secondAtNoon = spanningExportLeftOut("second-at-noon", second, first, third);
-        assertThat(bothVerify(secondAtNoon, secondAtNoon.resolve("trusted.pem"))).startsWith("0\n")
-                .contains("\nVERIFIED").contains("note: digests/00000002.json names ")
-                .contains("so its digest does not say how many records it holds of [" + second + "]");
+        assertThat(bothVerify(secondAtNoon, secondAtNoon.resolve("trusted.pem"))).startsWith("1\n")
+                .contains("note: digests/00000002.json names ")
+                .contains("so its digest does not say how many records it holds of [" + second + "]")
+                .contains("FAILED MISSING_LINKED_EXPORT in exports/" + second + "_" + second + "-")
+                .contains("chains to a record of " + first + " that no digest here names as that day's last");
 
         // The noon export of the first two days is here: the digest's count less its last day's records is more.
         Path twoDaysAtNoon = spanningExportLeftOut("two-days-at-noon", first, first, third);

@@ -14,8 +14,9 @@ import java.util.Objects;
  * read (null for a job planned by a build before it was recorded), so that a partition never reads a file written
  * since under the same name. {@code predictionIds} is how its rows' prediction ids are made (ADR 0038); null for a
  * job planned before that was recorded, whose ids are digested per row. {@code origin} is how the job was started
- * ({@link BatchOrigin}), which decides who may read it; null for a job planned before it was recorded, which only a
- * holder of {@code Batches.ReadAll} may read.
+ * ({@link BatchOrigin}), which decides who may read it; null for a job planned before it was recorded, whose id then
+ * tells (a dropped file's job is named after the file and {@code inputEtag}), or, without {@code inputEtag} too, which
+ * only a holder of {@code Batches.ReadAll} may read.
  */
 public record BatchJob(
         String id,

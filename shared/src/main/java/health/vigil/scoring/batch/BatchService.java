@@ -1171,8 +1171,8 @@ public final class BatchService {
      * {@code Batches.ReadAll} may read every job. A job a file in {@code batch-input} started has no caller for a
      * submitter (what the store recorded of the file's writer is not an authenticated caller), so only
      * {@code Batches.ReadAll} reads it, as it alone reads a job that failed before it was planned (only an upload
-     * leaves one) and a job planned before its origin was recorded. An id that names no job is left to the read (404
-     * or 410).
+     * leaves one) and a job whose plan says neither its origin nor its input's ETag ({@link #originOf}). An id that
+     * names no job is left to the read (404 or 410).
      */
     private void requireReader(String id, Optional<BatchJob> job, Principal reader) {
         if (reader.has(Role.BATCHES_READ_ALL)) {
@@ -1188,11 +1188,12 @@ public final class BatchService {
             return;
         }
         BatchJob found = job.get();
-        if (found.origin() == null) {
+        BatchOrigin origin = originOf(found);
+        if (origin == null) {
             throw new AccessDeniedException(ErrorCode.FORBIDDEN, "batch " + id + " was planned before the platform"
                     + " recorded whether a caller's request or a dropped file started a batch" + needs);
         }
-        if (found.origin() == BatchOrigin.UPLOAD) {
+        if (origin == BatchOrigin.UPLOAD) {
             throw new AccessDeniedException(ErrorCode.FORBIDDEN, "batch " + id + " was started by a file placed in "
                     + ArtifactStore.BATCH_INPUT + ", not by a caller's request" + needs);
         }
@@ -1201,6 +1202,23 @@ public final class BatchService {
                     + " a batch is read by the caller who submitted it, or with the role "
                     + Role.BATCHES_READ_ALL.wireName() + ", which the caller '" + reader.id() + "' does not have");
         }
+    }
+
+    /**
+     * How {@code job} was started: as its plan records, or for a plan written before that was recorded, as its id
+     * says. A dropped file's job is named after the file and the version planned ({@link #uploadJobId}), which a
+     * request's job (a random id, or one made from its submitter and key) never is. Null when the plan does not record
+     * that version either.
+     */
+    private static BatchOrigin originOf(BatchJob job) {
+        if (job.origin() != null) {
+            return job.origin();
+        }
+        if (job.inputEtag() == null) {
+            return null;
+        }
+        return job.id().equals(uploadJobId(job.inputName(), job.inputEtag())) ? BatchOrigin.UPLOAD
+                : BatchOrigin.REQUEST;
     }
 
     private BatchStatus status(String id, Optional<BatchJob> found) {

@@ -1554,6 +1554,56 @@ class BatchServiceTest {
     }
 
     /**
+     * A job planned before the platform recorded its origin ({@code job.json} without it, as an earlier build wrote
+     * it) is still read by the caller who submitted it, with or without an idempotency key: a dropped file's job is
+     * named after the file and the version planned, which no request's job is. A dropped file's job stays read only
+     * with Batches.ReadAll, and another caller is refused as for a job planned now.
+     */
+    @Test
+    void aJobPlannedBeforeItsOriginWasRecordedIsReadByItsSubmitterAndADroppedFilesOnlyWithReadAll() throws Exception {
+        upload("nightly.csv", csvFile(5));
+        String keyless = platform.batches().submit(new BatchRequest(model, null, "nightly.csv", false), "pharmacy")
+                .id();
+        String keyed = platform.batches().submit(new BatchRequest(model, null, "nightly.csv", false), "pharmacy",
+                "run-1").job().id();
+        String dropped = model.value() + "/nightly.csv";
+        platform.artifacts().put(ArtifactStore.BATCH_INPUT, dropped,
+                new ByteArrayInputStream(csvFile(5).getBytes(StandardCharsets.UTF_8)), true, "pharmacy");
+        String etag = platform.artifacts().describe(ArtifactStore.BATCH_INPUT, dropped).orElseThrow().etag();
+        String uploaded = platform.batches().submitUpload(new BlobCreated("event-1", ArtifactStore.BATCH_INPUT,
+                dropped, null, 100, etag)).orElseThrow().id();
+        for (String message; (message = queued.poll()) != null; ) {
+            platform.batches().scorePartition(message);
+        }
+        for (String id : List.of(keyless, keyed, uploaded)) {
+            com.fasterxml.jackson.databind.node.ObjectNode plan;
+            try (InputStream in = platform.artifacts().open(ArtifactStore.BATCH_OUTPUT, BatchService.jobName(id))) {
+                plan = (com.fasterxml.jackson.databind.node.ObjectNode) Json.readTree("a plan", in.readAllBytes());
+            }
+            assertThat(plan.remove("origin")).isNotNull();
+            platform.artifacts().put(ArtifactStore.BATCH_OUTPUT, BatchService.jobName(id),
+                    new ByteArrayInputStream(Json.writeBytes(plan)), true);
+            assertThat(platform.batches().readJob(id).orElseThrow().origin()).isNull();
+        }
+        Principal pharmacy = new Principal("pharmacy", Set.of(Role.BATCHES_SUBMIT));
+        Principal cardiology = new Principal("cardiology", Set.of(Role.BATCHES_SUBMIT));
+
+        for (String id : List.of(keyless, keyed)) {
+            assertThat(platform.batches().status(id, pharmacy).state()).isEqualTo(BatchStatus.State.COMPLETED);
+            assertThat(platform.batches().summary(id, pharmacy).scored()).isEqualTo(5);
+            assertThat(platform.batches().readResults(id, 0, 1 << 20, pharmacy).lines()).isNotEmpty();
+            assertThatThrownBy(() -> platform.batches().status(id, cardiology))
+                    .isInstanceOfSatisfying(AccessDeniedException.class, e -> assertThat(e.getMessage())
+                            .contains("was submitted by another caller"));
+        }
+        assertThatThrownBy(() -> platform.batches().readResults(uploaded, 0, 1 << 20, pharmacy))
+                .isInstanceOfSatisfying(AccessDeniedException.class, e -> assertThat(e.getMessage())
+                        .contains("was started by a file placed in batch-input"));
+        Principal nightlyOperator = new Principal("nightly-operator", Set.of(Role.BATCHES_READ_ALL));
+        assertThat(platform.batches().summary(uploaded, nightlyOperator).scored()).isEqualTo(5);
+    }
+
+    /**
      * A job's status and summary reads are audit records like its results pages, without a patient's data. A client
      * following a job asks for its status twice a second, so an answered read is recorded once per reader, job, state
      * seen and UTC day: who saw it running, who saw it completed; a refused read is recorded every time.

@@ -368,12 +368,17 @@ class Closure:
         return 0 if self.record_first_day is not None and day < self.record_first_day else -1
 
 
+def closed_through_of(read_at):
+    """The last day a read begun at read_at (nanoseconds since the epoch) had whole, as yyyy-mm-dd: the day before the
+    one it began in, once MIDNIGHT_RACE is left for a write racing midnight to land."""
+    days = (read_at - MIDNIGHT_RACE_NANOS) // NANOS_PER_DAY - 1
+    return str(datetime.date(1970, 1, 1) + datetime.timedelta(days=days))
+
+
 def add_closure(closures, fields, name, exported_at):
     """The days a digest (checked, its witnesses well formed) closed, if any, and what it says of them."""
     read_at = statement_time(fields, name, "readAt")
-    closed_through = str(datetime.date(1970, 1, 1) + datetime.timedelta(
-        days=(read_at - MIDNIGHT_RACE_NANOS) // NANOS_PER_DAY - 1))
-    closed_through = min(closed_through, fields["to"])
+    closed_through = min(closed_through_of(read_at), fields["to"])
     if closed_through < fields["from"]:
         return
     first, last = fields.get("firstRecord", ""), fields.get("lastRecord", "")
@@ -700,8 +705,7 @@ class Verifier:
         unshown = None
         for name, fields in absent:
             read_at = statement_time(fields, name, "readAt")
-            closed_through = str(datetime.date(1970, 1, 1) + datetime.timedelta(
-                days=(read_at - MIDNIGHT_RACE_NANOS) // NANOS_PER_DAY - 1))
+            closed_through = closed_through_of(read_at)
             last = fields.get("lastRecord", "")
             if not fields["from"] <= day_before <= min(fields["to"], closed_through) or not last:
                 continue
@@ -730,8 +734,7 @@ class Verifier:
         last_day = statement_day(digest, digest_name, "to")
         read_at = statement_time(digest, digest_name, "readAt")
         # The days this export read whole: every record they will hold existed when it began reading.
-        closed_through = str(datetime.date(1970, 1, 1) + datetime.timedelta(
-            days=(read_at - MIDNIGHT_RACE_NANOS) // NANOS_PER_DAY - 1))
+        closed_through = closed_through_of(read_at)
         # Before the lines: a count the format does not write is malformed, not a count that differs.
         statement_count(digest, digest_name)
         sha = hashlib.sha256()

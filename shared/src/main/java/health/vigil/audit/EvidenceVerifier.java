@@ -145,11 +145,18 @@ public final class EvidenceVerifier {
         return new Statements(anchors, digests, witnesses, closures);
     }
 
+    /**
+     * The last day a read begun at {@code readAt} had whole, as {@code yyyy-MM-dd}: the day before the one it began in,
+     * once {@link AuditLog#MIDNIGHT_RACE} is left for a write racing midnight to land.
+     */
+    private static String closedThrough(Instant readAt) {
+        return LocalDate.ofInstant(readAt.minus(AuditLog.MIDNIGHT_RACE), ZoneOffset.UTC).minusDays(1).toString();
+    }
+
     /** The days {@code digest} (checked, its witnesses well formed) closed, if any, and what it says of them. */
     private static void addClosure(List<Closure> closures, SignedStatement digest, String name, Instant exportedAt) {
         Instant readAt = instant(digest, name, "readAt");
-        String closedThrough = LocalDate.ofInstant(readAt.minus(AuditLog.MIDNIGHT_RACE), ZoneOffset.UTC).minusDays(1)
-                .toString();
+        String closedThrough = closedThrough(readAt);
         String to = digest.field("to");
         if (to.compareTo(closedThrough) < 0) {
             closedThrough = to;
@@ -504,10 +511,8 @@ public final class EvidenceVerifier {
 
         /** Whether {@code digest} read {@code day} whole: a day of its period that had ended when it read. */
         private static boolean closes(SignedStatement digest, String day) {
-            String closedThrough = LocalDate.ofInstant(EvidenceValues.time(digest.field("readAt"))
-                    .minus(AuditLog.MIDNIGHT_RACE), ZoneOffset.UTC).minusDays(1).toString();
             return day.compareTo(digest.field("from")) >= 0 && day.compareTo(digest.field("to")) <= 0
-                    && day.compareTo(closedThrough) <= 0;
+                    && day.compareTo(closedThrough(EvidenceValues.time(digest.field("readAt")))) <= 0;
         }
     }
 
@@ -529,8 +534,7 @@ public final class EvidenceVerifier {
         ExportLines lines = new ExportLines(new BufferedInputStream(new DigestInputStream(stream, sha), 1 << 16));
         Map<String, Long> lastSequence = new HashMap<>();
         // The days this read had whole: every record they will hold existed when it began.
-        String closedThrough = LocalDate.ofInstant(readAt.minus(AuditLog.MIDNIGHT_RACE), ZoneOffset.UTC).minusDays(1)
-                .toString();
+        String closedThrough = closedThrough(readAt);
         ArrayDeque<String> currentDay = new ArrayDeque<>();
         Set<String> currentDaySet = new HashSet<>();
         AuditRecord first = null;

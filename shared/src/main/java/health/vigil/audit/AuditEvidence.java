@@ -465,19 +465,81 @@ public final class AuditEvidence {
     }
 
     /**
-     * The names an auditor needs beside an export's records to verify it on their own: every digest up to
-     * {@code digest}, every anchor and every public key. Names are relative to the container.
+     * The names an auditor needs beside an export's records to verify it on their own: the exports its first record's
+     * link needs ({@link #linkedExports}, usually none), every digest up to {@code digest}, every anchor and every
+     * public key. Names are relative to the container.
      */
     public List<String> evidenceFor(ExportResult export) {
         List<String> names = new java.util.ArrayList<>();
         names.add(export.records());
-        artifacts.list(ArtifactStore.AUDIT_EXPORTS, EvidenceLayout.DIGESTS).stream().map(ArtifactStore.StoredArtifact::name)
-                .filter(n -> n.compareTo(export.digest()) <= 0).sorted().forEach(names::add);
+        List<String> digests = artifacts.list(ArtifactStore.AUDIT_EXPORTS, EvidenceLayout.DIGESTS).stream()
+                .map(ArtifactStore.StoredArtifact::name).filter(n -> n.compareTo(export.digest()) <= 0).sorted()
+                .toList();
+        names.addAll(linkedExports(export.digest(), digests));
+        names.addAll(digests);
         for (String prefix : List.of(EvidenceLayout.ANCHORS, EvidenceLayout.KEYS)) {
             artifacts.list(ArtifactStore.AUDIT_EXPORTS, prefix).stream().map(ArtifactStore.StoredArtifact::name)
                     .sorted().forEach(names::add);
         }
         return names;
+    }
+
+    /**
+     * The exports a verifier needs to see what the first record of {@code digest}'s export chains to. A digest that
+     * read the day before whole and names the record chained to as that day's last shows the link itself; when none
+     * does (a write racing midnight landed in that day after the record chained to), only the export of such a digest
+     * shows it, and so on back for that export's own first record. Each digest is one of {@code digests}.
+     */
+    private List<String> linkedExports(String digest, List<String> digests) {
+        List<SignedStatement> signed = new java.util.ArrayList<>();
+        for (String name : digests) {
+            SignedStatement.parse(read(name)).ifPresent(signed::add);
+        }
+        List<String> linked = new java.util.ArrayList<>();
+        Optional<SignedStatement> current = SignedStatement.parse(read(digest));
+        while (current.isPresent()) {
+            String from = current.get().field("from");
+            Optional<AuditRecord> first = firstRecordOf(current.get().field("records"));
+            if (first.isEmpty() || !first.get().partition().equals(from)) {
+                break;
+            }
+            String dayBefore = LocalDate.parse(from).minusDays(1).toString();
+            SignedStatement holder = null;
+            boolean shown = false;
+            for (SignedStatement other : signed) {
+                String last = other.field("lastRecord");
+                if (!EvidenceVerifier.closes(other, dayBefore) || last.isEmpty()) {
+                    continue;
+                }
+                String firstRecord = other.field("firstRecord");
+                String lastDay = last.substring(0, last.lastIndexOf('#'));
+                String firstDay = firstRecord.isEmpty() ? "" : firstRecord.substring(0, firstRecord.lastIndexOf('#'));
+                if (dayBefore.compareTo(lastDay) > 0 || dayBefore.compareTo(firstDay) < 0) {
+                    continue; // it says the day had no records
+                }
+                shown |= dayBefore.equals(lastDay)
+                        && other.field("lastRecordHash").equals(first.get().previousHash());
+                holder = other;
+            }
+            if (shown || holder == null || linked.contains(holder.field("records"))) {
+                break;
+            }
+            linked.add(holder.field("records"));
+            current = Optional.of(holder);
+        }
+        return linked;
+    }
+
+    /** The first record of the export {@code records}, empty when it holds none. */
+    private Optional<AuditRecord> firstRecordOf(String records) {
+        try (java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(
+                artifacts.open(ArtifactStore.AUDIT_EXPORTS, records), java.nio.charset.StandardCharsets.UTF_8))) {
+            String line = in.readLine();
+            return line == null || line.isEmpty() ? Optional.empty()
+                    : Optional.of(Json.read("an exported audit record", line, AuditRecord.class));
+        } catch (IOException e) {
+            throw new StoreException("cannot read " + ArtifactStore.AUDIT_EXPORTS + "/" + records, e);
+        }
     }
 
     /**

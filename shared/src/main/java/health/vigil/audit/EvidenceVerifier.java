@@ -508,12 +508,12 @@ public final class EvidenceVerifier {
                         + " record of the day; a day changed after it was exported chains to none of its records)");
             }
         }
+    }
 
-        /** Whether {@code digest} read {@code day} whole: a day of its period that had ended when it read. */
-        private static boolean closes(SignedStatement digest, String day) {
-            return day.compareTo(digest.field("from")) >= 0 && day.compareTo(digest.field("to")) <= 0
-                    && day.compareTo(closedThrough(EvidenceValues.time(digest.field("readAt")))) <= 0;
-        }
+    /** Whether {@code digest} read {@code day} whole: a day of its period that had ended when it read. */
+    static boolean closes(SignedStatement digest, String day) {
+        return day.compareTo(digest.field("from")) >= 0 && day.compareTo(digest.field("to")) <= 0
+                && day.compareTo(closedThrough(EvidenceValues.time(digest.field("readAt")))) <= 0;
     }
 
     /**

@@ -611,6 +611,31 @@ class AuditEvidenceTest {
                 "anchors/2026-11-03T10Z.json", EvidenceLayout.keyName(first.keyId()));
     }
 
+    /**
+     * A write racing midnight lands in a day after the next day's first record chained to that day's last record
+     * then: the day's digest names the racing record as its last, so only the day's export shows the record the next
+     * day's first chains to. The evidence for the next day's export holds it, and verifies on its own.
+     */
+    @Test
+    void theEvidenceForAnExportVerifiesOnItsOwnWhenAWriteRacingMidnightFollowedTheRecordItsFirstChainsTo() {
+        clock.set(Instant.parse("2026-11-04T00:00:01Z"));
+        log.record("user-9", "deployment.deploy", "/models/m/versions/4", "deployed", Map.of());
+        clock.set(Instant.parse("2026-11-03T23:59:59Z"));
+        log.record("user-8", "deployment.deploy", "/models/m/versions/3", "deployed", Map.of());
+        clock.set(Instant.parse("2026-11-04T01:00:00Z"));
+        ExportResult day = evidence.export(DAY, DAY, "auditor");
+        clock.set(Instant.parse("2026-11-05T01:00:00Z"));
+        ExportResult nextDay = evidence.export(DAY.plusDays(1), DAY.plusDays(1), "auditor");
+
+        List<String> bundle = evidence.evidenceFor(nextDay);
+
+        assertThat(bundle).contains(nextDay.records(), day.records());
+        String[] leftOut = artifacts.list(ArtifactStore.AUDIT_EXPORTS, "").stream()
+                .map(ArtifactStore.StoredArtifact::name).filter(n -> !bundle.contains(n)).toArray(String[]::new);
+        EvidenceReport report = verify(Map.of(), leftOut);
+        assertThat(report.firstProblem()).isNull();
+        assertThat(report.exports()).isEqualTo(2);
+    }
     @Test
     void aPeriodThatEndsBeforeItStartsIsRefused() {
         assertThatThrownBy(() -> evidence.export(DAY, DAY.minusDays(1), "a"))

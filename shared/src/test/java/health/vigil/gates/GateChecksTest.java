@@ -195,8 +195,8 @@ class GateChecksTest {
 
     /**
      * A segment of 100 rows with one patient who had the outcome: its AUROC is that one patient's rank among the
-     * others, 0 here, and failed the fairness gate on noise. It is flagged for the approver instead, and the worst gap is the
-     * judged segments'.
+     * others, 0 here, and failed the fairness gate on noise. It is flagged for the approver instead, and the worst gap
+     * is the judged segments'.
      */
     @Test
     void aSegmentWithTooFewOfAnOutcomeIsFlaggedForTheApproverNotJudged() {

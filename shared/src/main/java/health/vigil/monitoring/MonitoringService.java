@@ -229,7 +229,9 @@ public final class MonitoringService {
      * replaced by final ones and a missing one is made; a window is forgotten once all its reports are final. A window
      * that cannot be finalised now is left for the next run and does not keep the others, or the timer's own window,
      * from being checked: its failure is added to {@code failed}. A window still not finalised the await limit after it
-     * settled is abandoned: recorded once as {@value #ABANDON_ACTION} with the reason, and forgotten. A note no window
+     * settled is abandoned: recorded once as {@value #ABANDON_ACTION} with the reason, and forgotten. The run that
+     * abandons a window queues none of its partitions again: it merges a fanned-out check whose partials are all
+     * present, and otherwise leaves nothing in the queue to report the window after the record. A note no window
      * can be read from is set aside ({@link #readNote}) and fails no run. Only the note as it was read is forgotten
      * ({@link #forget}): one written anew meanwhile, under the same name, stays for the next run.
      */
@@ -246,10 +248,11 @@ public final class MonitoringService {
             if (window.isEmpty() || !settledAt(window.get().to(), now)) {
                 continue;
             }
+            boolean last = settledAt(window.get().to().plus(awaitLimit), now);
             String unfinished;
             RuntimeException failure = null;
             try {
-                MonitoringRun run = check(model, window.get().from(), window.get().to());
+                MonitoringRun run = check(model, window.get().from(), window.get().to(), !last);
                 done.addAll(run.reports());
                 pending.addAll(run.pending());
                 if (run.pending().isEmpty() && run.reports().stream().noneMatch(MonitoringReport::provisional)) {
@@ -264,7 +267,7 @@ public final class MonitoringService {
                 unfinished = "its check still failed ("
                         + (e instanceof VigilException v ? v.code().name() : e.getClass().getSimpleName()) + ")";
             }
-            if (settledAt(window.get().to().plus(awaitLimit), now)) {
+            if (last) {
                 // The failures of its earlier runs were seen; the record says why it is no longer checked.
                 try {
                     abandon(model, window.get(), unfinished);
@@ -283,8 +286,8 @@ public final class MonitoringService {
     /**
      * Records once that the timer stopped checking a noted window, {@code unfinished} saying in what state: runs that
      * abandon it together, or again after the note was written anew, find the one record. No later timer's run checks
-     * the window; a check asked for it by hand still can, and the windows after it count it as not drifted until it
-     * has a final report.
+     * the window, and a partition of it delivered later merges nothing ({@link #heldForAnOperator}); a check asked for
+     * it by hand still can, and the windows after it count it as not drifted until it has a final report.
      */
     private void abandon(ModelName model, UnsettledWindow window, String unfinished) {
         Map<String, String> details = new LinkedHashMap<>();
@@ -378,6 +381,15 @@ public final class MonitoringService {
     /** A window checked before it settled, or that a run could not finish, which a later run checks again. */
     record UnsettledWindow(String model, Instant from, Instant to) {}
 
+    /** An abandoned window a check asked for by hand resumed, {@code at} the first such check. */
+    record ResumedWindow(String model, Instant from, Instant to, Instant at) {}
+
+    /** {@code resumed/<model>/<from>--<to>.json} in the monitoring container. */
+    static String resumedName(ModelName model, Instant from, Instant to) {
+        return "resumed/" + model.value() + "/" + MonitoringReport.compact(from) + "--" + MonitoringReport.compact(to)
+                + ".json";
+    }
+
     /** {@code unsettled/<model>/} in the monitoring container. */
     static String unsettledPrefix(ModelName model) {
         return "unsettled/" + model.value() + "/";
@@ -411,6 +423,14 @@ public final class MonitoringService {
      * partition per message ({@link #checkPartition}); its report is pending until the last partition merges it.
      */
     public MonitoringRun check(ModelName model, Instant from, Instant to) {
+        return check(model, from, to, true);
+    }
+
+    /**
+     * @param queueMissing whether a fanned-out check queues its partitions that have no partial yet; the run that
+     *     abandons the window does not
+     */
+    private MonitoringRun check(ModelName model, Instant from, Instant to, boolean queueMissing) {
         checkWindow(from, to);
         MonitoringPolicy policy = policies.apply(model);
         Optional<Deployment> deployment = registry.deployment(model);
@@ -433,7 +453,8 @@ public final class MonitoringService {
             // The first check of the window: the stable slot's check reads every partition of it, and the pairs the
             // log served are collected in that same read.
             Instant readAt = clock.instant();
-            Optional<java.util.Set<Served>> seen = checkSlot(stable, Slot.STABLE, from, to, policy, done, pending);
+            Optional<java.util.Set<Served>> seen = checkSlot(stable, Slot.STABLE, from, to, policy, done, pending,
+                    queueMissing);
             if (seen.isEmpty() && !pending.isEmpty()) {
                 // Fanned out: the pairs are known once its partitions are read, and the merge checks the others.
                 return new MonitoringRun(done, pending);
@@ -444,7 +465,8 @@ public final class MonitoringService {
         for (Served s : served) {
             boolean checked = s.slot() == Slot.STABLE && s.version() == stable.version() && stored.isEmpty();
             if (!checked) {
-                checkSlot(registry.getVersion(model, s.version()), s.slot(), from, to, policy, done, pending);
+                checkSlot(registry.getVersion(model, s.version()), s.slot(), from, to, policy, done, pending,
+                        queueMissing);
             }
         }
         done.sort(IN_SERVED_ORDER);
@@ -516,10 +538,11 @@ public final class MonitoringService {
      * Checks one version's predictions in one slot over the window, adding its report to {@code done} or its
      * fanned-out check to {@code pending}; a window without batch predictions adds neither. Answers the versions and
      * slots of every prediction of the window when the check read them all (the report was not stored yet, and the
-     * check was done or merged now); empty otherwise.
+     * check was done or merged now); empty otherwise. {@code queueMissing} as {@link #fanOut} takes it.
      */
     private Optional<java.util.Set<Served>> checkSlot(VersionRecord version, Slot slot, Instant from, Instant to,
-            MonitoringPolicy policy, List<MonitoringReport> done, List<MonitoringRun.Pending> pending) {
+            MonitoringPolicy policy, List<MonitoringReport> done, List<MonitoringRun.Pending> pending,
+            boolean queueMissing) {
         ModelName model = version.modelName();
         String id = MonitoringReport.idOf(model.value(), version.version(), slot.wireName(), from, to);
         Optional<MonitoringReport> stored = reports.find(id);
@@ -537,7 +560,7 @@ public final class MonitoringService {
             MonitoringPlan plan = documents.createOnce(planName(id), new MonitoringPlan(id, model.value(),
                     version.version(), slot.wireName(), from, to, policy, segmentColumns.apply(model),
                     partitions, clock.instant()));
-            if (!fanOut(plan, version, done, seen)) {
+            if (!fanOut(plan, version, done, seen, queueMissing)) {
                 pending.add(pending(plan));
                 return Optional.empty();
             }
@@ -600,9 +623,15 @@ public final class MonitoringService {
 
     /**
      * Like {@link #check(ModelName, Instant, Instant)}, then waits up to {@code wait} for the fanned-out windows'
-     * reports (a caller on the other end of an HTTP request); what is not merged by then stays pending.
+     * reports (a caller on the other end of an HTTP request); what is not merged by then stays pending. A window the
+     * timer abandoned is resumed first, once ({@link #resumedName}), so its partitions' partials, those delivered
+     * after the abandonment included, are merged into its report.
      */
     public MonitoringRun check(ModelName model, Instant from, Instant to, Duration wait) {
+        if (audit.findOnce(abandonedKey(model, from, to)).isPresent()) {
+            documents.createOnce(resumedName(model, from, to), new ResumedWindow(model.value(), from, to,
+                    clock.instant()));
+        }
         MonitoringRun run = check(model, from, to);
         long deadline = System.nanoTime() + wait.toNanos();
         List<MonitoringReport> done = new ArrayList<>(run.reports());
@@ -657,7 +686,9 @@ public final class MonitoringService {
      * One partition of a fanned-out check (a message of {@value WorkQueue#MONITORING_PARTITIONS}): builds the
      * partition's partial summary and writes it once; whoever finds every partial present merges them and stores the
      * report, audited once. A redelivered message, or two partitions completing together, leave one report, one audit
-     * record and one set of event ids. A store that is unavailable throws, so the queue delivers the message again.
+     * record and one set of event ids. A partition of a window the timer abandoned writes its partial and merges
+     * nothing until the window is checked by hand ({@link #heldForAnOperator}). A store that is unavailable throws, so
+     * the queue delivers the message again.
      */
     public void checkPartition(String message) {
         PartitionMessage m;
@@ -689,7 +720,7 @@ public final class MonitoringService {
         if (!documents.exists(partialName(plan.reportId(), partition))) {
             documents.createOnce(partialName(plan.reportId(), partition), check.partial(plan.reportId(), partition));
         }
-        if (donePartials(plan) == plan.partitions().size()) {
+        if (donePartials(plan) == plan.partitions().size() && !heldForAnOperator(plan)) {
             ServedPairs seen = new ServedPairs();
             merge(plan, version, check, seen);
             if (Slot.fromWire(plan.slot()) == Slot.STABLE && seen.all().isPresent()) {
@@ -713,33 +744,47 @@ public final class MonitoringService {
         for (Served s : seen) {
             if (s.slot() != Slot.STABLE || s.version() != stable.version()) {
                 checkSlot(registry.getVersion(model, s.version()), s.slot(), plan.from(), plan.to(), plan.policy(),
-                        done, pending);
+                        done, pending, true);
             }
         }
         keepServed(model, plan.from(), plan.to(), seen, plan.plannedAt());
     }
 
     /**
-     * Queues the partitions that have no partial yet; merges at once when none is missing (a run after a crash).
+     * Queues the partitions that have no partial yet, unless {@code queueMissing} is false; merges at once when none
+     * is missing (a run after a crash), unless the window waits for an operator ({@link #heldForAnOperator}).
      * Whether the check is complete: merged now, its report added to {@code done} (a window without batch
      * predictions has none).
      */
     private boolean fanOut(MonitoringPlan plan, VersionRecord version, List<MonitoringReport> done,
-            ServedPairs seen) {
+            ServedPairs seen, boolean queueMissing) {
         int partials = 0;
         for (int k = 0; k < plan.partitions().size(); k++) {
             if (documents.exists(partialName(plan.reportId(), plan.partitions().get(k)))) {
                 partials++;
-            } else {
+            } else if (queueMissing) {
                 queue.get().send(WorkQueue.MONITORING_PARTITIONS, messageId(plan.reportId(), k),
                         Json.write(new PartitionMessage(plan.reportId(), k)));
             }
         }
-        if (partials < plan.partitions().size()) {
+        if (partials < plan.partitions().size() || heldForAnOperator(plan)) {
             return false;
         }
         merge(plan, version, new WindowCheck(version, plan), seen).ifPresent(done::add);
         return true;
+    }
+
+    /**
+     * Whether the merge of a fanned-out check waits for an operator: the timer abandoned its window
+     * ({@value #ABANDON_ACTION}) and no check asked for by hand has resumed it since ({@link #resumedName}). A
+     * partition delivered after the abandonment (a message an earlier run queued that the queue still held, or one
+     * delivered again) keeps its partial, and adds no report, audit record or event beside the abandonment record; the
+     * check asked for by hand merges it with the others.
+     */
+    private boolean heldForAnOperator(MonitoringPlan plan) {
+        ModelName model = new ModelName(plan.model());
+        return audit.findOnce(abandonedKey(model, plan.from(), plan.to())).isPresent()
+                && !documents.exists(resumedName(model, plan.from(), plan.to()));
     }
 
     /**

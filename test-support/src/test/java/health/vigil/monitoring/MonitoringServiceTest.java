@@ -1331,6 +1331,118 @@ class MonitoringServiceTest {
                         .hasEntrySatisfying("reason", r -> assertThat(r).contains("1 h after the window settled")));
     }
 
+    /**
+     * A fanned-out window whose partitions' messages were lost until its day was up: the run that abandons it queues
+     * none of them again, so the queue, now delivering, brings no report of it beside the abandonment record. Before,
+     * that run queued them once more and abandoned the window as their partials merged into a report, audited and
+     * announced after the record said the scheduled check no longer checks it.
+     */
+    @Test
+    void theRunThatAbandonsAFannedOutWindowQueuesNoneOfItsPartitionsAgain() {
+        LosingQueue window = twoHoursWhoseMessagesAreLost();
+        clock.set(window.end().plus(Duration.ofMinutes(5)));
+        assertThat(window.service().checkAll().pending()).isNotEmpty();
+        window.losing().set(false);
+        int sent = window.sent().get();
+
+        clock.set(window.end().plus(Duration.ofDays(1)).plus(Duration.ofMinutes(5)));
+        window.service().checkAll();
+
+        assertThat(auditRecords()).filteredOn(a -> a.action().equals(MonitoringService.ABANDON_ACTION))
+                .singleElement().satisfies(a -> assertThat(a.details()).containsEntry("from", START.toString()));
+        assertThat(window.sent()).hasValue(sent);
+        assertThat(platform.monitoring().reports().find(window.id())).isEmpty();
+        assertThat(auditRecords()).filteredOn(a -> a.action().equals(MonitoringService.CHECK_ACTION))
+                .noneMatch(a -> window.id().equals(a.details().get("reportId")));
+    }
+
+    /**
+     * Messages of an abandoned fanned-out window delivered late (the queue held them, or delivers them again) keep
+     * their partials and make no report, audit record or event; the check asked for by hand merges those partials at
+     * once, queueing nothing, and its report, record and events are written once however often the messages come or
+     * the check is asked for again. Before, the late messages merged the report beside the abandonment record.
+     */
+    @Test
+    void partitionsDeliveredAfterTheirWindowWasAbandonedMakeNoReportUntilTheWindowIsCheckedByHand() {
+        LosingQueue window = twoHoursWhoseMessagesAreLost();
+        clock.set(window.end().plus(Duration.ofMinutes(5)));
+        window.service().checkAll();
+        clock.set(window.end().plus(Duration.ofDays(1)).plus(Duration.ofMinutes(5)));
+        window.service().checkAll();
+        assertThat(auditRecords()).filteredOn(a -> a.action().equals(MonitoringService.ABANDON_ACTION)).hasSize(1);
+        List<String> late = window.lost().stream().filter(m -> m.contains(window.id())).distinct().toList();
+        assertThat(late).hasSize(2);
+        java.util.function.Supplier<List<AuditRecord>> checks = () -> auditRecords().stream()
+                .filter(a -> a.action().equals(MonitoringService.CHECK_ACTION)
+                        && window.id().equals(a.details().get("reportId"))).toList();
+        java.util.function.Supplier<List<VigilEvent>> events = () -> published.stream()
+                .filter(e -> window.id().equals(e.data().get("reportId"))).toList();
+
+        late.forEach(window.service()::checkPartition);
+        late.forEach(window.service()::checkPartition); // delivered again
+
+        assertThat(platform.monitoring().reports().find(window.id())).isEmpty();
+        assertThat(platform.artifacts().list(ArtifactStore.MONITORING, "partials/" + window.id() + "/")).hasSize(2);
+        assertThat(checks.get()).isEmpty();
+        assertThat(events.get()).isEmpty();
+
+        int sent = window.sent().get();
+        MonitoringRun run = window.service().check(model, START, window.end(), Duration.ZERO,
+                "operator@example.org");
+        List<VigilEvent> announced = events.get();
+        window.service().check(model, START, window.end(), Duration.ZERO, "operator@example.org");
+        late.forEach(window.service()::checkPartition);
+
+        assertThat(run.pending()).isEmpty();
+        assertThat(run.reports()).singleElement().satisfies(r -> {
+            assertThat(r.id()).isEqualTo(window.id());
+            assertThat(r.provisional()).isFalse();
+            assertThat(r.predictions()).isEqualTo(600);
+        });
+        assertThat(window.sent()).hasValue(sent);
+        assertThat(checks.get()).hasSize(1);
+        assertThat(events.get()).isEqualTo(announced);
+    }
+
+    /**
+     * A service over a two-hour window of 600 predictions, fanned out one hour per message to a queue that loses the
+     * window's messages (kept in {@code lost}) while {@code losing} holds and otherwise delivers them at once.
+     */
+    private record LosingQueue(MonitoringService service, java.util.concurrent.atomic.AtomicBoolean losing,
+            List<String> lost, java.util.concurrent.atomic.AtomicInteger sent, Instant end, String id) {}
+
+    private LosingQueue twoHoursWhoseMessagesAreLost() {
+        start(MonitoringPolicy.DEFAULTS);
+        score(SampleModels.readmissionCohort(300, 7), r -> r, START.plusSeconds(600));
+        score(SampleModels.readmissionCohort(300, 8), r -> r, START.plusSeconds(4200));
+        MonitoringPolicy twoHours = new MonitoringPolicy(Duration.ofHours(2), DriftThresholds.DEFAULTS, 1, 50, 10,
+                0.6, 0.25, 0.6);
+        Instant end = START.plus(Duration.ofHours(2));
+        String id = MonitoringReport.idOf(model.value(), 1, Slot.STABLE.wireName(), START, end);
+        java.util.concurrent.atomic.AtomicBoolean losing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        List<String> lost = new CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
+        MonitoringService[] service = new MonitoringService[1];
+        WorkQueue queue = (q, messageId, message) -> {
+            if (!message.contains(id)) {
+                service[0].checkPartition(message);
+                return;
+            }
+            sent.incrementAndGet();
+            if (losing.get()) {
+                lost.add(message);
+            } else {
+                service[0].checkPartition(message);
+            }
+        };
+        service[0] = new MonitoringService(platform.registry(), platform.artifacts(),
+                FeaturePipelines.standard()::forManifest, platform.predictionLog(), platform.outcomeJoin(),
+                platform.audit(), this::publish, Telemetry.NONE, clock, m -> twoHours, RetrainPolicy.DEFAULTS,
+                Integer.MAX_VALUE - 8, m -> SegmentColumns.NONE, Optional.of(queue), 1,
+                VigilConfig.DEFAULT_MONITORING_SETTLING);
+        return new LosingQueue(service[0], losing, lost, sent, end, id);
+    }
+
     /** A copy of the sample model under another name, registered, approved and deployed as version 1. */
     private ModelName registerAndDeployAnother(String name) {
         health.vigil.testing.samples.SamplePackage sample = SampleModels.readmissionLogistic();

@@ -32,10 +32,15 @@ import java.util.stream.Stream;
  *
  * <p>Run: {@code java -Xmx1g -cp "bench/target/vigil-bench-0.1.0-SNAPSHOT.jar:bench/target/lib/*"
  * health.vigil.bench.monitoring.MonitoringFanOutBenchmark [rows] [hours] [labelled share] [rounds] [workers]}
- * (defaults 2000000 8 0.1 3 2).
+ * (defaults 2000000 8 0.1 3 2; hours at least {@value #MIN_HOURS}).
  */
 public final class MonitoringFanOutBenchmark {
     private static final Instant FROM = Instant.parse("2026-06-01T08:00:00Z");
+    /**
+     * The shortest window that is fanned out: the platform checks a window of at most
+     * {@value VigilPlatform#DEFAULT_MONITORING_FAN_OUT_ABOVE} log partitions (hours here) in one invocation.
+     */
+    static final int MIN_HOURS = VigilPlatform.DEFAULT_MONITORING_FAN_OUT_ABOVE + 1;
 
     private MonitoringFanOutBenchmark() {}
 
@@ -45,6 +50,12 @@ public final class MonitoringFanOutBenchmark {
         double labelledShare = args.length > 2 ? Double.parseDouble(args[2]) : 0.1;
         int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 3;
         int workers = args.length > 4 ? Integer.parseInt(args[4]) : 2;
+        if (hours < MIN_HOURS) {
+            throw new IllegalArgumentException("usage: MonitoringFanOutBenchmark [rows] [hours] [labelled share]"
+                    + " [rounds] [workers]; hours is " + hours + " and must be at least " + MIN_HOURS + ": a window of"
+                    + " at most " + VigilPlatform.DEFAULT_MONITORING_FAN_OUT_ABOVE + " hours is checked in one"
+                    + " invocation, so there is no fan-out to compare with it");
+        }
         Instant to = FROM.plus(Duration.ofHours(hours));
         Clock clock = Clock.fixed(to.plusSeconds(300), ZoneOffset.UTC);
         Path home = Files.createTempDirectory("vigil-monitoring-fanout-bench-");

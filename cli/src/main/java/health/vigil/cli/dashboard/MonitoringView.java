@@ -129,14 +129,10 @@ final class MonitoringView extends View {
         return new Rendered("Monitoring of " + model.value(), body.toString());
     }
 
-    /** How many windows were checked and predictions logged and labelled, each number marked for the tests. */
-    static String counts(long windows, long predictions, long labelled) {
-        return counts(windows, predictions, labelled, 0);
-    }
-
     /**
-     * {@link #counts(long, long, long)} with the labelled count withheld as the model's monitoring policy's
-     * {@code minCellSize} withholds a window's ({@link SmallCells}).
+     * How many windows were checked and predictions logged and labelled, each number marked for the tests; the
+     * labelled count withheld as the model's monitoring policy's {@code minCellSize} withholds a window's
+     * ({@link SmallCells}). There is no form without it: every count of outcomes on the page is withheld alike.
      */
     static String counts(long windows, long predictions, long labelled, int minCellSize) {
         SegmentPerformance total = SmallCells.suppress(List.of(cell("period", labelled, 0)), minCellSize).get(0);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import health.vigil.model.ModelName;
 import health.vigil.monitoring.DriftReport;
 import health.vigil.monitoring.DriftThresholds;
+import health.vigil.monitoring.MonitoringPolicy;
 import health.vigil.monitoring.MonitoringReport;
 import java.time.Instant;
 import java.util.List;
@@ -100,10 +101,23 @@ class MonitoringViewTest {
 
     @Test
     void oneCheckedWindowAndOnePredictionAreCountedInTheSingular() {
-        assertThat(MonitoringView.counts(1, 1, 0)).isEqualTo("<strong data-fact=\"windows\">1</strong> checked window,"
-                + " <strong data-fact=\"rows\">1</strong> prediction, <strong data-fact=\"labelled\">0</strong> with an"
-                + " outcome");
-        assertThat(MonitoringView.counts(2, 4129, 600)).startsWith("<strong data-fact=\"windows\">2</strong> checked"
-                + " windows, <strong data-fact=\"rows\">4129</strong> predictions,");
+        int cellSize = MonitoringPolicy.DEFAULT_MIN_CELL_SIZE;
+        assertThat(MonitoringView.counts(1, 1, 0, cellSize)).isEqualTo("<strong data-fact=\"windows\">1</strong>"
+                + " checked window, <strong data-fact=\"rows\">1</strong> prediction, <strong"
+                + " data-fact=\"labelled\">0</strong> with an outcome");
+        assertThat(MonitoringView.counts(2, 4129, 600, cellSize)).isEqualTo("<strong data-fact=\"windows\">2</strong>"
+                + " checked windows, <strong data-fact=\"rows\">4129</strong> predictions, <strong"
+                + " data-fact=\"labelled\">600</strong> with an outcome");
+    }
+
+    /** A count of outcomes the page can give without the model's cell size would show a small count whole. */
+    @Test
+    void thePageCountsOutcomesOnlyWithTheModelsCellSize() {
+        assertThat(MonitoringView.counts(1, 40, 5, MonitoringPolicy.DEFAULT_MIN_CELL_SIZE))
+                .endsWith("outcomes withheld (fewer than 11 outcomes)").doesNotContain(">5<");
+        assertThat(java.util.Arrays.stream(MonitoringView.class.getDeclaredMethods())
+                .filter(m -> m.getName().equals("counts")))
+                .as("every count of the page's outcomes takes the model's minCellSize")
+                .isNotEmpty().allSatisfy(m -> assertThat(m.getParameterTypes()).endsWith(int.class));
     }
 }

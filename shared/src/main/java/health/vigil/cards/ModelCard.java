@@ -56,8 +56,9 @@ public record ModelCard(
     }
 
     /**
-     * What an approver reads first: the stage, whether the gates passed and what failed or was flagged, the headline
-     * metrics, who signed, where it is deployed, and which HTI-1 attributes are not provided.
+     * What an approver reads first: the stage, whether the gates passed and what failed or was flagged, the fairness
+     * (segments) gate's outcome with what it flagged ({@code fairnessGate}; absent before the gates run), the
+     * headline metrics, who signed, where it is deployed, and which HTI-1 attributes are not provided.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Summary(
@@ -67,6 +68,7 @@ public record ModelCard(
             List<String> failedGates,
             List<String> gatesOutOfDate,
             List<String> flaggedChecks,
+            String fairnessGate,
             Double auroc,
             Double expectedCalibrationError,
             List<String> signedBy,

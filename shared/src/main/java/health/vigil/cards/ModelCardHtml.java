@@ -82,6 +82,9 @@ public final class ModelCardHtml {
         row(h, "Description", s.description());
         row(h, "Owner", s.owner());
         row(h, "Gates", s.gatesOutcome());
+        if (s.fairnessGate() != null) {
+            row(h, "Fairness (segments gate)", s.fairnessGate());
+        }
         row(h, "Flagged for review", s.flaggedChecks().isEmpty() ? "none" : String.join(", ", s.flaggedChecks()));
         measure(h, "AUROC", s.auroc());
         measure(h, "Expected calibration error", s.expectedCalibrationError());

@@ -21,6 +21,9 @@ public final class ModelCardMarkdown {
         ModelCard.Summary s = card.summary();
         m.append("## Summary\n\n");
         m.append("- Gates: ").append(text(s.gatesOutcome())).append('\n');
+        if (s.fairnessGate() != null) {
+            m.append("- Fairness (segments gate): ").append(text(s.fairnessGate())).append('\n');
+        }
         m.append("- Flagged for review: ").append(s.flaggedChecks().isEmpty() ? "none" : String.join(", ", s.flaggedChecks()))
                 .append('\n');
         if (s.auroc() != null) {

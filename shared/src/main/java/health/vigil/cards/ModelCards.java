@@ -47,6 +47,8 @@ public final class ModelCards {
             + " data are not measured";
     private static final Pattern SEGMENT_CHECK = Pattern.compile("(.+?)=(.*):(auroc|calibration_error)");
     private static final Pattern ROWS_NOTE = Pattern.compile("(\\d+) rows");
+    /** The gate that compares each segment of patients with the whole: the platform's fairness gate. */
+    private static final String SEGMENTS_GATE = "segments";
 
     /** Where the card reads a version's gate report; the gates store it. */
     @FunctionalInterface
@@ -130,10 +132,45 @@ public final class ModelCards {
                 .filter(a -> !a.provided()).map(Attribute::key).toList();
         return new ModelCard.Summary(record.manifest().description(), record.manifest().owner(),
                 report.map(GateReport::passed).orElse(null), report.map(GateReport::failedGates).orElse(List.of()),
-                outOfDate, flagged, report.flatMap(r -> value(r, "discrimination", "auroc")).orElse(null),
+                outOfDate, flagged, report.map(ModelCards::fairnessOutcome).orElse(null),
+                report.flatMap(r -> value(r, "discrimination", "auroc")).orElse(null),
                 report.flatMap(r -> value(r, "calibration", "expected_calibration_error")).orElse(null),
                 record.signatures().stream().map(s -> s.printedName() + " (" + s.meaning().phrase() + ")").toList(),
                 slot.map(s -> s.slot().name().toLowerCase(Locale.ROOT)).orElse(null), notProvided);
+    }
+
+    /**
+     * The segments gate's outcome in words: passed or failed, and what it flagged for the approver, so that a gate
+     * that passed without judging every segment never reads as a plain pass. The check names are the segments gate's
+     * ({@code health.vigil.gates.GateChecks#segments}).
+     */
+    static String fairnessOutcome(GateReport report) {
+        String outcome = report.failedGates().contains(SEGMENTS_GATE) ? "failed" : "passed";
+        List<GateCheck> flagged = report.checksOf(SEGMENTS_GATE).stream()
+                .filter(c -> c.outcome() == GateCheck.Outcome.FLAGGED).toList();
+        if (flagged.isEmpty()) {
+            return outcome;
+        }
+        List<String> notJudged = new ArrayList<>();
+        List<String> reasons = new ArrayList<>();
+        for (GateCheck c : flagged) {
+            if (c.check().endsWith(":outcomes_per_class")) {
+                notJudged.add(c.check().substring(0, c.check().length() - ":outcomes_per_class".length()));
+            } else if (c.check().endsWith(":worst_auroc_gap")) {
+                reasons.add("no group of '" + c.check().substring(0, c.check().length() - ":worst_auroc_gap".length())
+                        + "' compared with another");
+            } else if (c.check().equals("segment_columns")) {
+                reasons.add("no segment column declared, so no group compared with the whole");
+            } else {
+                reasons.add(c.check());
+            }
+        }
+        if (!notJudged.isEmpty()) {
+            reasons.add(0, "not judged for " + String.join(", ", notJudged)
+                    + " (too few rows with or without the outcome)");
+        }
+        return outcome + ", " + Words.count(flagged.size(), "check") + " flagged: " + String.join("; ", reasons)
+                + "; see " + Hti1Attribute.RISKS_AND_LIMITATIONS.paragraph() + " risks and limitations";
     }
 
     private static Optional<Double> value(GateReport report, String gate, String check) {
@@ -256,7 +293,7 @@ public final class ModelCards {
         }
         report.ifPresent(r -> fairness.add("Platform fairness gate (policy version " + r.policyVersion() + "): every"
                 + " segment's AUROC and calibration error are compared with the whole on the platform's evaluation"
-                + " data; outcome: " + (r.failedGates().contains("segments") ? "failed" : "passed")));
+                + " data; outcome: " + fairnessOutcome(r)));
         values.put(Hti1Attribute.FAIRNESS_APPROACH, attribute(Hti1Attribute.FAIRNESS_APPROACH, c.fairnessApproach() != null,
                 "manifest card.fairnessApproach, gate report (segments gate)", fairness,
                 c.fairnessApproach() == null ? "card.fairnessApproach" : null));

@@ -78,6 +78,35 @@ class ModelCardRenderingTest {
         assertThat(ModelCardHtml.render(card)).contains(", diag_1 (an ICD-9 code such as 250.01, V57 or E885), diag_2</td>");
     }
 
+    /**
+     * The fairness gate passed with two segments it could not judge: the first screen of the HTML card says so, and so
+     * does its fairness line, where it once read "outcome: passed".
+     */
+    @Test
+    void theHtmlCardsSummarySaysTheFairnessGatePassedWithFlaggedSegments() {
+        String html = ModelCardHtml.render(card(ModelCardsTest.reportWithFlaggedSegments(1),
+                new MonitoringReports(new InMemoryArtifactStore()), "plain text"));
+
+        String outcome = "passed, 2 checks flagged: not judged for site=north, site=east (too few rows with or"
+                + " without the outcome); see (3)(ii) risks and limitations";
+        String summary = withoutRolesAndLabels(html.substring(html.indexOf("<h2>Summary</h2>"),
+                html.indexOf("<h2>Performance by segment</h2>")));
+        assertThat(summary).contains("<th scope=\"row\">Fairness (segments gate)</th><td>" + outcome + "</td>");
+        assertThat(html).contains("; outcome: " + outcome + "</li>").doesNotContain("outcome: passed</li>");
+    }
+
+    @Test
+    void theMarkdownCardsSummarySaysTheFairnessGatePassedWithFlaggedSegments() {
+        String markdown = ModelCardMarkdown.render(card(ModelCardsTest.reportWithFlaggedSegments(1),
+                new MonitoringReports(new InMemoryArtifactStore()), "plain text"));
+
+        String outcome = "passed, 2 checks flagged: not judged for site=north, site=east (too few rows with or"
+                + " without the outcome); see (3)(ii) risks and limitations";
+        String summary = markdown.substring(markdown.indexOf("## Summary"), markdown.indexOf("## (1)"));
+        assertThat(summary).contains("- Fairness (segments gate): " + outcome + "\n");
+        assertThat(markdown).contains("; outcome: " + outcome + "\n").doesNotContain("outcome: passed\n");
+    }
+
     @Test
     void theHtmlCardIsOnePageThatLoadsNothingFromOutside() {
         String html = ModelCardHtml.render(card(true));

@@ -153,6 +153,32 @@ class ModelCardsTest {
         assertThat(ModelCardHtml.render(card)).contains("out of date: version 3 is in production now");
     }
 
+    /**
+     * A segments gate that passed with segments it could not judge is not a plain pass: the fairness line and the
+     * JSON card's summary say what it flagged, and the flagged checks stay in the risks.
+     */
+    @Test
+    void aFairnessGateThatPassedWithFlaggedSegmentsSaysSoInTheJsonCard() {
+        store.put(ServiceFixtures.version(MODEL, 1, Stage.GATES_PASSED));
+        GateReport report = reportWithFlaggedSegments(1);
+        reports.put(new ModelVersion(MODEL, 1), report);
+        assertThat(report.failedGates()).doesNotContain("segments");
+
+        com.fasterxml.jackson.databind.JsonNode json = health.vigil.json.Json.mapper()
+                .valueToTree(cards.card(MODEL, 1));
+
+        String outcome = "passed, 2 checks flagged: not judged for site=north, site=east (too few rows with or"
+                + " without the outcome); see (3)(ii) risks and limitations";
+        assertThat(json.at("/summary/fairnessGate").asText()).isEqualTo(outcome);
+        assertThat(json.at("/summary/gatesPassed").asBoolean()).isTrue();
+        assertThat(json.at("/summary/flaggedChecks")).hasSize(2);
+        com.fasterxml.jackson.databind.JsonNode fairness = json.at("/hti1/4/attributes/0");
+        assertThat(fairness.path("key").asText()).isEqualTo("fairnessApproach");
+        assertThat(fairness.path("values").get(0).asText()).endsWith("; outcome: " + outcome);
+        assertThat(json.at("/hti1/2/attributes/1/values").toString()).contains("site=north:outcomes_per_class",
+                "site=east:outcomes_per_class");
+    }
+
     @Test
     void performanceSegmentsAndCurvesAreTheGateReportsOwn() {
         store.put(ServiceFixtures.version(MODEL, 1, Stage.GATES_PASSED));
@@ -333,6 +359,30 @@ class ModelCardsTest {
     static ModelCard.Attribute attribute(ModelCard card, String key) {
         return card.hti1().stream().flatMap(s -> s.attributes().stream()).filter(a -> a.key().equals(key)).findFirst()
                 .orElse(null);
+    }
+
+    /**
+     * A report of the real gate checks on 2,000 seeded rows whose segments gate passes with two segments of
+     * {@code site} flagged, not judged: {@code north} and {@code east}, 100 rows each with 2 outcomes.
+     */
+    static GateReport reportWithFlaggedSegments(int version) {
+        Random random = new Random(20261207);
+        int n = 2000;
+        double[] scores = new double[n];
+        boolean[] labels = new boolean[n];
+        String[] site = new String[n];
+        for (int i = 0; i < n; i++) {
+            scores[i] = random.nextDouble();
+            labels[i] = random.nextDouble() < scores[i];
+            site[i] = i < 1800 ? (i % 2 == 0 ? "west" : "south") : i < 1900 ? "north" : "east";
+            if (i >= 1800) {
+                labels[i] = i % 100 < 2;
+            }
+        }
+        GatePolicy policy = GatePolicy.defaults();
+        List<GateCheck> checks = new ArrayList<>(GateChecks.segments(scores, labels, Map.of("site", site), policy));
+        return new GateReport(MODEL.value(), version, checks.stream().noneMatch(GateCheck::failed), NOW,
+                "cd".repeat(32), n, null, 0, checks, List.of(), GateChecks.curves(scores, labels));
     }
 
     /** A report of the real gate checks on 2,000 seeded rows with two segments of sex. */

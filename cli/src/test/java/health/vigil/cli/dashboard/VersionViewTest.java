@@ -50,8 +50,8 @@ class VersionViewTest {
     @Test
     void theCardSummarysMeasuresReadByTheSameRuleAsTheGateTable() {
         // At three decimals an AUROC of 0.8 read "0.800" and a calibration error of 1.874e-04 read "0.000".
-        ModelCard.Summary summary = new ModelCard.Summary("text", "owner", true, List.of(), List.of(), List.of(), 0.8,
-                1.874e-4, List.of(), null, List.of());
+        ModelCard.Summary summary = new ModelCard.Summary("text", "owner", true, List.of(), List.of(), List.of(),
+                "passed", 0.8, 1.874e-4, List.of(), null, List.of());
         ModelCard card = new ModelCard("readmission", 1, "GATES_PASSED", Instant.parse("2026-11-20T12:00:00Z"), summary,
                 List.of(), null, null, List.of(), null, List.of(), List.of(), null);
 

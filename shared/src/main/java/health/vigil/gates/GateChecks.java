@@ -61,7 +61,8 @@ public final class GateChecks {
     static final String SEGMENT_COLUMNS = "segment_columns";
     /**
      * The fewest outcomes of a class a segment's note counts exactly, as the monitoring report's default cell-size rule
-     * has it (no count from 1 to 10): a rarer count of a named group could point at its patients.
+     * has it (no count from 1 to 10): a rarer count of a named group could point at its patients. The platform's
+     * floor: a model whose monitoring policy withholds more ({@code minCellSize}) has its gates withhold as much.
      */
     static final int SMALLEST_COUNT_SHOWN = 11;
     /** How many optional features that check's note names; the rest are counted. */
@@ -164,10 +165,22 @@ public final class GateChecks {
      * (below) and calibration error (above); a column with no segment judged fails. A column that puts every row in
      * one segment (each value missing, say) fails: its only segment is the whole, whose gaps are 0. So does one whose
      * judged segments record no value; one with a single judged segment is flagged: no group was compared. A dataset
-     * that declares no segment column is flagged, rather than the gate passing with no check.
+     * that declares no segment column is flagged, rather than the gate passing with no check. A flagged segment's
+     * counts are withheld below {@link #SMALLEST_COUNT_SHOWN}.
      */
     public static List<GateCheck> segments(double[] candidate, boolean[] labels, Map<String, String[]> columns,
             GatePolicy policy) {
+        return segments(candidate, labels, columns, policy, SMALLEST_COUNT_SHOWN);
+    }
+
+    /**
+     * As {@link #segments(double[], boolean[], Map, GatePolicy)}, a flagged segment's counts withheld below the
+     * model's own small-cell threshold ({@code minCellSize}, its monitoring policy's), so its gate report and its
+     * monitoring reports withhold alike; never below {@link #SMALLEST_COUNT_SHOWN}.
+     */
+    public static List<GateCheck> segments(double[] candidate, boolean[] labels, Map<String, String[]> columns,
+            GatePolicy policy, int minCellSize) {
+        int cellSize = Math.max(minCellSize, SMALLEST_COUNT_SHOWN);
         if (columns.isEmpty()) {
             return List.of(new GateCheck(SEGMENTS, SEGMENT_COLUMNS, 0.0, ">= 1", null, null,
                     GateCheck.Outcome.FLAGGED, "the evaluation dataset declares no segment column (no ageColumn,"
@@ -234,7 +247,7 @@ public final class GateChecks {
                     checks.add(new GateCheck(SEGMENTS, name + ":" + SEGMENT_OUTCOMES, null, ">= " + least
                             + " with and without the outcome", null, null, GateCheck.Outcome.FLAGGED,
                             "not judged: " + Words.count(rows.size(), "row") + ", " + tooFew(positives, negatives,
-                                    least) + "; at least " + least + " of each are needed for its AUROC and"
+                                    least, cellSize) + "; at least " + least + " of each are needed for its AUROC and"
                                     + " calibration error to say more than noise"));
                     flagged++;
                     continue;
@@ -303,29 +316,29 @@ public final class GateChecks {
     }
 
     /**
-     * What a segment short of an outcome is short of, by the small-cell rule: a count from 1 to
-     * {@link #SMALLEST_COUNT_SHOWN} - 1 is withheld, and so is one whose other class is (the segment's rows are named,
-     * so one count gives the other); zero stays zero.
+     * What a segment short of an outcome is short of, by the small-cell rule: a count from 1 to {@code cellSize} - 1
+     * is withheld, and so is one whose other class is (the segment's rows are named, so one count gives the other);
+     * zero stays zero.
      */
-    static String tooFew(int positives, int negatives, int least) {
+    static String tooFew(int positives, int negatives, int least, int cellSize) {
         if (negatives >= least) {
-            return count(positives, negatives, least) + " with the outcome";
+            return count(positives, negatives, least, cellSize) + " with the outcome";
         }
         if (positives >= least) {
-            return count(negatives, positives, least) + " without the outcome";
+            return count(negatives, positives, least, cellSize) + " without the outcome";
         }
-        return count(positives, negatives, least) + " with the outcome and " + count(negatives, positives, least)
-                + " without it";
+        return count(positives, negatives, least, cellSize) + " with the outcome and "
+                + count(negatives, positives, least, cellSize) + " without it";
     }
 
-    private static String count(int count, int other, int least) {
+    private static String count(int count, int other, int least, int cellSize) {
         if (count == 0) {
             return "none";
         }
-        if (count < SMALLEST_COUNT_SHOWN) {
-            return "fewer than " + Math.min(least, SMALLEST_COUNT_SHOWN);
+        if (count < cellSize) {
+            return "fewer than " + Math.min(least, cellSize);
         }
-        return other > 0 && other < SMALLEST_COUNT_SHOWN ? "fewer than " + least : Integer.toString(count);
+        return other > 0 && other < cellSize ? "fewer than " + least : Integer.toString(count);
     }
 
     /**

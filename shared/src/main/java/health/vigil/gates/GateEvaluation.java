@@ -42,6 +42,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.ToIntFunction;
 import java.util.stream.IntStream;
 
 /**
@@ -81,11 +82,17 @@ public final class GateEvaluation {
     private final EventPublisher events;
     private final Clock clock;
     private final Telemetry telemetry;
+    private final ToIntFunction<ModelName> minCellSizes;
     private final RefusedAttempts refusals;
 
+    /**
+     * @param minCellSizes a model's {@code minCellSize} (its monitoring policy's): the segments gate withholds a
+     *     flagged segment's counts below it, as the model's monitoring reports do, and never below the platform's
+     *     {@link GateChecks#SMALLEST_COUNT_SHOWN}
+     */
     public GateEvaluation(RegistryStore store, VersionLifecycle lifecycle, ArtifactStore artifacts, EvaluationDatasets datasets,
             GatePolicies policies, RegisteredModelLoader loader, AuditLog audit, EventPublisher events, Clock clock,
-            Telemetry telemetry) {
+            Telemetry telemetry, ToIntFunction<ModelName> minCellSizes) {
         this.store = Objects.requireNonNull(store, "store");
         this.registry = new ModelRegistry(store);
         this.lifecycle = Objects.requireNonNull(lifecycle, "lifecycle");
@@ -97,6 +104,7 @@ public final class GateEvaluation {
         this.events = Objects.requireNonNull(events, "events");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
+        this.minCellSizes = Objects.requireNonNull(minCellSizes, "minCellSizes");
         this.refusals = new RefusedAttempts(store, audit);
     }
 
@@ -281,7 +289,8 @@ public final class GateEvaluation {
                         scored.pairedCandidate(), scored.pairedProduction(), scored.pairedLabels(),
                         policy));
                 dataChecks.addAll(GateChecks.calibration(scored.candidate(), scored.labels(), policy));
-                dataChecks.addAll(GateChecks.segments(scored.candidate(), scored.labels(), scored.segments(), policy));
+                dataChecks.addAll(GateChecks.segments(scored.candidate(), scored.labels(), scored.segments(), policy,
+                        minCellSizes.applyAsInt(model)));
                 dataChecks.add(GateChecks.latency(scored.rowNanos(), policy));
                 dataChecks.add(GateChecks.explanation(scored.shapDeviations(), scored.whyNoExplainer(), policy));
                 dataChecks.add(GateChecks.leakage(Auroc.of(scored.candidate(), scored.labels()), policy));

@@ -192,7 +192,7 @@ public final class VigilPlatform implements AutoCloseable {
         this.gatePolicies = new GatePolicies(artifacts, registryStore, audit, clock);
         this.gates = new GateEvaluation(registryStore, lifecycle, artifacts, datasets, gatePolicies,
                 new RegisteredModelLoader(artifacts, runtime, pipelines, config.limits().maxUncompressedBytes()), audit,
-                events, clock, a.telemetry);
+                events, clock, a.telemetry, model -> b.monitoringPolicies.apply(model).minCellSize());
         // An approval is signed only on a gate report judged on what is in force, which the gates say.
         this.approvals = new ApprovalService(registryStore, lifecycle, audit, events, clock, b.twoApproverModels,
                 gates::changesSinceGates, a.telemetry);

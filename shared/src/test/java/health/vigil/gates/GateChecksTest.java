@@ -256,6 +256,37 @@ class GateChecksTest {
                 GateCheck.Outcome.FLAGGED);
     }
 
+    /**
+     * With the model's own minCellSize of 20, site C's 15 outcomes are withheld as its monitoring reports would
+     * withhold them; a minCellSize under the platform's 11 withholds as 11 does.
+     */
+    @Test
+    void aFlaggedSegmentsCountsFollowTheModelsMinCellSizeNeverBelowElevenOutcomes() {
+        double[] scores = new double[440];
+        boolean[] labels = new boolean[440];
+        String[] site = new String[440];
+        for (int i = 0; i < 440; i++) {
+            String v = i < 200 ? "A" : i < 220 ? "B" : i < 340 ? "C" : "D";
+            boolean y = i < 200 ? i % 2 == 0 : i < 220 ? i < 215 : i < 340 ? i < 235 : false;
+            set(scores, labels, site, i, y ? 0.6 : 0.4, y, v);
+        }
+        String rest = "; at least 20 of each are needed for its AUROC and calibration error to say more than noise";
+
+        List<GateCheck> twenty = GateChecks.segments(scores, labels, Map.of("site", site), withSegmentMinimums(10, 20),
+                20);
+        List<GateCheck> five = GateChecks.segments(scores, labels, Map.of("site", site), withSegmentMinimums(10, 20),
+                5);
+
+        assertThat(check(twenty, "site=C:outcomes_per_class").note()).isEqualTo("not judged: 120 rows, fewer than 20"
+                + " with the outcome" + rest);
+        assertThat(check(twenty, "site=B:outcomes_per_class").note()).isEqualTo("not judged: 20 rows, fewer than 20"
+                + " with the outcome and fewer than 20 without it" + rest);
+        assertThat(five).isEqualTo(GateChecks.segments(scores, labels, Map.of("site", site),
+                withSegmentMinimums(10, 20)));
+        assertThat(check(five, "site=C:outcomes_per_class").note()).isEqualTo("not judged: 120 rows, 15 with the"
+                + " outcome" + rest);
+    }
+
     @Test
     void aColumnWhoseEverySegmentIsShortOfAnOutcomeFailsItsFairnessCheck() {
         // Two segments of 100 rows, each with five patients who had the outcome.

@@ -43,7 +43,11 @@ public record Principal(String id, String name, Set<Role> roles) {
         return a != null && b != null && canonical(a).equals(canonical(b));
     }
 
-    private static String canonical(String id) {
+    /**
+     * {@code id} in the one form {@link #sameIdentity} compares, so that whatever is kept once per caller (a record
+     * made once a day per reader) is kept once however the caller's id is spelled.
+     */
+    public static String canonical(String id) {
         String normalised = Normalizer.normalize(id, Normalizer.Form.NFKC);
         StringBuilder kept = new StringBuilder(normalised.length());
         normalised.codePoints()

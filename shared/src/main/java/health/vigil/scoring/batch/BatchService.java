@@ -1129,10 +1129,11 @@ public final class BatchService {
     }
 
     /**
-     * Records a caller's answered read of a job's status or summary, once per reader, job, state the job was in and
-     * UTC day: {@code vigil batch status --wait} asks twice a second until the job ends, and a record per poll would
-     * bury each read that matters (who saw the job running, who saw it completed or failed, on which days) under
-     * thousands alike. Neither answer holds a patient's data (counts, the model, refusals by rule); the results, which
+     * Records a caller's answered read of a job's status or summary, once per reader (its identity as
+     * {@link Principal#sameIdentity} compares it), job, state the job was in and UTC day:
+     * {@code vigil batch status --wait} asks twice a second until the job ends, and a record per poll would bury each
+     * read that matters (who saw the job running, who saw it completed or failed, on which days) under thousands
+     * alike. Neither answer holds a patient's data (counts, the model, refusals by rule); the results, which
      * do, are recorded page by page ({@link #readResults}). A refused or failed read is recorded every time.
      */
     private void recordRead(Principal reader, String action, String id, BatchStatus.State state) {
@@ -1140,7 +1141,9 @@ public final class BatchService {
         Map<String, String> details = new TreeMap<>();
         details.put("batchId", id);
         details.put("state", state.name());
-        audit.recordOnce("batch:" + id + ":" + action + ":" + state.name() + ":" + day + ":" + Sha256.hex(reader.id()),
+        // Keyed by the identity as access compares it: one caller spelled two ways is one reader, and one record.
+        String readerKey = Sha256.hex(Principal.canonical(reader.id()));
+        audit.recordOnce("batch:" + id + ":" + action + ":" + state.name() + ":" + day + ":" + readerKey,
                 reader.id(), action, "batches/" + id, "read", details);
     }
 

@@ -1661,6 +1661,31 @@ class BatchServiceTest {
     }
 
     /**
+     * The authenticator may spell one caller two ways (case, a stray space, a compatibility character), and the job
+     * is theirs under either spelling: their reads of one state on one day are one record, not one per spelling.
+     */
+    @Test
+    void aReadersSpellingsOfOneIdentityAreOneDailyReadRecord() throws Exception {
+        upload("nightly.csv", csvFile(5));
+        BatchJob job = platform.batches().submit(new BatchRequest(model, null, "nightly.csv", false), "pharmacy");
+        runQueuedInParallel(platform.batches());
+
+        for (String spelling : List.of("pharmacy", "Pharmacy", "PHARMACY ", "\uFF50harmacy")) {
+            Principal reader = new Principal(spelling, Set.of(Role.BATCHES_SUBMIT));
+            assertThat(platform.batches().status(job.id(), reader).state()).isEqualTo(BatchStatus.State.COMPLETED);
+            platform.batches().summary(job.id(), reader);
+        }
+
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        assertThat(platform.audit().read(today.minusDays(1), today.plusDays(1)))
+                .filteredOn(r -> r.action().equals(BatchService.AUDIT_STATUS_READ)
+                        || r.action().equals(BatchService.AUDIT_SUMMARY_READ))
+                .extracting(AuditRecord::actor, AuditRecord::action)
+                .containsExactly(tuple("pharmacy", BatchService.AUDIT_STATUS_READ),
+                        tuple("pharmacy", BatchService.AUDIT_SUMMARY_READ));
+    }
+
+    /**
      * An earlier attempt met a fault of the code; a redelivery is scoring the partition now (its lease is held) when a
      * duplicate copy of the message reaches the poison queue: the job is left to the running delivery, not failed
      * under it. Once the lease is given up or expires, the recorded fault fails the job as before.

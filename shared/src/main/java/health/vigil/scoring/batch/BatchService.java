@@ -1288,14 +1288,15 @@ public final class BatchService {
      * ({@link #requireReader}). Every page asked for is an audit record ({@link #AUDIT_RESULTS_READ}) naming
      * {@code reader}, the job, the offset and the bytes given, or why none were ({@code refused} or {@code failed} with
      * the error's code, {@code FORBIDDEN} for a caller who may not read the job; {@code invalid}, without the text, for
-     * an id that is no batch id).
+     * an id that is no batch id). An {@code offset} below 0 stands for one the caller did not write as a whole number;
+     * like any other, it is refused only once the caller is known to be one who may read the job.
      */
     public ResultsPage readResults(String id, long offset, int maxBytes, Principal reader) {
         requireBatchRole(reader);
         String canonical = canonicalRead(id, reader, AUDIT_RESULTS_READ);
         Map<String, String> details = new TreeMap<>();
         details.put("batchId", canonical);
-        details.put("offset", Long.toString(offset));
+        details.put("offset", offset < 0 ? "invalid" : Long.toString(offset));
         ResultsPage page;
         try {
             requireReader(canonical, readJob(canonical), reader);
@@ -1312,8 +1313,12 @@ public final class BatchService {
     }
 
     private ResultsPage resultsPage(String id, long offset, int maxBytes) {
-        if (offset < 0 || maxBytes < 1) {
-            throw new ValidationException("offset must be 0 or more (the nextOffset of the previous page)");
+        if (offset < 0) {
+            throw new ValidationException("offset must be a whole number of bytes written in ASCII digits (no sign, no"
+                    + " leading zero): 0, or the x-vigil-next-offset a previous page gave");
+        }
+        if (maxBytes < 1) {
+            throw new ValidationException("a page of results holds at least one byte; ask for 1 or more");
         }
         requireCompleted(id);
         long total = artifacts.describe(ArtifactStore.BATCH_OUTPUT, resultsName(id))

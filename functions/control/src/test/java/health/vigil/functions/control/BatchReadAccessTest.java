@@ -58,7 +58,8 @@ class BatchReadAccessTest {
     private static final Map<String, Principal> CALLERS = Map.of(
             "k-pharmacy", new Principal("pharmacy", Set.of(Role.BATCHES_SUBMIT)),
             "k-cardiology", new Principal("cardiology", Set.of(Role.BATCHES_SUBMIT)),
-            "k-nightly", new Principal("nightly-operator", Set.of(Role.BATCHES_READ_ALL)));
+            "k-nightly", new Principal("nightly-operator", Set.of(Role.BATCHES_READ_ALL)),
+            "k-clinical-app", new Principal("clinical-app", Set.of(Role.SCORING_INVOKE)));
 
     @TempDir
     Path home;
@@ -133,6 +134,27 @@ class BatchReadAccessTest {
         }
     }
 
+    /**
+     * A caller with neither batch role is refused for its role whatever offset it sends: a 400 for an offset would
+     * tell it that the route looked at the job before its role.
+     */
+    @Test
+    void aCallerWithoutABatchRoleIsRefusedItsRoleBeforeItsOffsetIsLookedAt() {
+        for (String offset : List.of("abc", "-1", "007", "99999999999")) {
+            HttpResponseMessage refused = functions.results(request("/batches/" + SUBMITTED + "/results",
+                    "k-clinical-app", Map.of("offset", offset)), SUBMITTED, new RecordingContext("GetBatchResults"));
+            assertThat(refused.getStatusCode()).as(offset).isEqualTo(403);
+            assertThat(Json.readTree("an error", (byte[]) refused.getBody()).at("/error/message").asText())
+                    .as(offset).contains("Batches.Submit").contains("Batches.ReadAll").doesNotContain("offset");
+        }
+        // A caller who may read the job is told what was wrong with the offset.
+        HttpResponseMessage malformed = functions.results(request("/batches/" + SUBMITTED + "/results", "k-pharmacy",
+                Map.of("offset", "abc")), SUBMITTED, new RecordingContext("GetBatchResults"));
+        assertThat(malformed.getStatusCode()).isEqualTo(400);
+        assertThat(Json.readTree("an error", (byte[]) malformed.getBody()).at("/error/message").asText())
+                .contains("offset must be a whole number of bytes written in ASCII digits");
+    }
+
     /** A client polling a job's status (vigil batch status --wait) leaves one record per state seen, not per poll. */
     @Test
     void statusAndSummaryReadsOverHttpAreAuditRecordsNamingTheReader() {
@@ -161,12 +183,16 @@ class BatchReadAccessTest {
         };
     }
 
-    @SuppressWarnings("unchecked")
     private static HttpRequestMessage<Optional<String>> request(String path, String key) {
+        return request(path, key, Map.of());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static HttpRequestMessage<Optional<String>> request(String path, String key, Map<String, String> query) {
         HttpRequestMessage<Optional<String>> request = mock(HttpRequestMessage.class);
         when(request.getHeaders()).thenReturn(Map.of("x-api-key", key));
         when(request.getBody()).thenReturn(Optional.empty());
-        when(request.getQueryParameters()).thenReturn(Map.of());
+        when(request.getQueryParameters()).thenReturn(query);
         when(request.getHttpMethod()).thenReturn(HttpMethod.GET);
         when(request.getUri()).thenReturn(URI.create("http://localhost/api" + path));
         when(request.createResponseBuilder(any(HttpStatus.class)))

@@ -31,7 +31,8 @@ import java.util.TreeMap;
 /**
  * Removes the files of batch jobs that finished (completed or failed) before the retention cut-off: everything under
  * {@code batch-output/{id}/} and the input file, which hold patient data, leaving {@code {id}/purged.json} (ids,
- * dates and the reason, no patient data) so that the job's routes say what became of it. A job still running is never
+ * dates, the reason and who may read the job, no patient data) so that the job's routes say what became of it to
+ * those who could read it. A job still running is never
  * touched, nor an input that a running job reads.
  *
  * <p>Each job is audited in its own trail ({@code batch.purged}, beside its {@code batch.submitted} and
@@ -61,9 +62,14 @@ public final class BatchRetention implements ExpiredBatchFiles {
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
-    /** What is left of a job whose files retention removed: no patient data, only what its routes answer with. */
+    /**
+     * What is left of a job whose files retention removed: no patient data, only what its routes answer with, and who
+     * may be answered: how the job was started ({@code origin}) and, for a caller's request, its submitter as access
+     * compares it ({@code submittedBy}), so that the job is read as it was while its files were there. Both are null in
+     * a tombstone written before they were kept, which only a holder of {@code Batches.ReadAll} reads.
+     */
     public record Purged(String batchId, String model, int version, Instant finishedAt, Instant purgedAt,
-            long retentionDays, boolean inputRemoved) {
+            long retentionDays, boolean inputRemoved, String submittedBy, BatchOrigin origin) {
 
         public Purged {
             Objects.requireNonNull(batchId, "batchId");
@@ -233,9 +239,12 @@ public final class BatchRetention implements ExpiredBatchFiles {
                 return false;
             }
             boolean removeInput = inputToRemove(id, job).filter(name -> !readByUnfinished.contains(name)).isPresent();
+            // A job with no plan failed before it was planned, which only a dropped file's job does.
+            BatchOrigin origin = job.isPresent() ? BatchService.originOf(job.get()) : BatchOrigin.UPLOAD;
+            String submitter = origin == BatchOrigin.REQUEST ? job.get().submittedBy() : null;
             purged = output.createOnce(BatchService.purgedName(id), new Purged(id,
                     job.map(j -> j.model().value()).orElse(null), job.map(BatchJob::version).orElse(0), finished.get(),
-                    clock.instant(), retention.toDays(), removeInput));
+                    clock.instant(), retention.toDays(), removeInput, submitter, origin));
         }
         Map<String, String> details = new TreeMap<>();
         details.put("batchId", id);

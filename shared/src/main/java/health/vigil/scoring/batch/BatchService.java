@@ -1174,8 +1174,9 @@ public final class BatchService {
      * {@code Batches.ReadAll} may read every job. A job a file in {@code batch-input} started has no caller for a
      * submitter (what the store recorded of the file's writer is not an authenticated caller), so only
      * {@code Batches.ReadAll} reads it, as it alone reads a job that failed before it was planned (only an upload
-     * leaves one) and a job whose plan says neither its origin nor its input's ETag ({@link #originOf}). An id that
-     * names no job is left to the read (404 or 410).
+     * leaves one) and a job whose plan says neither its origin nor its input's ETag ({@link #originOf}). A job that
+     * retention purged is read by the same rule, from its tombstone; one whose tombstone predates the origin kept there
+     * only with {@code Batches.ReadAll}. An id that names no job is left to the read (404).
      */
     private void requireReader(String id, Optional<BatchJob> job, Principal reader) {
         if (reader.has(Role.BATCHES_READ_ALL)) {
@@ -1183,24 +1184,36 @@ public final class BatchService {
         }
         String needs = "; it is read with the role " + Role.BATCHES_READ_ALL.wireName() + ", which the caller '"
                 + reader.id() + "' does not have";
-        if (job.isEmpty()) {
-            if (output.exists(failureName(id))) {
-                throw new AccessDeniedException(ErrorCode.FORBIDDEN, "batch " + id + " was started by a file placed"
-                        + " in " + ArtifactStore.BATCH_INPUT + ", not by a caller's request" + needs);
+        BatchOrigin origin;
+        String submittedBy;
+        if (job.isPresent()) {
+            origin = originOf(job.get());
+            submittedBy = job.get().submittedBy();
+            if (origin == null) {
+                throw new AccessDeniedException(ErrorCode.FORBIDDEN, "batch " + id + " was planned before the"
+                        + " platform recorded whether a caller's request or a dropped file started a batch" + needs);
             }
-            return;
-        }
-        BatchJob found = job.get();
-        BatchOrigin origin = originOf(found);
-        if (origin == null) {
-            throw new AccessDeniedException(ErrorCode.FORBIDDEN, "batch " + id + " was planned before the platform"
-                    + " recorded whether a caller's request or a dropped file started a batch" + needs);
+        } else {
+            Optional<BatchRetention.Purged> purged = read(purgedName(id), BatchRetention.Purged.class);
+            if (purged.isPresent()) {
+                origin = purged.get().origin();
+                submittedBy = purged.get().submittedBy();
+                if (origin == null) {
+                    throw new AccessDeniedException(ErrorCode.FORBIDDEN, "what is kept of batch " + id + " does not"
+                            + " say whether a caller's request or a dropped file started it" + needs);
+                }
+            } else if (output.exists(failureName(id))) {
+                origin = BatchOrigin.UPLOAD;
+                submittedBy = null;
+            } else {
+                return;
+            }
         }
         if (origin == BatchOrigin.UPLOAD) {
             throw new AccessDeniedException(ErrorCode.FORBIDDEN, "batch " + id + " was started by a file placed in "
                     + ArtifactStore.BATCH_INPUT + ", not by a caller's request" + needs);
         }
-        if (!Principal.sameIdentity(found.submittedBy(), reader.id())) {
+        if (!Principal.sameIdentity(submittedBy, reader.id())) {
             throw new AccessDeniedException(ErrorCode.FORBIDDEN, "batch " + id + " was submitted by another caller;"
                     + " a batch is read by the caller who submitted it, or with the role "
                     + Role.BATCHES_READ_ALL.wireName() + ", which the caller '" + reader.id() + "' does not have");
@@ -1213,7 +1226,7 @@ public final class BatchService {
      * request's job (a random id, or one made from its submitter and key) never is. Null when the plan does not record
      * that version either.
      */
-    private static BatchOrigin originOf(BatchJob job) {
+    static BatchOrigin originOf(BatchJob job) {
         if (job.origin() != null) {
             return job.origin();
         }

@@ -107,6 +107,67 @@ class BatchRetentionTest {
         });
     }
 
+    /**
+     * What is left of a purged job still says who may read it: its submitter (however spelled) and Batches.ReadAll
+     * are told it is gone, another team that submits batches and the writer of a dropped file are refused as they were
+     * while the job's files were there, and learn none of its dates. A tombstone written before it kept the job's
+     * origin answers Batches.ReadAll only.
+     */
+    @Test
+    void aPurgedJobIsGoneOnlyForThoseWhoMayReadItAndAnEarlierTombstoneOnlyForReadAll() throws Exception {
+        String requested = completedJob("old.csv");
+        String dropped = model.value() + "/nightly.csv";
+        platform.artifacts().put(ArtifactStore.BATCH_INPUT, dropped, stream(HEADER + row(1)), true, "analyst");
+        String uploaded = platform.batches().submitUpload(uploaded(dropped)).orElseThrow().id();
+        drain();
+        platform.artifacts().put(ArtifactStore.BATCH_INPUT, "no-such-model/nightly.csv", stream(HEADER + row(1)), true,
+                "analyst");
+        String failed = platform.batches().submitUpload(uploaded("no-such-model/nightly.csv")).orElseThrow().id();
+        clock.advance(RETENTION.plusDays(1));
+        assertThat(platform.predictionRetention().purgeExpired().batchJobs()).isEqualTo(3);
+
+        Principal submitter = new Principal("Analyst", Set.of(Role.BATCHES_SUBMIT));
+        Principal cardiology = new Principal("cardiology", Set.of(Role.BATCHES_SUBMIT));
+        Principal operator = new Principal("nightly-operator", Set.of(Role.BATCHES_READ_ALL));
+        assertEachRead(requested, submitter, ErrorCode.PURGED_BY_RETENTION, "removed by retention");
+        assertEachRead(requested, cardiology, ErrorCode.FORBIDDEN, "was submitted by another caller");
+        for (String id : List.of(uploaded, failed)) {
+            assertEachRead(id, submitter, ErrorCode.FORBIDDEN, "was started by a file placed in batch-input");
+        }
+        for (String id : List.of(requested, uploaded, failed)) {
+            assertEachRead(id, operator, ErrorCode.PURGED_BY_RETENTION, "removed by retention");
+        }
+
+        // The tombstone as a build before this one wrote it: ids, model, version and dates only.
+        com.fasterxml.jackson.databind.node.ObjectNode earlier = (com.fasterxml.jackson.databind.node.ObjectNode)
+                health.vigil.json.Json.readTree("a tombstone", read(ArtifactStore.BATCH_OUTPUT,
+                        BatchService.purgedName(requested)).getBytes(StandardCharsets.UTF_8));
+        assertThat(earlier.path("origin").asText()).isEqualTo("REQUEST");
+        assertThat(earlier.path("submittedBy").asText()).isEqualTo("analyst");
+        earlier.remove(List.of("submittedBy", "origin"));
+        platform.artifacts().put(ArtifactStore.BATCH_OUTPUT, BatchService.purgedName(requested),
+                new ByteArrayInputStream(health.vigil.json.Json.writeBytes(earlier)), true);
+        assertEachRead(requested, submitter, ErrorCode.FORBIDDEN, "read with the role Batches.ReadAll");
+        assertEachRead(requested, operator, ErrorCode.PURGED_BY_RETENTION, "removed by retention");
+    }
+
+    /** The job's status, summary and results, each refused for {@code reader} with {@code code} and {@code words}. */
+    private void assertEachRead(String id, Principal reader, ErrorCode code, String words) {
+        List<org.assertj.core.api.ThrowableAssert.ThrowingCallable> reads = List.of(
+                () -> platform.batches().status(id, reader), () -> platform.batches().summary(id, reader),
+                () -> platform.batches().readResults(id, 0, 1024, reader));
+        String purgedOn = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC).toString();
+        for (var read : reads) {
+            assertThatThrownBy(read).isInstanceOfSatisfying(VigilException.class, e -> {
+                assertThat(e.code()).as(reader.id() + " reading " + id).isEqualTo(code);
+                assertThat(e.getMessage()).contains(words);
+                if (code != ErrorCode.PURGED_BY_RETENTION) {
+                    assertThat(e.getMessage()).doesNotContain(purgedOn).doesNotContain("retention");
+                }
+            });
+        }
+    }
+
     @Test
     void aFailedUploadPastTheCutoffGoesWithItsFile() {
         platform.artifacts().put(ArtifactStore.BATCH_INPUT, "no-such-model/nightly.csv", stream(HEADER + row(1)), true);

@@ -10,6 +10,7 @@ import health.vigil.platform.VigilPlatform;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.StoredJson;
 import health.vigil.port.Telemetry;
+import health.vigil.scoring.batch.BatchOrigin;
 import health.vigil.scoring.batch.BatchRetention;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -56,7 +57,7 @@ class BatchFunctionsTest {
     void aLateMessageOfAPurgedJobIsDoneAndLoggedOnceByTheJobsId() throws Exception {
         new StoredJson(platform.artifacts(), ArtifactStore.BATCH_OUTPUT).createOnce(JOB + "/purged.json",
                 new BatchRetention.Purged(JOB, "readmission", 1, Instant.parse("2026-01-02T03:00:00Z"),
-                        Instant.parse("2026-02-03T02:30:00Z"), 30, true));
+                        Instant.parse("2026-02-03T02:30:00Z"), 30, true, "population-health", BatchOrigin.REQUEST));
         BatchFunctions functions = new VigilInstanceInjector(() -> platform).getInstance(BatchFunctions.class);
         RecordingContext context = new RecordingContext("ScoreBatchPartition");
 

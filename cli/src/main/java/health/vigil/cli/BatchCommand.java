@@ -39,6 +39,13 @@ import picocli.CommandLine.Parameters;
         subcommands = {BatchCommand.Submit.class, BatchCommand.Status.class, BatchCommand.Download.class})
 final class BatchCommand {
     static final String PERSONA = "population-health";
+    /**
+     * The exit code of a job that completed with no rows in its file (a CSV file with only its header, an empty JSON
+     * Lines file): what a broken nightly export also gives, so a script is told, unless {@code --allow-empty}.
+     */
+    static final int EXIT_EMPTY_INPUT = 3;
+    private static final String EMPTY_INPUT_CODE = "3:the job completed but its file held no rows (a CSV file with only"
+            + " its header, an empty JSON Lines file); with --allow-empty that is 0";
     private static final int BAR_WIDTH = 30;
 
     @Command(name = "submit",
@@ -49,7 +56,8 @@ final class BatchCommand {
             exitCodeList = {
                 "0:the job completed and scored rows, or with --no-wait it was accepted",
                 "1:the job failed, it completed without scoring a row, or the platform refused the request",
-                "2:the command line was wrong"})
+                "2:the command line was wrong",
+                EMPTY_INPUT_CODE})
     static final class Submit implements Callable<Integer> {
         @Parameters(index = "0", arity = "0..1",
                 description = "The file, copied into the platform's batch-input container (a local platform's home)")
@@ -72,6 +80,9 @@ final class BatchCommand {
 
         @Option(names = "--no-wait", description = "Return once the job is accepted")
         boolean noWait;
+
+        @Option(names = "--allow-empty", description = "A file without rows (no patients that day) is a success")
+        boolean allowEmpty;
 
         @Mixin
         ModelsCommand.Target target = new ModelsCommand.Target();
@@ -118,7 +129,7 @@ final class BatchCommand {
             String id = ControlClient.parse(response).path("id").asText();
             // With --json, standard output is the one JSON document follow prints: the line is for the person.
             (target.json ? System.err : System.out).println("batch " + id + " submitted");
-            return follow(client, id, target.json);
+            return follow(client, id, target.json, allowEmpty);
         }
     }
 
@@ -137,13 +148,17 @@ final class BatchCommand {
             exitCodeList = {
                 "0:the job is running, or it completed and scored rows",
                 "1:the job failed, it completed without scoring a row, or the platform refused the request",
-                "2:the command line was wrong"})
+                "2:the command line was wrong",
+                EMPTY_INPUT_CODE})
     static final class Status implements Callable<Integer> {
         @Parameters(index = "0", description = "The batch id vigil batch submit printed")
         String id;
 
         @Option(names = "--wait", description = "Follow the job with a progress bar until it ends")
         boolean await;
+
+        @Option(names = "--allow-empty", description = "A file without rows (no patients that day) is a success")
+        boolean allowEmpty;
 
         @Mixin
         ModelsCommand.Target target = new ModelsCommand.Target();
@@ -152,12 +167,12 @@ final class BatchCommand {
         public Integer call() throws IOException, InterruptedException {
             ControlClient client = target.client(PERSONA);
             if (await) {
-                return follow(client, id, target.json);
+                return follow(client, id, target.json, allowEmpty);
             }
             HttpResponse<String> response = client.exchange("GET", "/batches/" + id, null);
             int printed = target.print(response, BatchCommand::statusLine);
             // A job that is still running is not a failure; one that has ended tells a script how it ended, as --wait.
-            return printed != 0 ? printed : exitCode(ControlClient.parse(response));
+            return printed != 0 ? printed : exitCode(ControlClient.parse(response), allowEmpty);
         }
     }
 
@@ -264,7 +279,8 @@ final class BatchCommand {
     }
 
     /** Polls the job, drawing a progress bar on standard error, until it completes or fails. */
-    private static int follow(ControlClient client, String id, boolean json) throws IOException, InterruptedException {
+    private static int follow(ControlClient client, String id, boolean json, boolean allowEmpty)
+            throws IOException, InterruptedException {
         while (true) {
             HttpResponse<String> response = client.exchange("GET", "/batches/" + id, null);
             JsonNode status = ControlClient.parse(response);
@@ -288,20 +304,32 @@ final class BatchCommand {
                         System.out.println(refusalLine(ControlClient.parse(summary)));
                     }
                 }
-                return exitCode(status);
+                return exitCode(status, allowEmpty);
             }
             Thread.sleep(500);
         }
     }
 
     /**
-     * The exit code a job's status gives a script: 1 when it failed, or completed without scoring a row (nothing to
-     * use: not a success), else 0 (completed, or still running).
+     * The exit code a job's status gives a script: 1 when it failed, or completed without scoring a row of its file
+     * (nothing to use: not a success); {@link #EXIT_EMPTY_INPUT} when it completed with no rows in its file, said on
+     * standard error, unless {@code allowEmpty}; else 0 (completed, or still running).
      */
-    static int exitCode(JsonNode status) {
+    static int exitCode(JsonNode status, boolean allowEmpty) {
         return switch (status.path("state").asText()) {
             case "FAILED" -> 1;
-            case "COMPLETED" -> status.path("scored").asLong() == 0 && status.path("rows").asLong() > 0 ? 1 : 0;
+            case "COMPLETED" -> {
+                if (status.path("rows").asLong() == 0) {
+                    if (allowEmpty) {
+                        yield 0;
+                    }
+                    System.err.println("vigil: batch " + shown(status.path("id").asText()) + " completed, but the file"
+                            + " held no rows: check the export that wrote it; pass --allow-empty when a file without"
+                            + " patients is expected (exit " + EXIT_EMPTY_INPUT + ")");
+                    yield EXIT_EMPTY_INPUT;
+                }
+                yield status.path("scored").asLong() == 0 ? 1 : 0;
+            }
             default -> 0;
         };
     }

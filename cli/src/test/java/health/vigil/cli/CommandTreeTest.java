@@ -183,6 +183,11 @@ class CommandTreeTest {
         assertThat(help("batch", "submit")).contains("Exit codes: 0 the job completed and scored rows, or with"
                 + " --no-wait it was accepted 1 the job failed, it completed without scoring a row, or the platform"
                 + " refused the request 2 the command line was wrong");
+        for (String command : List.of("submit", "status")) {
+            assertThat(help("batch", command)).as("vigil batch " + command).contains(" 3 the job completed but its"
+                    + " file held no rows (a CSV file with only its header, an empty JSON Lines file); with"
+                    + " --allow-empty that is 0");
+        }
     }
 
     @Test

@@ -929,10 +929,15 @@ public final class BatchService {
                 refused += d.refused();
                 d.refusals().forEach((k, v) -> kinds.merge(k, v, Long::sum));
             }
+            // A day without patients is a job that completed; a nightly export that broke and wrote only its header
+            // looks the same, so the summary, the record and the event say that there was nothing to score.
+            List<String> warnings = job.rows() == 0 ? List.of(BatchSummary.EMPTY_INPUT + ": the file held no rows (a"
+                    + " CSV file with only its header, or an empty JSON Lines file), so nothing was scored; check the"
+                    + " export that wrote it, unless there were no patients to score") : List.of();
             summary = new BatchSummary(job.id(), job.model().value(), job.version(),
                     job.inputContainer() + "/" + job.inputName(), job.inputSha256(), job.rows(), scored, refused, kinds,
                     ArtifactStore.BATCH_OUTPUT + "/" + resultsName(job.id()), resultsSha256, job.submittedAt(),
-                    clock.instant());
+                    clock.instant(), warnings);
             summary = output.createOnce(summaryName(job.id()), summary);
         }
         announceCompletion(job, summary);
@@ -955,6 +960,9 @@ public final class BatchService {
             details.put("scored", Long.toString(summary.scored()));
             details.put("refused", Long.toString(summary.refused()));
             details.put("resultsSha256", summary.resultsSha256());
+            if (!summary.warnings().isEmpty()) {
+                details.put("warnings", String.join(",", summary.warningCodes()));
+            }
             AuditRecord record = audit.recordOnce("batch:" + id + ":completed", job.submittedBy(), AUDIT_COMPLETED,
                     job.subject(), "completed", details);
             events.publish(new VigilEvent(record.id(), EventTypes.BATCH_COMPLETED, VigilEvent.SOURCE, job.subject(),
@@ -1073,6 +1081,9 @@ public final class BatchService {
             data.put("scored", summary.scored());
             data.put("refused", summary.refused());
             data.put("results", summary.results());
+            if (!summary.warnings().isEmpty()) {
+                data.put("warnings", summary.warningCodes());
+            }
         }
         return data;
     }

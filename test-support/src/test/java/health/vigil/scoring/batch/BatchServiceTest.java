@@ -1661,6 +1661,59 @@ class BatchServiceTest {
     }
 
     /**
+     * A file with no rows (a CSV export that wrote only its header, an empty JSON Lines file) completes, since a day
+     * without patients happens, but says so where a broken nightly export would be noticed: a warning in the summary,
+     * in the completion's audit record and in its event. A file with rows has none.
+     */
+    @Test
+    void aFileWithNoRowsCompletesWithAWarningInItsSummaryItsCompletionRecordAndItsEvent() throws Exception {
+        upload("header-only.csv", String.join(",", CSV_HEADER) + "\n");
+        upload("empty.jsonl", "");
+        upload("nightly.csv", csvFile(3));
+        Map<String, String> jobs = new LinkedHashMap<>();
+        for (String input : List.of("header-only.csv", "empty.jsonl", "nightly.csv")) {
+            jobs.put(input, platform.batches().submit(new BatchRequest(model, null, input, false), "analyst").id());
+        }
+        runQueuedInParallel(platform.batches());
+
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        List<AuditRecord> completions = platform.audit().read(today.minusDays(1), today.plusDays(1)).stream()
+                .filter(r -> r.action().equals(BatchService.AUDIT_COMPLETED)).toList();
+        for (String input : List.of("header-only.csv", "empty.jsonl")) {
+            String id = jobs.get(input);
+            BatchStatus status = platform.batches().status(id);
+            assertThat(status.state()).as(input).isEqualTo(BatchStatus.State.COMPLETED);
+            assertThat(status.rows()).as(input).isZero();
+            JsonNode warnings = storedSummary(id).path("warnings");
+            assertThat(warnings).as(input).hasSize(1);
+            assertThat(warnings.get(0).asText()).startsWith("EMPTY_INPUT: ").contains("no rows")
+                    .contains("header").contains("export");
+            assertThat(completions).filteredOn(r -> id.equals(r.details().get("batchId"))).singleElement()
+                    .satisfies(r -> assertThat(r.details()).containsEntry("rows", "0")
+                            .containsEntry("warnings", "EMPTY_INPUT"));
+            assertThat(events).filteredOn(e -> e.type().equals(EventTypes.BATCH_COMPLETED)
+                    && id.equals(e.data().get("batchId"))).singleElement()
+                    .satisfies(e -> assertThat(e.data()).containsEntry("rows", 0L)
+                            .containsEntry("warnings", List.of("EMPTY_INPUT")));
+        }
+        String scored = jobs.get("nightly.csv");
+        assertThat(storedSummary(scored).path("warnings").isArray()).isTrue();
+        assertThat(storedSummary(scored).path("warnings")).isEmpty();
+        assertThat(completions).filteredOn(r -> scored.equals(r.details().get("batchId"))).singleElement()
+                .satisfies(r -> assertThat(r.details()).doesNotContainKey("warnings"));
+        assertThat(events).filteredOn(e -> e.type().equals(EventTypes.BATCH_COMPLETED)
+                && scored.equals(e.data().get("batchId"))).singleElement()
+                .satisfies(e -> assertThat(e.data()).doesNotContainKey("warnings"));
+    }
+
+    /** The summary a job stored, as a client reads it. */
+    private JsonNode storedSummary(String id) throws IOException {
+        try (InputStream in = platform.artifacts().open(ArtifactStore.BATCH_OUTPUT, BatchService.summaryName(id))) {
+            return Json.readTree("a summary", in.readAllBytes());
+        }
+    }
+
+    /**
      * The authenticator may spell one caller two ways (case, a stray space, a compatibility character), and the job
      * is theirs under either spelling: their reads of one state on one day are one record, not one per spelling.
      */

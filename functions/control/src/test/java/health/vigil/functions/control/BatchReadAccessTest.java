@@ -213,6 +213,6 @@ class BatchReadAccessTest {
                 false);
         output.createOnce(id + "/summary.json", new BatchSummary(id, "readmission", 1, "readmission/nightly.jsonl",
                 "0".repeat(64), 2, 2, 0, Map.of(), ArtifactStore.BATCH_OUTPUT + "/" + id + "/results.jsonl",
-                "1".repeat(64), at, at.plusSeconds(60)));
+                "1".repeat(64), at, at.plusSeconds(60), List.of()));
     }
 }

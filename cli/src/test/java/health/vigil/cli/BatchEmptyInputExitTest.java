@@ -1,0 +1,89 @@
+package health.vigil.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.Callback;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A job whose file held no rows (a nightly export that wrote only its header) completes on the platform; a script
+ * running {@code vigil batch submit} or {@code status --wait} is told so by an exit code of its own, unless it said a
+ * file without rows is expected ({@code --allow-empty}).
+ */
+class BatchEmptyInputExitTest {
+    private static final String EMPTY = "{\"id\": \"b-0\", \"state\": \"COMPLETED\", \"model\": \"readmission\","
+            + " \"version\": 2, \"rows\": 0, \"rowsDone\": 0, \"scored\": 0, \"refused\": 0,"
+            + " \"results\": \"batch-output/b-0/results.jsonl\"}";
+    private static final String SCORED = "{\"id\": \"b-1\", \"state\": \"COMPLETED\", \"model\": \"readmission\","
+            + " \"version\": 2, \"rows\": 2, \"rowsDone\": 2, \"scored\": 2, \"refused\": 0,"
+            + " \"results\": \"batch-output/b-1/results.jsonl\"}";
+
+    private final Server server = new Server();
+
+    @TempDir
+    Path home;
+
+    private URI base;
+
+    @BeforeEach
+    void aPlatformWithAJobOfNoRowsAndOneOfTwo() throws Exception {
+        Files.writeString(home.resolve("keys.json"), "{\"keys\": [{\"id\": \"population-health\", \"key\":"
+                + " \"k-population-health\", \"roles\": [\"Batches.Submit\"]}]}");
+        base = LoopbackServer.start(server, new Handler.Abstract() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) {
+                String target = request.getHttpURI().getPathQuery();
+                if (request.getMethod().equals("POST") && target.equals("/batches")) {
+                    LoopbackServer.answer(response, callback, 202, "{\"id\": \"b-0\", \"state\": \"RUNNING\"}");
+                } else if (target.equals("/batches/b-0")) {
+                    LoopbackServer.answer(response, callback, 200, EMPTY);
+                } else if (target.equals("/batches/b-1")) {
+                    LoopbackServer.answer(response, callback, 200, SCORED);
+                } else {
+                    LoopbackServer.answer(response, callback, 404, "{\"error\": {\"code\": \"NOT_FOUND\","
+                            + " \"message\": \"no route\"}}");
+                }
+                return true;
+            }
+        });
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        server.stop();
+    }
+
+    @Test
+    void aJobOfNoRowsExitsWithItsOwnCodeAndSaysWhy() {
+        CommandRun submitted = CommandRun.at(base, home, "batch", "submit", "--input", "requests/x/nightly.csv",
+                "--model", "readmission");
+        CommandRun waited = CommandRun.at(base, home, "batch", "status", "b-0", "--wait");
+        CommandRun asked = CommandRun.at(base, home, "batch", "status", "b-0");
+
+        for (CommandRun run : new CommandRun[] {submitted, waited, asked}) {
+            // The number itself, as documented: scripts test for it.
+            assertThat(run.exit()).as(run.err()).isEqualTo(3);
+            assertThat(run.out()).contains("batch b-0 completed").contains("0 of 0 rows");
+            assertThat(run.err()).contains("the file held no rows").contains("--allow-empty");
+        }
+    }
+
+    @Test
+    void withAllowEmptyAJobOfNoRowsIsASuccessAndAJobWithRowsIsOneEitherWay() {
+        assertThat(CommandRun.at(base, home, "batch", "submit", "--input", "requests/x/nightly.csv", "--model",
+                "readmission", "--allow-empty").exit()).isZero();
+        assertThat(CommandRun.at(base, home, "batch", "status", "b-0", "--wait", "--allow-empty").exit()).isZero();
+        assertThat(CommandRun.at(base, home, "batch", "status", "b-0", "--allow-empty", "--json").exit()).isZero();
+        assertThat(CommandRun.at(base, home, "batch", "status", "b-1", "--wait").exit()).isZero();
+    }
+}

@@ -20,6 +20,7 @@ import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
 import health.vigil.model.PredictionRecord;
 import health.vigil.model.Stage;
+import health.vigil.model.StageChange;
 import health.vigil.model.VersionRecord;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.BlobLease;
@@ -751,27 +752,77 @@ public final class BatchService {
      * back (its canary analysis or an operator found it worse than stable), or a stable version replaced by an older
      * one (a rollback). A job that runs for hours would otherwise keep scoring patients with a version the platform has
      * withdrawn. A version replaced by a newer one in a routine deploy goes on scoring its job, so that one job is
-     * scored by one version. Checked as each partition starts; the rows scored before stay in the prediction log.
+     * scored by one version. Told by the version's history, whatever was deployed since: a version rolled back stays
+     * withdrawn for the job after a newer deploy, or after it is deployed or tried as a canary again. Checked as each
+     * partition starts; the rows scored before stay in the prediction log.
      */
     private VersionRecord requireNotWithdrawn(BatchJob job, VersionRecord version) {
-        if (SCORABLE.contains(version.stage())) {
+        if (!SCORABLE.contains(version.stage()) && version.stage() != Stage.RETIRED) {
+            throw new ConflictException(ErrorCode.INVALID_STATE, version.id() + " is " + version.stage().meaning()
+                    + ", since batch " + job.id() + " was planned; the rows scored before stay in the prediction log"
+                    + " and no further row is scored with it: submit the file again to score it with the deployed"
+                    + " version, or pin an approved one");
+        }
+        Optional<String> withdrawn = withdrawnSincePlanned(job, version);
+        if (withdrawn.isEmpty()) {
             return version;
         }
-        if (version.stage() == Stage.RETIRED) {
-            Optional<Deployment> deployment = registry.deployment(job.model());
-            int stable = deployment.map(d -> d.stable().version()).orElse(version.version());
-            if (stable >= version.version()) {
-                return version;
+        throw new ConflictException(ErrorCode.INVALID_STATE, version.id() + " " + withdrawn.get() + " after batch "
+                + job.id() + " was planned; the rows scored before stay in the prediction log and no further row is"
+                + " scored with it: submit the file again to score it with the deployed version");
+    }
+
+    /**
+     * How the version was withdrawn since the job was planned, if it was: a canary rolled back, or a stable version
+     * retired by an older one. Read from its history, from its last move into a stage that scores batches at or
+     * before the plan's time, so that a rollback made while the file was being read counts too. A version whose
+     * record has no such move (written before versions kept a history) is judged by its stage and the deployed version.
+     */
+    private Optional<String> withdrawnSincePlanned(BatchJob job, VersionRecord version) {
+        List<StageChange> history = version.history();
+        int since = -1;
+        for (int i = 0; i < history.size(); i++) {
+            StageChange change = history.get(i);
+            if (!change.at().isAfter(job.submittedAt()) && SCORABLE.contains(change.to())) {
+                since = i;
             }
-            throw new ConflictException(ErrorCode.INVALID_STATE, version.id() + " was rolled back to version "
-                    + stable + " after batch " + job.id() + " was planned; the rows scored before stay in the"
-                    + " prediction log and no further row is scored with it: submit the file again to score it with"
-                    + " the deployed version");
         }
-        throw new ConflictException(ErrorCode.INVALID_STATE, version.id() + " is " + version.stage().meaning()
-                + ", since batch " + job.id() + " was planned; the rows scored before stay in the prediction log and"
-                + " no further row is scored with it: submit the file again to score it with the deployed version, or"
-                + " pin an approved one");
+        if (since < 0) {
+            int stable = registry.deployment(job.model()).map(d -> d.stable().version()).orElse(version.version());
+            return version.stage() == Stage.RETIRED && stable < version.version()
+                    ? Optional.of(rolledBackTo(stable)) : Optional.empty();
+        }
+        for (StageChange change : history.subList(since + 1, history.size())) {
+            if (change.to() == Stage.ROLLED_BACK) {
+                return Optional.of("was rolled back (taken off live traffic as a canary)");
+            }
+            if (change.to() == Stage.RETIRED && change.from() == Stage.PRODUCTION) {
+                int replacement = replacedBy(job.model(), version, change);
+                if (replacement < version.version()) {
+                    return Optional.of(rolledBackTo(replacement));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static String rolledBackTo(int version) {
+        return "was rolled back to version " + version;
+    }
+
+    /**
+     * The version put on the stable slot by the change that retired {@code version}: the one moved to production under
+     * the same cause (a deployment's or a canary promotion's revision moves both), else the deployed one.
+     */
+    private int replacedBy(ModelName model, VersionRecord version, StageChange retired) {
+        if (retired.cause() != null) {
+            for (VersionRecord other : registry.listVersions(model)) {
+                if (other.version() != version.version() && other.movedBy(retired.cause(), Stage.PRODUCTION)) {
+                    return other.version();
+                }
+            }
+        }
+        return registry.deployment(model).map(d -> d.stable().version()).orElse(version.version());
     }
 
     /**

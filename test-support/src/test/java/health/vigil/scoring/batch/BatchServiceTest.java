@@ -1828,6 +1828,33 @@ class BatchServiceTest {
         assertThat(batchPredictions(withdrawn.id())).isEmpty();
     }
 
+    /**
+     * A job planned on a version that is rolled back stops even when a newer version is deployed before its next
+     * partition starts: the newer deploy does not make the rollback a routine replacement. Before, the deployed
+     * version was compared with the job's, and the job went on scoring with the version rolled back.
+     */
+    @Test
+    void aJobWhoseVersionIsRolledBackStopsAlsoWhenANewerVersionIsDeployedBeforeItsNextPartition() throws Exception {
+        secondVersionApproved();
+        assertThat(register(SampleModels.readmissionLinearRisk(), "linear.zip")).isEqualTo(model);
+        SetUpApproval.approve(platform, new ModelVersion(model, 3));
+        platform.deployments().deploy(model, 2, Principal.SYSTEM);
+        upload("nightly.csv", csvFile(60));
+        BatchJob job = platform.batches().submit(new BatchRequest(model, null, "nightly.csv", false), "analyst");
+        assertThat(job.version()).isEqualTo(2);
+
+        platform.deployments().rollback(model, java.util.OptionalInt.empty(), Principal.SYSTEM);
+        platform.deployments().deploy(model, 3, Principal.SYSTEM);
+        runQueuedInParallel(platform.batches());
+
+        BatchStatus status = platform.batches().status(job.id());
+        assertThat(status.state()).isEqualTo(BatchStatus.State.FAILED);
+        assertThat(status.failure()).contains(model + ":2 was rolled back to version 1 after batch " + job.id())
+                .doesNotContain("secret");
+        assertThat(batchPredictions(job.id())).as("no row scored by the version rolled back").isEmpty();
+        assertThat(audited(job.id())).containsExactly("batch.submitted", "batch.failed");
+    }
+
     private void secondVersionApproved() {
         assertThat(register(SampleModels.readmissionLogistic(), "logistic.zip")).isEqualTo(model);
         SetUpApproval.approve(platform, new ModelVersion(model, 2));

@@ -8,10 +8,12 @@ import health.vigil.error.NotFoundException;
 import health.vigil.error.StoreException;
 import health.vigil.error.VigilException;
 import health.vigil.hash.Sha256;
+import health.vigil.json.Json;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.StoredJson;
 import health.vigil.scoring.ExpiredBatchFiles;
 import health.vigil.scoring.PredictionRetention;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
@@ -44,11 +46,23 @@ import java.util.TreeMap;
  * <p>A file under {@value BatchService#REQUESTED_PREFIX} in {@code batch-input} waits for a {@code POST /batches} to
  * name it; one that none ever did (the request was refused, or never sent) belongs to no job. Once the store last
  * wrote it before the cut-off and no job names it, it goes too, audited on its own ({@code batch.input.purged}): the
- * version found so, by its ETag, and no other written since under the name, which is kept and counted as kept.
+ * version found so, by its ETag, and no other written since under the name, which is kept, counted as kept and not
+ * recorded. The record follows the removal, so it says only what happened; a run that stops between them leaves the
+ * removal's marker ({@value #REMOVALS}), from which the next run makes the record.
  */
 public final class BatchRetention implements ExpiredBatchFiles {
     static final String AUDIT_PURGED = "batch.purged";
     static final String AUDIT_UNCLAIMED_PURGED = "batch.input.purged";
+    /**
+     * Where in {@code batch-output} a removal of a request file is marked while it is under way: from before the file
+     * is removed until it is recorded.
+     */
+    static final String REMOVALS = "request-removals/";
+    /**
+     * How old a removal's marker is before a run takes it for one that a run which stopped left, and finishes it: far
+     * longer than a removal takes, so a run never finishes another's that is still under way.
+     */
+    static final Duration STOPPED_AFTER = Duration.ofHours(1);
 
     private final ArtifactStore artifacts;
     private final StoredJson output;
@@ -141,6 +155,7 @@ public final class BatchRetention implements ExpiredBatchFiles {
      * written again since they were listed (no jobs).
      */
     private Removed removeUnclaimedRequests(Instant cutoff, Duration retention) {
+        finishStoppedRemovals();
         List<ArtifactStore.StoredArtifact> old = artifacts.list(ArtifactStore.BATCH_INPUT,
                 BatchService.REQUESTED_PREFIX).stream()
                 .filter(b -> b.lastModified() != null && b.lastModified().isBefore(cutoff)).toList();
@@ -187,11 +202,23 @@ public final class BatchRetention implements ExpiredBatchFiles {
     }
 
     /**
-     * Removes one request file no job names, audited first under a key of its name and version, so that a run that
-     * stops between the record and the removal is finished by the next without a second record. Only the version
-     * listed goes (the removal is conditional on its ETag): a file written again since it was listed, even while it is
-     * being removed, is a new upload (one a {@code POST /batches} may be naming), and stays. The record names the
-     * file, never what it holds.
+     * A removal of a request file under way: the version removed (by its ETag), what its record says, and when the run
+     * set out to remove it. Names the file, never what it holds.
+     */
+    record Removal(String input, String etag, Instant lastModified, Instant cutoff, long retentionDays, Instant at) {}
+
+    /** The marker of the removal of {@code name}'s version {@code etag}, one per version. */
+    static String removalName(String name, String etag) {
+        return REMOVALS + Sha256.hex(name + "|" + etag) + ".json";
+    }
+
+    /**
+     * Removes one request file no job names. Only the version listed goes (the removal is conditional on its ETag): a
+     * file written again since it was listed, even while it is being removed, is a new upload (one a
+     * {@code POST /batches} may be naming), and stays, with no record. The removal is marked before it is made and
+     * recorded once it took effect, under a key of the file's name and version, then the marker goes: a run that stops
+     * between the removal and the record leaves the marker, and the next run records it
+     * ({@link #finishStoppedRemovals}) under the same key, so the record is neither lost nor made twice.
      */
     private Unclaimed removeUnclaimed(ArtifactStore.StoredArtifact listed, Instant cutoff, Duration retention) {
         Optional<ArtifactStore.StoredArtifact> now = artifacts.describe(ArtifactStore.BATCH_INPUT, listed.name());
@@ -201,20 +228,56 @@ public final class BatchRetention implements ExpiredBatchFiles {
         if (!Objects.equals(now.get().etag(), listed.etag())) {
             return Unclaimed.WRITTEN_AGAIN;
         }
-        String input = ArtifactStore.BATCH_INPUT + "/" + listed.name();
-        Map<String, String> details = new TreeMap<>();
-        details.put("input", input);
-        details.put("lastModified", listed.lastModified().toString());
-        details.put("cutoff", cutoff.toString());
-        details.put("retentionDays", Long.toString(retention.toDays()));
-        audit.recordOnce("batch-input:" + Sha256.hex(listed.name() + "|" + listed.etag()) + ":purged",
-                PredictionRetention.ACTOR, AUDIT_UNCLAIMED_PURGED, input, "purged", details);
+        Removal removal = new Removal(listed.name(), listed.etag(), listed.lastModified(), cutoff, retention.toDays(),
+                clock.instant());
+        String marker = removalName(listed.name(), listed.etag());
+        artifacts.put(ArtifactStore.BATCH_OUTPUT, marker, new ByteArrayInputStream(Json.writeBytes(removal)), true);
+        Unclaimed fate;
         try {
-            return artifacts.delete(ArtifactStore.BATCH_INPUT, listed.name(), listed.etag()) ? Unclaimed.REMOVED
+            fate = artifacts.delete(ArtifactStore.BATCH_INPUT, listed.name(), listed.etag()) ? Unclaimed.REMOVED
                     : Unclaimed.GONE;
         } catch (ConflictException writtenAgain) {
-            return Unclaimed.WRITTEN_AGAIN;
+            fate = Unclaimed.WRITTEN_AGAIN;
         }
+        if (fate == Unclaimed.REMOVED) {
+            recordRemoval(removal);
+        }
+        artifacts.delete(ArtifactStore.BATCH_OUTPUT, marker);
+        return fate;
+    }
+
+    /**
+     * Finishes the removals that a run which stopped left marked: one whose version is no longer there is recorded (the
+     * record it did not make); one whose version is still there did not take effect, and its marker goes, the file
+     * being judged again as any other. A marker younger than {@link #STOPPED_AFTER} may be another run's, under way,
+     * and is left to it.
+     */
+    private void finishStoppedRemovals() {
+        Instant stopped = clock.instant().minus(STOPPED_AFTER);
+        Failures.forEach(artifacts.list(ArtifactStore.BATCH_OUTPUT, REMOVALS), marker -> {
+            Optional<Removal> removal = output.find(marker.name(), Removal.class);
+            if (removal.isEmpty() || !removal.get().at().isBefore(stopped)) {
+                return;
+            }
+            Optional<ArtifactStore.StoredArtifact> now = artifacts.describe(ArtifactStore.BATCH_INPUT,
+                    removal.get().input());
+            if (now.isEmpty() || !now.get().etag().equals(removal.get().etag())) {
+                recordRemoval(removal.get());
+            }
+            artifacts.delete(ArtifactStore.BATCH_OUTPUT, marker.name());
+        });
+    }
+
+    /** The record of a request file's removal, once per file and version. */
+    private void recordRemoval(Removal removal) {
+        String input = ArtifactStore.BATCH_INPUT + "/" + removal.input();
+        Map<String, String> details = new TreeMap<>();
+        details.put("input", input);
+        details.put("lastModified", removal.lastModified().toString());
+        details.put("cutoff", removal.cutoff().toString());
+        details.put("retentionDays", Long.toString(removal.retentionDays()));
+        audit.recordOnce("batch-input:" + Sha256.hex(removal.input() + "|" + removal.etag()) + ":purged",
+                PredictionRetention.ACTOR, AUDIT_UNCLAIMED_PURGED, input, "purged", details);
     }
 
     private static boolean isFinished(String id, List<String> files) {

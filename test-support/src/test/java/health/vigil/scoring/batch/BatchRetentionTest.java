@@ -488,11 +488,12 @@ class BatchRetentionTest {
 
     /**
      * A request file written again between the run's decision that it expired and its removal (the analyst uploads it
-     * anew to send the {@code POST /batches} that names it) is another file: it stays, counted as kept, and the job
-     * that names it scores it. Before, the run removed the new file, and such a job failed as its input removed.
+     * anew to send the {@code POST /batches} that names it) is another file: it stays, counted as kept, with no record
+     * saying it was purged, and the job that names it scores it. Before, the run removed the new file, and such a job
+     * failed as its input removed; later, it kept the file under a record of its removal, made before the removal.
      */
     @Test
-    void aRequestFileWrittenAgainBetweenTheDecisionAndTheRemovalStaysCountedAsKept() {
+    void aRequestFileWrittenAgainBetweenTheDecisionAndTheRemovalStaysCountedAsKeptAndUnrecorded() {
         uploadWrittenOn("requests/forgotten.csv", clock.instant());
         uploadWrittenOn("requests/sent-again.csv", clock.instant());
         clock.advance(RETENTION.plusDays(1));
@@ -524,10 +525,44 @@ class BatchRetentionTest {
         assertThat(writtenAgain).containsExactly("requests/sent-again.csv");
         assertThat(snapshot(ArtifactStore.BATCH_INPUT, "requests/")).containsOnlyKeys("requests/sent-again.csv");
         assertThat(removed).isEqualTo(new ExpiredBatchFiles.Removed(0, 1, 1));
+        assertThat(allRecords()).filteredOn(r -> r.action().equals("batch.input.purged"))
+                .extracting(AuditRecord::subject).containsExactly("batch-input/requests/forgotten.csv");
+        assertThat(snapshot(ArtifactStore.BATCH_OUTPUT, BatchRetention.REMOVALS)).isEmpty();
         String id = platform.batches().submit(new BatchRequest(model, null, "requests/sent-again.csv", false),
                 "analyst").id();
         drain();
         assertThat(platform.batches().status(id).state()).isEqualTo(BatchStatus.State.COMPLETED);
+    }
+
+    /**
+     * A run that stops after removing a request file and before recording it (the host is stopped between the two)
+     * leaves the removal marked; the next run records it, once, and a run after that adds nothing.
+     */
+    @Test
+    void aRunThatStopsBetweenARemovalAndItsRecordLeavesTheRecordToTheNextRunOnce() {
+        uploadWrittenOn("requests/forgotten.csv", clock.instant());
+        clock.advance(RETENTION.plusDays(1));
+        ArtifactStore stoppingAfterRemoval = new BatchServiceTest.ForwardingStore(platform.artifacts()) {
+            @Override
+            public boolean delete(String container, String name, String ifMatch) {
+                boolean removed = store.delete(container, name, ifMatch);
+                throw new IllegalStateException("the host stopped (test), removed: " + removed);
+            }
+        };
+
+        assertThatThrownBy(() -> new BatchRetention(stoppingAfterRemoval, platform.audit(), clock)
+                .purgeFinishedBefore(clock.instant().minus(RETENTION), RETENTION))
+                .hasMessageContaining("the host stopped (test), removed: true");
+        assertThat(snapshot(ArtifactStore.BATCH_INPUT, "requests/")).isEmpty();
+        assertThat(allRecords()).filteredOn(r -> r.action().equals("batch.input.purged")).isEmpty();
+
+        clock.advance(BatchRetention.STOPPED_AFTER.plusMinutes(1));
+        platform.predictionRetention().purgeExpired();
+        platform.predictionRetention().purgeExpired();
+
+        assertThat(allRecords()).filteredOn(r -> r.action().equals("batch.input.purged")).singleElement()
+                .satisfies(r -> assertThat(r.subject()).isEqualTo("batch-input/requests/forgotten.csv"));
+        assertThat(snapshot(ArtifactStore.BATCH_OUTPUT, BatchRetention.REMOVALS)).isEmpty();
     }
 
     // ------------------------------------------------------------------ helpers

@@ -150,12 +150,22 @@ public final class BatchRetention implements ExpiredBatchFiles {
      * nor a request sent under an idempotency key within the period, which may be planning it or be sent again. A
      * file whose age the store does not give is kept. The files are listed before the jobs' documents are read, so a
      * job planned on one meanwhile is seen; the age and the ETag decided on are the listing's, and only that version
-     * is removed. One file that cannot be removed keeps no other; a job document that cannot be read stops the
-     * removals, since the file it names is unknown. Returns how many files this call removed, and how many it kept as
-     * written again since they were listed (no jobs).
+     * is removed. The files no job names are marked as being removed ({@link #removalName}), then the jobs are read
+     * again and a file named by then is kept: a {@code POST /batches} records its request before it looks at the file
+     * and is refused when it finds the file marked, so either this run sees the request or the request sees the mark,
+     * and no job is planned on a file removed under it. One file that cannot be removed keeps no other; a job document
+     * that cannot be read stops the removals, since the file it names is unknown. Returns how many files this call
+     * removed, and how many it kept as written again since they were listed (no jobs).
      */
     private Removed removeUnclaimedRequests(Instant cutoff, Duration retention) {
-        finishStoppedRemovals();
+        Failures failures = new Failures();
+        failures.attempt(this::finishStoppedRemovals);
+        Removed removed = removeUnclaimedRequests(cutoff, retention, failures);
+        failures.throwIfAny();
+        return removed;
+    }
+
+    private Removed removeUnclaimedRequests(Instant cutoff, Duration retention, Failures failures) {
         List<ArtifactStore.StoredArtifact> old = artifacts.list(ArtifactStore.BATCH_INPUT,
                 BatchService.REQUESTED_PREFIX).stream()
                 .filter(b -> b.lastModified() != null && b.lastModified().isBefore(cutoff)).toList();
@@ -163,22 +173,40 @@ public final class BatchRetention implements ExpiredBatchFiles {
             return new Removed(0, 0);
         }
         Set<String> named = namedInputs(cutoff);
+        List<ArtifactStore.StoredArtifact> unnamed = old.stream().filter(f -> !named.contains(f.name())).toList();
+        if (unnamed.isEmpty()) {
+            return new Removed(0, 0);
+        }
         int[] removedAndKept = {0, 0};
-        Failures.forEach(old, file -> {
-            if (!named.contains(file.name())) {
-                Unclaimed fate = removeUnclaimed(file, cutoff, retention);
+        List<Removal> marked = new ArrayList<>();
+        for (ArtifactStore.StoredArtifact file : unnamed) {
+            failures.attempt(() -> {
+                Optional<ArtifactStore.StoredArtifact> now = artifacts.describe(ArtifactStore.BATCH_INPUT,
+                        file.name());
+                if (now.isPresent() && !Objects.equals(now.get().etag(), file.etag())) {
+                    removedAndKept[1]++;
+                } else if (now.isPresent()) {
+                    marked.add(mark(file, cutoff, retention));
+                }
+            });
+        }
+        Set<String> namedNow = marked.isEmpty() ? Set.of() : namedInputs(cutoff);
+        for (Removal removal : marked) {
+            failures.attempt(() -> {
+                Unclaimed fate = namedNow.contains(removal.input()) ? unmark(removal, Unclaimed.NAMED)
+                        : removeUnclaimed(removal);
                 if (fate == Unclaimed.REMOVED) {
                     removedAndKept[0]++;
                 } else if (fate == Unclaimed.WRITTEN_AGAIN) {
                     removedAndKept[1]++;
                 }
-            }
-        });
+            });
+        }
         return new Removed(0, removedAndKept[0], removedAndKept[1]);
     }
 
     /** What became of a request file found expired. */
-    private enum Unclaimed { REMOVED, WRITTEN_AGAIN, GONE }
+    private enum Unclaimed { REMOVED, WRITTEN_AGAIN, GONE, NAMED }
 
     /** The {@code batch-input} files that the jobs in {@code batch-output} name. */
     private Set<String> namedInputs(Instant cutoff) {
@@ -212,29 +240,32 @@ public final class BatchRetention implements ExpiredBatchFiles {
         return REMOVALS + Sha256.hex(name + "|" + etag) + ".json";
     }
 
-    /**
-     * Removes one request file no job names. Only the version listed goes (the removal is conditional on its ETag): a
-     * file written again since it was listed, even while it is being removed, is a new upload (one a
-     * {@code POST /batches} may be naming), and stays, with no record. The removal is marked before it is made and
-     * recorded once it took effect, under a key of the file's name and version, then the marker goes: a run that stops
-     * between the removal and the record leaves the marker, and the next run records it
-     * ({@link #finishStoppedRemovals}) under the same key, so the record is neither lost nor made twice.
-     */
-    private Unclaimed removeUnclaimed(ArtifactStore.StoredArtifact listed, Instant cutoff, Duration retention) {
-        Optional<ArtifactStore.StoredArtifact> now = artifacts.describe(ArtifactStore.BATCH_INPUT, listed.name());
-        if (now.isEmpty()) {
-            return Unclaimed.GONE;
-        }
-        if (!Objects.equals(now.get().etag(), listed.etag())) {
-            return Unclaimed.WRITTEN_AGAIN;
-        }
+    /** Marks the removal of {@code listed}, the version of a request file no job names, as under way. */
+    private Removal mark(ArtifactStore.StoredArtifact listed, Instant cutoff, Duration retention) {
         Removal removal = new Removal(listed.name(), listed.etag(), listed.lastModified(), cutoff, retention.toDays(),
                 clock.instant());
-        String marker = removalName(listed.name(), listed.etag());
-        artifacts.put(ArtifactStore.BATCH_OUTPUT, marker, new ByteArrayInputStream(Json.writeBytes(removal)), true);
+        artifacts.put(ArtifactStore.BATCH_OUTPUT, removalName(listed.name(), listed.etag()),
+                new ByteArrayInputStream(Json.writeBytes(removal)), true);
+        return removal;
+    }
+
+    private Unclaimed unmark(Removal removal, Unclaimed fate) {
+        artifacts.delete(ArtifactStore.BATCH_OUTPUT, removalName(removal.input(), removal.etag()));
+        return fate;
+    }
+
+    /**
+     * Removes one request file no job names, marked as being removed. Only the version listed goes (the removal is
+     * conditional on its ETag): a file written again since it was listed, even while it is being removed, is a new
+     * upload (one a {@code POST /batches} may be naming), and stays, with no record. The removal is recorded once it
+     * took effect, under a key of the file's name and version, then the mark goes: a run that stops between the
+     * removal and the record leaves the mark, and the next run records it ({@link #finishStoppedRemovals}) under the
+     * same key, so the record is neither lost nor made twice.
+     */
+    private Unclaimed removeUnclaimed(Removal removal) {
         Unclaimed fate;
         try {
-            fate = artifacts.delete(ArtifactStore.BATCH_INPUT, listed.name(), listed.etag()) ? Unclaimed.REMOVED
+            fate = artifacts.delete(ArtifactStore.BATCH_INPUT, removal.input(), removal.etag()) ? Unclaimed.REMOVED
                     : Unclaimed.GONE;
         } catch (ConflictException writtenAgain) {
             fate = Unclaimed.WRITTEN_AGAIN;
@@ -242,8 +273,7 @@ public final class BatchRetention implements ExpiredBatchFiles {
         if (fate == Unclaimed.REMOVED) {
             recordRemoval(removal);
         }
-        artifacts.delete(ArtifactStore.BATCH_OUTPUT, marker);
-        return fate;
+        return unmark(removal, fate);
     }
 
     /**

@@ -77,8 +77,9 @@ import java.util.regex.Pattern;
  * are fixed by the job and the row) instead of scoring them again. Everything written is create-once or a checkpoint that only
  * moves forward, so a redelivered message or a replayed BlobCreated adds nothing.
  *
- * <p>Layout of {@code batch-output/{id}/}: {@code request.json} (only for a submission with an idempotency key: the
- * request first sent under it), {@code job.json} (the plan), {@code queued.json} (audited, queued and announced),
+ * <p>Layout of {@code batch-output/{id}/}: {@code request.json} (for a {@code POST /batches}: the request, or the one
+ * first sent under its idempotency key, written before the file is looked at, {@link #claimed}), {@code job.json}
+ * (the plan), {@code queued.json} (audited, queued and announced),
  * {@code partitions/{k}/checkpoint.json}, {@code partitions/{k}/{chunk}.jsonl}, {@code partitions/{k}/done.json}, then
  * {@code results.jsonl}, {@code summary.json}, {@code completion-lease.json} and {@code completion-announced.json}; or
  * {@code failure.json}, {@code failure-lease.json} and {@code failure-announced.json} when the file could not be scored
@@ -143,23 +144,35 @@ public final class BatchService {
      * {@code POST /batches}: plans the job and queues its partitions; a problem the caller can fix is a 4xx. When the
      * work queue takes none of the partitions, the stored plan is taken back: nothing could find and start it again
      * (no key names it, nothing was queued or recorded, the caller is answered 503 without its id), so it would read
-     * RUNNING for good. The caller sends the request again, which is a new job.
+     * RUNNING for good. The caller sends the request again, which is a new job. The request is stored first
+     * ({@link #claimed}), and removed again with a submission that is refused.
      */
     public BatchJob submit(BatchRequest request, String submittedBy) {
         Objects.requireNonNull(request, "request");
         String id = UUID.randomUUID().toString();
+        output.createOnce(requestName(id), request);
         try {
             return start(id, request, submittedBy);
         } catch (NothingQueued e) {
             String notStarted = e.getMessage() + "; batch scoring did not start";
             try {
                 artifacts.delete(ArtifactStore.BATCH_OUTPUT, jobName(id));
+                artifacts.delete(ArtifactStore.BATCH_OUTPUT, requestName(id));
             } catch (StoreException kept) {
                 e.addSuppressed(kept);
                 throw new StoreException(notStarted + ", and its plan could not be removed (batch " + id
                         + " reads RUNNING and never runs): send the request again", e);
             }
             throw new StoreException(notStarted + " and nothing of this submission was kept: send it again", e);
+        } catch (RuntimeException refused) {
+            if (readJob(id).isEmpty()) {
+                try {
+                    artifacts.delete(ArtifactStore.BATCH_OUTPUT, requestName(id));
+                } catch (RuntimeException kept) {
+                    refused.addSuppressed(kept);
+                }
+            }
+            throw refused;
         }
     }
 
@@ -282,10 +295,25 @@ public final class BatchService {
      * and the other caller is told so).
      */
     private Submission started(String id, BatchRequest request, String submittedBy) {
-        return started(id, request, submittedBy, artifacts.describe(ArtifactStore.BATCH_INPUT, request.input())
+        return started(id, request, submittedBy, claimed(request), BatchOrigin.REQUEST);
+    }
+
+    /**
+     * The file a {@code POST /batches} names, whose request is stored in {@code {id}/request.json} already, so that the
+     * daily retention, which removes a request file no job names once it is older than the period, sees it named; or
+     * a refusal (409) when a retention run has marked it as being removed, which that run may have decided before the
+     * request was stored ({@link BatchRetention}). Either way no job is planned on a file removed under it.
+     */
+    private ArtifactStore.StoredArtifact claimed(BatchRequest request) {
+        ArtifactStore.StoredArtifact input = artifacts.describe(ArtifactStore.BATCH_INPUT, request.input())
                 .orElseThrow(() -> new NotFoundException(ErrorCode.NOT_FOUND, "the " + ArtifactStore.BATCH_INPUT
-                        + " container has no blob " + request.input() + "; upload the file there first")),
-                BatchOrigin.REQUEST);
+                        + " container has no blob " + request.input() + "; upload the file there first"));
+        if (output.exists(BatchRetention.removalName(input.name(), input.etag()))) {
+            throw new ConflictException(ErrorCode.INVALID_STATE, "the " + ArtifactStore.BATCH_INPUT + " file "
+                    + request.input() + " was last written before the retention period and is being removed by the"
+                    + " daily retention, so nothing was planned: upload the file again, then send the request again");
+        }
+        return input;
     }
 
     /** Plans a job started as {@code origin} says, of {@code input}, the version of the file described. */

@@ -565,6 +565,77 @@ class BatchRetentionTest {
         assertThat(snapshot(ArtifactStore.BATCH_OUTPUT, BatchRetention.REMOVALS)).isEmpty();
     }
 
+    /**
+     * A {@code POST /batches} naming an old request file while a retention run removes it, after the run's last look
+     * at the jobs: the request finds the file marked as being removed and is refused (409, saying to upload the file
+     * again), and no job is planned on it. Before, the job was planned and accepted, and then failed as its input was
+     * removed under it.
+     */
+    @Test
+    void aRequestNamingAFileTheRetentionIsRemovingIsRefusedAndNoJobIsPlannedOnIt() {
+        uploadWrittenOn("requests/old.csv", clock.instant());
+        clock.advance(RETENTION.plusDays(1));
+        List<String> planned = new ArrayList<>();
+        List<VigilException> refused = new ArrayList<>();
+        ArtifactStore namedBeforeRemoval = new BatchServiceTest.ForwardingStore(platform.artifacts()) {
+            @Override
+            public boolean delete(String container, String name, String ifMatch) {
+                if (name.equals("requests/old.csv") && planned.isEmpty() && refused.isEmpty()) {
+                    try {
+                        planned.add(platform.batches().submit(new BatchRequest(model, null, name, false), "analyst")
+                                .id());
+                    } catch (VigilException e) {
+                        refused.add(e);
+                    }
+                }
+                return store.delete(container, name, ifMatch);
+            }
+        };
+
+        new BatchRetention(namedBeforeRemoval, platform.audit(), clock).purgeFinishedBefore(
+                clock.instant().minus(RETENTION), RETENTION);
+
+        assertThat(planned).as("a job planned on a file removed under it").isEmpty();
+        assertThat(refused).singleElement().satisfies(e -> {
+            assertThat(e.httpStatus()).isEqualTo(409);
+            assertThat(e.getMessage()).contains("requests/old.csv").contains("upload the file again");
+        });
+        assertThat(snapshot(ArtifactStore.BATCH_INPUT, "requests/")).isEmpty();
+        assertThat(queued).isEmpty();
+        assertThat(snapshot(ArtifactStore.BATCH_OUTPUT, "")).isEmpty();
+    }
+
+    /**
+     * A {@code POST /batches} that names an old request file before a retention run's last look at the jobs keeps it:
+     * the run sees the request and leaves the file, and the job scores it.
+     */
+    @Test
+    void aRequestNamingAnOldFileBeforeTheRunsLastLookKeepsItForItsJob() {
+        uploadWrittenOn("requests/old.csv", clock.instant());
+        clock.advance(RETENTION.plusDays(1));
+        List<String> planned = new ArrayList<>();
+        ArtifactStore namedWhileMarking = new BatchServiceTest.ForwardingStore(platform.artifacts()) {
+            @Override
+            public ArtifactStore.StoredArtifact put(String container, String name, InputStream content,
+                    boolean overwrite) {
+                if (name.startsWith(BatchRetention.REMOVALS) && planned.isEmpty()) {
+                    planned.add(platform.batches().submit(new BatchRequest(model, null, "requests/old.csv", false),
+                            "analyst").id());
+                }
+                return store.put(container, name, content, overwrite);
+            }
+        };
+
+        ExpiredBatchFiles.Removed removed = new BatchRetention(namedWhileMarking, platform.audit(), clock)
+                .purgeFinishedBefore(clock.instant().minus(RETENTION), RETENTION);
+
+        assertThat(removed.requestFiles()).isZero();
+        assertThat(snapshot(ArtifactStore.BATCH_INPUT, "requests/")).containsOnlyKeys("requests/old.csv");
+        assertThat(snapshot(ArtifactStore.BATCH_OUTPUT, BatchRetention.REMOVALS)).isEmpty();
+        drain();
+        assertThat(platform.batches().status(planned.get(0)).state()).isEqualTo(BatchStatus.State.COMPLETED);
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private String completedJob(String input) {

@@ -12,6 +12,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.TokenBuffer;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.ValidationException;
@@ -28,10 +30,24 @@ public final class Json {
 
     /**
      * For answers to callers, whose text is read, never hashed: doubles in the shortest digits that read back as
-     * the same double (Schubfach), written in about half the time Java 17's Double.toString takes.
+     * the same double (Schubfach), written in about half the time Java 17's Double.toString takes; in the
+     * {@link Answer} view, which leaves out what only the stored document keeps ({@link Stored}).
      */
-    private static final ObjectWriter RESPONSE_WRITER = MAPPER.writer()
+    private static final ObjectWriter RESPONSE_WRITER = MAPPER.writerWithView(Answer.class)
             .with(StreamWriteFeature.USE_FAST_DOUBLE_WRITER);
+
+    /**
+     * The view of a property the stored document keeps and no answer shows ({@code @JsonView(Json.Stored.class)}),
+     * such as a ramp's bucket salt: the stores write and read documents in no view, so they keep it.
+     */
+    public static final class Stored {
+        private Stored() {}
+    }
+
+    /** The view answers are written in ({@link #writeResponse}, {@link #answerTree}): all but {@link Stored}. */
+    public static final class Answer {
+        private Answer() {}
+    }
 
     /**
      * For trees: a repeated key is refused as the tree is built (the object's map says it already had the key), not
@@ -120,6 +136,16 @@ public final class Json {
      */
     public static JsonGenerator readBackGenerator(java.io.OutputStream out) throws IOException {
         return RESPONSE_WRITER.createGenerator(out, com.fasterxml.jackson.core.JsonEncoding.UTF8);
+    }
+
+    /** {@code value} as {@link #writeResponse} writes it, as a tree for an answer that adds to it. */
+    public static ObjectNode answerTree(Object value) {
+        try (TokenBuffer buffer = new TokenBuffer(MAPPER, false)) {
+            RESPONSE_WRITER.writeValue(buffer, value);
+            return (ObjectNode) MAPPER.readTree(buffer.asParser());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write " + value.getClass().getSimpleName() + " as JSON", e);
+        }
     }
 
     public static byte[] writeBytes(Object value) {

@@ -2,7 +2,9 @@ package health.vigil.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonView;
 import health.vigil.error.ValidationException;
+import health.vigil.json.Json;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -16,7 +18,8 @@ import java.util.function.Predicate;
  * every step's analysis. {@code transition} and {@code reason} say what the last change of the document was, so
  * that its audit record and event can be rebuilt from the document alone. {@code bucketSalt} salts the patients'
  * buckets for this ramp ({@code TrafficRouter.bucket}), drawn when it started; absent in ramps started before salts,
- * which keep the unsalted bucket.
+ * which keep the unsalted bucket. It is routing's alone: stored with the document, left out of every answer
+ * ({@link Json.Stored}), since with a patient's pseudonym it tells which arm the patient is in.
  */
 public record CanaryRamp(
         int version,
@@ -34,7 +37,7 @@ public record CanaryRamp(
         String transition,
         String reason,
         List<StepAnalysis> analyses,
-        @JsonInclude(JsonInclude.Include.NON_NULL) String bucketSalt) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) @JsonView(Json.Stored.class) String bucketSalt) {
 
     /** The default ramp: 1 % → 5 % → 25 % → 50 % → 100 %. */
     public static final List<Integer> DEFAULT_STEPS = List.of(100, 500, 2_500, 5_000, TrafficSlot.ALL);

@@ -2,7 +2,9 @@ package health.vigil.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonView;
 import health.vigil.error.ValidationException;
+import health.vigil.json.Json;
 import java.time.Instant;
 import java.util.Objects;
 
@@ -13,7 +15,8 @@ import java.util.Objects;
  * ({@code baseline}), the smallest difference worth detecting, the expected prevalence (AUROC only), alpha, power,
  * and the sample size each arm needs. The last experiment stays in the document after it stops, so its report can
  * still be read. {@code bucketSalt} salts the patients' buckets for this experiment, as a canary ramp's does; absent
- * in experiments started before salts, which keep the unsalted bucket.
+ * in experiments started before salts, which keep the unsalted bucket; stored with the document, left out of every
+ * answer ({@link Json.Stored}).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Experiment(
@@ -34,7 +37,7 @@ public record Experiment(
         Instant startedAt,
         String stoppedBy,
         Instant stoppedAt,
-        String bucketSalt) {
+        @JsonView(Json.Stored.class) String bucketSalt) {
     public static final String RUNNING = "running";
     public static final String STOPPED = "stopped";
 

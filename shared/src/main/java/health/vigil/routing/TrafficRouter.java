@@ -25,8 +25,9 @@ public final class TrafficRouter {
      * The patient's bucket 0-9999 under a ramp's {@code salt}; without one (a ramp stored before salts), the unsalted
      * {@link Pseudonymizer#bucket}. The pseudonym is already a keyed HMAC, so its leading 64 bits are uniform: the salt
      * only has to make one ramp's buckets independent of another's, which XOR and a full-avalanche 64-bit mix (the
-     * MurmurHash3 finaliser) do at a few nanoseconds per patient, on the scoring path. Not a secret: it says nothing
-     * about a patient without the pseudonym, which only the platform holds.
+     * MurmurHash3 finaliser) do at a few nanoseconds per patient, on the scoring path. It says nothing about a patient
+     * without the pseudonym, which only the platform holds, but with one it tells the patient's arm: the stored
+     * document keeps it and no answer shows it.
      */
     public static int bucket(String salt, String pseudonym) {
         if (salt == null) {

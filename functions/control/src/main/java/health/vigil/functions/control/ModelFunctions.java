@@ -207,7 +207,8 @@ public final class ModelFunctions {
     static ObjectNode answer(Deployment deployment, DeploymentService deployments) {
         ObjectNode answer = Json.mapper().createObjectNode();
         answer.put("model", deployment.modelName().value());
-        answer.setAll((ObjectNode) Json.mapper().valueToTree(deployment));
+        // In the answers' view: a ramp's or experiment's bucket salt stays in the stored document.
+        answer.setAll(Json.answerTree(deployment));
         // The keyed requests it remembers are how retries are recognised, not part of what serves the model.
         answer.remove(Deployment.REMEMBERED_REQUESTS);
         answer.remove(Deployment.KEPT_DISPLACED);

@@ -14,11 +14,16 @@ import health.vigil.model.StepAnalysis;
 import health.vigil.model.TrafficSlot;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.text.Words;
+import java.math.BigDecimal;
 import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -171,8 +176,9 @@ final class DeploymentsView extends View {
                 .append(" by ").append(escape(r.startedBy())).append("</dd><dt>Next judgement</dt><dd>")
                 .append(r.status().live() ? Html.time(r.judgeAt()) : "none (the ramp has ended)")
                 .append("</dd><dt>Last change</dt><dd>").append(escape(r.transition() == null ? "\u2013" : r.transition()))
-                .append(r.reason() == null ? "" : ": " + Html.prose(r.reason())).append("</dd><dt>False-rollback budget over"
-                + " the ramp</dt><dd>").append(Html.number(r.policy().falseRollbackRate(), 5)).append("</dd></dl>");
+                .append(r.reason() == null ? "" : ": " + reason(r.reason()))
+                .append("</dd><dt>False-rollback budget over the ramp</dt><dd>")
+                .append(Html.number(r.policy().falseRollbackRate(), 5)).append("</dd></dl>");
 
         List<Point> points = timeline(r);
         out.append(Charts.steps("ramp-" + id, "Weight of canary version " + r.version() + " of " + id + " over time",
@@ -187,7 +193,7 @@ final class DeploymentsView extends View {
         for (StepAnalysis a : r.analyses()) {
             Pages.row(steps, a.step() + 1, Pages.weight(a.weightBasisPoints()),
                     Html.time(a.windowFrom()) + " \u2013 " + Html.time(a.windowTo()), a.canaryCount(),
-                    a.stableCount(), decision(a.decision()), Html.prose(a.reason() == null ? "" : a.reason()));
+                    a.stableCount(), decision(a.decision()), reason(a.reason()));
             for (CanaryMetric metric : a.metrics()) {
                 Pages.row(metrics, a.step() + 1, escape(metric.name()), Html.number(metric.canary(), 4),
                         Html.number(metric.stable(), 4), Html.number(metric.statistic(), 3),
@@ -207,6 +213,50 @@ final class DeploymentsView extends View {
             case StepAnalysis.FAIL -> "<span class=\"decision status-bad\">\u2718 fail (rolled back)</span>";
             default -> "<span class=\"decision\">\u23f8 extend</span>";
         };
+    }
+
+    /**
+     * The figures of a stored canary reason: a p-value ({@code p = 1.63e-10}), a moment as the analysis writes it
+     * ({@code 2026-12-03T04:01:00Z}), and any other number in exponent form ({@code 2.50e-05}, a level).
+     */
+    private static final Pattern REASON_FIGURES = Pattern.compile("\\bp = (?<p>\\d+(?:\\.\\d+)?(?:e[-+]?\\d+)?)"
+            + "|(?<at>\\b\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(?::\\d{2}(?:\\.\\d{1,9})?)?Z)"
+            + "|(?<exponent>\\b\\d+(?:\\.\\d+)?e[-+]?\\d+\\b)");
+
+    /**
+     * A ramp's or step's stored reason as people read it: each p-value as {@link #pValue} writes it, each moment as the
+     * page's other times are shown, other numbers in exponent form in plain decimals, the words between them escaped.
+     * The stored text is unchanged: the API and the audit record give it as the analysis wrote it.
+     */
+    static String reason(String stored) {
+        if (stored == null) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder(stored.length() + 64);
+        Matcher figure = REASON_FIGURES.matcher(stored);
+        int last = 0;
+        while (figure.find()) {
+            out.append(Html.prose(stored.substring(last, figure.start())));
+            if (figure.group("p") != null) {
+                String p = pValue(Double.parseDouble(figure.group("p")));
+                out.append(p.startsWith("&lt;") ? "p " + p : "p = " + p);
+            } else if (figure.group("at") != null) {
+                out.append(moment(figure.group("at")));
+            } else {
+                out.append(new BigDecimal(figure.group("exponent")).toPlainString());
+            }
+            last = figure.end();
+        }
+        return out.append(Html.prose(stored.substring(last))).toString();
+    }
+
+    /** A moment of a stored reason as the page shows times; one that does not read as a moment, as it was written. */
+    private static String moment(String text) {
+        try {
+            return Html.time(DateTimeFormatter.ISO_OFFSET_DATE_TIME.parse(text, Instant::from));
+        } catch (DateTimeParseException e) {
+            return escape(text);
+        }
     }
 
     /** A p-value for people: four decimals, or "< 0.0001". */

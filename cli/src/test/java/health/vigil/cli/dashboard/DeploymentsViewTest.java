@@ -147,4 +147,33 @@ class DeploymentsViewTest {
         assertThat(DeploymentsView.pValue(0.04321)).isEqualTo("0.0432");
         assertThat(DeploymentsView.pValue(0.00001)).isEqualTo("&lt; 0.0001");
     }
+
+    @Test
+    void aStepsStoredReasonShowsItsPValuesAndMomentsAsThePageShowsThemAndKeepsItsWords() {
+        ModelName model = new ModelName("readmission");
+        String failed = "step 2 (5.00 %) failed on flag_rate (canary 0.4123, stable 0.3012, p = 1.63e-10 < 2.50e-05),"
+                + " mean_score (canary 0.3300, stable 0.3100, p = 0.0123 < 0.0250) (in this step 40 canary and 800"
+                + " stable rows counted by the request statistics (answered, refused and failed, in whole minutes from"
+                + " 2026-12-03T04:01:00Z) and 38 canary and 790 stable predictions logged since the step started)";
+        StepAnalysis fail = new StepAnalysis(1, 500, START.plusSeconds(60), START.plusSeconds(120), 38, 790,
+                StepAnalysis.FAIL, failed, List.of());
+        CanaryRamp rolledBack = new CanaryRamp(2, 1, List.of(100, 500, 2_500, 10_000), 60, CanaryPolicy.DEFAULT,
+                CanaryStatus.ROLLED_BACK, 1, START.plusSeconds(60), START.plusSeconds(120), 0, "operator", START,
+                "rolled_back", failed, List.of(fail));
+        Deployment deployment = new Deployment(model, List.of(new TrafficSlot(Slot.STABLE, 1, 10_000)), 5,
+                "canary-controller", START.plusSeconds(120), "etag", rolledBack);
+
+        String page = DeploymentsView.traffic(model, deployment);
+
+        assertThat(page).doesNotContain("1.63e-10").doesNotContain("2.50e-05")
+                .doesNotContain("from 2026-12-03T04:01:00Z")
+                .contains("flag_rate (canary 0.4123, stable 0.3012, p &lt; 0.0001 &lt; 0.0000250)")
+                .contains("mean_score (canary 0.3300, stable 0.3100, p = 0.0123 &lt; 0.0250)")
+                .contains("in whole minutes from <time datetime=\"2026-12-03T04:01:00Z\">2026-12-03 04:01:00 UTC"
+                        + "</time>)");
+        // Once in the ramp's last change and once in the step's row.
+        assertThat(page.split("p &lt; 0\\.0001", -1)).hasSize(3);
+        // What is stored, and what the API answers, stays as the analysis wrote it.
+        assertThat(rolledBack.reason()).contains("p = 1.63e-10 < 2.50e-05");
+    }
 }

@@ -8,11 +8,17 @@ import health.vigil.canary.WindowSample;
 import health.vigil.model.CanaryPolicy;
 import health.vigil.model.CanaryRamp;
 import health.vigil.model.CanaryStatus;
+import health.vigil.model.Deployment;
 import health.vigil.model.LatencyHistogram;
+import health.vigil.model.ModelName;
+import health.vigil.model.Slot;
 import health.vigil.model.StepAnalysis;
+import health.vigil.model.TrafficSlot;
+import health.vigil.routing.TrafficRouter;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -26,8 +32,10 @@ import org.apache.commons.statistics.distribution.BetaDistribution;
  * after K failed checks), and by the same rule with its limits and K tuned, on streams of their own, to roll back at
  * most the policy's false-rollback rate of healthy canaries.
  *
- * <p>Each request carries a traffic bucket and the answer both versions would give, so whichever weight a method's
- * ramp is at, the request goes to the same side for both methods when their weights agree. Stable scores follow a
+ * <p>Each request carries its patient's pseudonym and the answer both versions would give. Each simulated canary is a
+ * ramp with a bucket salt of its own, and both methods route a request as the scoring path does, by
+ * {@link TrafficRouter#route} on the deployment at the ramp's current step, so whichever weight a method's ramp is at,
+ * the request goes to the same side for both methods when their weights agree. Stable scores follow a
  * fixed distribution (flag rate about 34 %, 1 % of rows missing an input, 0.2 % of requests failing with a server
  * error). Kinds: {@code healthy} (the canary is stable's twin), {@code score-shift} (canary scores +0.10),
  * {@code missing-inputs} (10 % of canary rows miss an input), {@code error-spike} (5 % of canary requests fail),
@@ -57,9 +65,12 @@ public final class CanarySimulation {
     static final double CALIBRATION_LIMIT = 0.05;
     static final double CALIBRATION_SHIFT_LOG_ODDS = 0.4;
 
-    /** One request as both versions would answer it (a failed request has no score). */
-    record Request(int bucket, double stableScore, double canaryScore, boolean stableMissing, boolean canaryMissing,
-            boolean stableFailed, boolean canaryFailed, boolean outcome) {}
+    /**
+     * One request as both versions would answer it (a failed request has no score), with its patient's pseudonym:
+     * 64 hex digits, as the keyed HMAC gives them (each request is another patient).
+     */
+    record Request(String pseudonym, double stableScore, double canaryScore, boolean stableMissing,
+            boolean canaryMissing, boolean stableFailed, boolean canaryFailed, boolean outcome) {}
 
     record Outcome(boolean rolledBack, boolean decided, long canaryRequests) {}
 
@@ -210,20 +221,18 @@ public final class CanarySimulation {
 
     /** Vigil's method: the controller's analysis and its move of the ramp, at each look when the bake time is over. */
     static Outcome vigil(Stream stream) {
-        Instant t0 = Instant.parse("2026-12-01T00:00:00Z");
-        CanaryRamp ramp = new CanaryRamp(2, 1, CanaryRamp.DEFAULT_STEPS, BAKE_MINUTES * 60L, CanaryPolicy.DEFAULT,
-                CanaryStatus.RUNNING, 0, t0, t0.plusSeconds(BAKE_MINUTES * 60L), 0, "simulation", t0, "started", "", List.of());
+        CanaryRamp ramp = ramp(stream.salt, 0);
         Window window = new Window(stream.seed);
         List<StepEvidence> earlier = new ArrayList<>();
         long canaryServed = 0;
         for (int minute = 1; minute <= HORIZON_MINUTES; minute++) {
-            int weight = ramp.weightBasisPoints();
+            Deployment routing = routing(ramp);
             for (Request r : stream.minute()) {
-                boolean toCanary = r.bucket() < weight;
+                boolean toCanary = toCanary(routing, r);
                 canaryServed += toCanary ? 1 : 0;
                 window.add(r, toCanary);
             }
-            Instant now = t0.plusSeconds(minute * 60L);
+            Instant now = T0.plusSeconds(minute * 60L);
             if (now.isBefore(ramp.judgeAt())) {
                 continue;
             }
@@ -242,6 +251,29 @@ public final class CanarySimulation {
             }
         }
         return new Outcome(false, false, canaryServed);
+    }
+
+    static final Instant T0 = Instant.parse("2026-12-01T00:00:00Z");
+    private static final ModelName MODEL = new ModelName("simulation");
+
+    /** The simulated canary's ramp (version 2 over stable 1, default steps and policy) at {@code step}, salted. */
+    static CanaryRamp ramp(String salt, int step) {
+        return new CanaryRamp(2, 1, CanaryRamp.DEFAULT_STEPS, BAKE_MINUTES * 60L, CanaryPolicy.DEFAULT,
+                CanaryStatus.RUNNING, step, T0, T0.plusSeconds(BAKE_MINUTES * 60L), 0, "simulation", T0, "started", "",
+                List.of(), salt);
+    }
+
+    /** The deployment document while {@code ramp} is live: stable and canary at the ramp's current weight. */
+    static Deployment routing(CanaryRamp ramp) {
+        int weight = ramp.weightBasisPoints();
+        List<TrafficSlot> slots = List.of(new TrafficSlot(Slot.STABLE, ramp.stableVersion(), TrafficSlot.ALL - weight),
+                new TrafficSlot(Slot.CANARY, ramp.version(), weight));
+        return new Deployment(MODEL, slots, ramp.step() + 1L, "simulation", ramp.stepStartedAt(), null, ramp);
+    }
+
+    /** Whether the scoring path sends the request's patient to the canary under {@code routing}. */
+    static boolean toCanary(Deployment routing, Request r) {
+        return TrafficRouter.route(routing, r.pseudonym()).slot() == Slot.CANARY;
     }
 
     /** What the controller reads for a step's window: predictions, request counts and labelled predictions per slot. */
@@ -302,13 +334,13 @@ public final class CanarySimulation {
             int[][] window = new int[RULE_WINDOW_MINUTES][4];
             double[][] risks = new double[RULE_WINDOW_MINUTES][2];
             for (int minute = 1; minute <= minutes; minute++) {
-                int weight = steps.get(step);
+                Deployment routing = routing(ramp(stream.salt, step));
                 int[] now = window[minute % RULE_WINDOW_MINUTES];
                 double[] risk = risks[minute % RULE_WINDOW_MINUTES];
                 Arrays.fill(now, 0);
                 Arrays.fill(risk, 0);
                 for (Request r : stream.minute()) {
-                    if (r.bucket() < weight) {
+                    if (toCanary(routing, r)) {
                         canaryServed++;
                         now[0]++;
                         if (r.canaryFailed()) {
@@ -369,9 +401,14 @@ public final class CanarySimulation {
         }
     }
 
-    /** A seeded stream of requests, minute by minute. */
+    /**
+     * A seeded stream of requests, minute by minute, and the salt of the ramp it is the canary of: 64 bits drawn from
+     * the seed (as {@code BucketSalt.draw} draws them at random), so a canary's routing is the same for both methods
+     * and from run to run.
+     */
     static final class Stream {
         final long seed;
+        final String salt;
         private final Kind kind;
         private final SplittableRandom random;
 
@@ -379,6 +416,7 @@ public final class CanarySimulation {
             this.kind = kind;
             this.seed = seed;
             this.random = new SplittableRandom(seed);
+            this.salt = HexFormat.of().toHexDigits(random.split().nextLong());
         }
 
         List<Request> minute() {
@@ -396,10 +434,16 @@ public final class CanarySimulation {
                 boolean canaryFailed = random.nextDouble() < (kind == Kind.ERROR_SPIKE ? SPIKE_ERROR_RATE
                         : STABLE_ERROR_RATE);
                 boolean outcome = random.nextDouble() < stable;
-                requests.add(new Request(random.nextInt(10_000), stable, canary, stableMissing, canaryMissing,
-                        stableFailed, canaryFailed, outcome));
+                requests.add(new Request(pseudonym(), stable, canary, stableMissing, canaryMissing, stableFailed,
+                        canaryFailed, outcome));
             }
             return requests;
+        }
+
+        private String pseudonym() {
+            HexFormat hex = HexFormat.of();
+            return hex.toHexDigits(random.nextLong()) + hex.toHexDigits(random.nextLong())
+                    + hex.toHexDigits(random.nextLong()) + hex.toHexDigits(random.nextLong());
         }
 
         private static double shifted(double risk) {

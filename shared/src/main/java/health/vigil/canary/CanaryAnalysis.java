@@ -1,6 +1,7 @@
 package health.vigil.canary;
 
 import health.vigil.model.CanaryMetric;
+import health.vigil.model.CanaryOutcomeCounts;
 import health.vigil.model.CanaryPolicy;
 import health.vigil.model.CanaryRamp;
 import health.vigil.model.CanaryStatus;
@@ -320,9 +321,10 @@ public final class CanaryAnalysis {
             }
         }
         if (outcomes < firstLook) {
-            untested.add(String.format(Locale.ROOT, "calibration_error and auroc (%d canary, %d stable predictions with"
-                    + " an outcome, each side needing two of each outcome in a step)",
-                    sum(steps, s -> s.canaryLabelled().count()), sum(steps, s -> s.stableLabelled().count())));
+            // A few patients' outcomes are given as fewer than the ramp's minCellSize, as a monitoring report does.
+            untested.add("calibration_error and auroc (" + CanaryOutcomeCounts.words(sum(steps,
+                    s -> s.canaryLabelled().count()), sum(steps, s -> s.stableLabelled().count()), ramp.cellSize())
+                    + ", each side needing two of each outcome in a step)");
         }
         boolean stepDone = canaryRows >= minimum && stableRows >= minimum;
         List<CanaryMetric> failed = metrics.stream().filter(CanaryMetric::failed).toList();

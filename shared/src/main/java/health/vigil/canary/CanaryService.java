@@ -12,6 +12,7 @@ import health.vigil.json.Json;
 import health.vigil.model.AuditRecord;
 import health.vigil.model.BucketSalt;
 import health.vigil.model.CanaryMetric;
+import health.vigil.model.CanaryOutcomeCounts;
 import health.vigil.model.CanaryPolicy;
 import health.vigil.model.CanaryRamp;
 import health.vigil.model.CanaryRecord;
@@ -56,6 +57,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.ToIntFunction;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
@@ -132,6 +134,7 @@ public final class CanaryService {
     private final Telemetry telemetry;
     private final RequestWindow requestStats;
     private final OutcomeLookup outcomes;
+    private final ToIntFunction<ModelName> minCellSizes;
 
     /**
      * Every scoring instance's per-minute request statistics of a model in the minutes a window overlaps, of every
@@ -183,6 +186,18 @@ public final class CanaryService {
     public CanaryService(RegistryStore store, VersionLifecycle lifecycle, AuditLog audit, EventPublisher events,
             PredictionLog predictions, Clock clock, Consumer<VersionRecord> warmer, Telemetry telemetry,
             RequestWindow requestStats, OutcomeLookup outcomes) {
+        this(store, lifecycle, audit, events, predictions, clock, warmer, telemetry, requestStats, outcomes,
+                model -> CanaryOutcomeCounts.DEFAULT_MIN_CELL_SIZE);
+    }
+
+    /**
+     * @param minCellSizes a model's {@code minCellSize} (its monitoring policy's), which a ramp keeps from its start:
+     *        fewest predictions with an outcome a count in its reasons may show
+     */
+    public CanaryService(RegistryStore store, VersionLifecycle lifecycle, AuditLog audit, EventPublisher events,
+            PredictionLog predictions, Clock clock, Consumer<VersionRecord> warmer, Telemetry telemetry,
+            RequestWindow requestStats, OutcomeLookup outcomes, ToIntFunction<ModelName> minCellSizes) {
+        this.minCellSizes = Objects.requireNonNull(minCellSizes, "minCellSizes");
         this.requestStats = requestStats;
         this.outcomes = Objects.requireNonNull(outcomes, "outcomes");
         this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
@@ -315,7 +330,7 @@ public final class CanaryService {
             CanaryRamp ramp = new CanaryRamp(command.version(), stable, command.steps(), command.bakeTime().getSeconds(),
                     command.policy(), CanaryStatus.RUNNING, 0, now, now.plus(command.bakeTime()), 0, actor.id(), now,
                     "started", "started by " + actor.id() + " at " + CanaryAnalysis.percent(command.steps().get(0)),
-                    List.of(), BucketSalt.draw());
+                    List.of(), BucketSalt.draw(), minCellSizes.applyAsInt(model));
             return Optional.of(ramp);
         }, remember).deployment();
     }

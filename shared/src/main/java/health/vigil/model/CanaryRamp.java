@@ -19,7 +19,10 @@ import java.util.function.Predicate;
  * that its audit record and event can be rebuilt from the document alone. {@code bucketSalt} salts the patients'
  * buckets for this ramp ({@code TrafficRouter.bucket}), drawn when it started; absent in ramps started before salts,
  * which keep the unsalted bucket. It is routing's alone: stored with the document, left out of every answer
- * ({@link Json.Stored}), since with a patient's pseudonym it tells which arm the patient is in.
+ * ({@link Json.Stored}), since with a patient's pseudonym it tells which arm the patient is in. {@code minCellSize} is
+ * the model's monitoring policy's when the ramp started: its reasons give a count of fewer predictions with an outcome
+ * than that as {@code fewer than} it ({@link CanaryOutcomeCounts}), and a reason stored before that rule is worded so
+ * as it is read; absent in ramps started before it was kept, which read the policy's default.
  */
 public record CanaryRamp(
         int version,
@@ -37,7 +40,8 @@ public record CanaryRamp(
         String transition,
         String reason,
         List<StepAnalysis> analyses,
-        @JsonInclude(JsonInclude.Include.NON_NULL) @JsonView(Json.Stored.class) String bucketSalt) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) @JsonView(Json.Stored.class) String bucketSalt,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Integer minCellSize) {
 
     /** The default ramp: 1 % → 5 % → 25 % → 50 % → 100 %. */
     public static final List<Integer> DEFAULT_STEPS = List.of(100, 500, 2_500, 5_000, TrafficSlot.ALL);
@@ -50,7 +54,11 @@ public record CanaryRamp(
         Objects.requireNonNull(stepStartedAt, "stepStartedAt");
         Objects.requireNonNull(judgeAt, "judgeAt");
         steps = List.copyOf(steps);
-        analyses = analyses == null ? List.of() : List.copyOf(analyses);
+        int min = minCellSize == null ? CanaryOutcomeCounts.DEFAULT_MIN_CELL_SIZE : minCellSize;
+        reason = CanaryOutcomeCounts.withheld(reason, min);
+        analyses = analyses == null ? List.of() : analyses.stream().map(a -> new StepAnalysis(a.step(),
+                a.weightBasisPoints(), a.windowFrom(), a.windowTo(), a.canaryCount(), a.stableCount(), a.decision(),
+                CanaryOutcomeCounts.withheld(a.reason(), min), a.metrics())).toList();
         BucketSalt.require(bucketSalt);
         requireSteps(steps);
         if (version == stableVersion) {
@@ -69,7 +77,15 @@ public record CanaryRamp(
             CanaryStatus status, int step, Instant stepStartedAt, Instant judgeAt, int extensions, String startedBy,
             Instant startedAt, String transition, String reason, List<StepAnalysis> analyses) {
         this(version, stableVersion, steps, bakeSeconds, policy, status, step, stepStartedAt, judgeAt, extensions,
-                startedBy, startedAt, transition, reason, analyses, null);
+                startedBy, startedAt, transition, reason, analyses, null, null);
+    }
+
+    /** A ramp that keeps no {@code minCellSize}, as ramps were before they kept it. */
+    public CanaryRamp(int version, int stableVersion, List<Integer> steps, long bakeSeconds, CanaryPolicy policy,
+            CanaryStatus status, int step, Instant stepStartedAt, Instant judgeAt, int extensions, String startedBy,
+            Instant startedAt, String transition, String reason, List<StepAnalysis> analyses, String bucketSalt) {
+        this(version, stableVersion, steps, bakeSeconds, policy, status, step, stepStartedAt, judgeAt, extensions,
+                startedBy, startedAt, transition, reason, analyses, bucketSalt, null);
     }
 
     /** Steps must rise strictly within 1-10000 basis points and end at 10000 (promotion). */
@@ -89,6 +105,12 @@ public record CanaryRamp(
             throw new ValidationException("the last ramp step must be 10000 basis points (all traffic: promotion); got "
                     + steps);
         }
+    }
+
+    /** The fewest predictions with an outcome a count in the ramp's reasons may show: its own, or the default. */
+    @JsonIgnore
+    public int cellSize() {
+        return minCellSize == null ? CanaryOutcomeCounts.DEFAULT_MIN_CELL_SIZE : minCellSize;
     }
 
     @JsonIgnore
@@ -128,7 +150,8 @@ public record CanaryRamp(
             }
         }
         return new CanaryRamp(version, stableVersion, steps, bakeSeconds, policy, newStatus, newStep, newStepStartedAt,
-                newJudgeAt, newExtensions, startedBy, startedAt, newTransition, newReason, kept, bucketSalt);
+                newJudgeAt, newExtensions, startedBy, startedAt, newTransition, newReason, kept, bucketSalt,
+                minCellSize);
     }
 
     private static void dropWhileOver(List<StepAnalysis> kept, Predicate<StepAnalysis> droppable) {

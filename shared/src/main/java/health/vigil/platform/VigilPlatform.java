@@ -162,7 +162,8 @@ public final class VigilPlatform implements AutoCloseable {
         this.outcomeJoin = new OutcomeJoin(predictionLog, a.outcomes,
                 model -> b.monitoringPolicies.apply(model).minCellSize());
         this.canaries = new CanaryService(registryStore, lifecycle, audit, events, predictionLog, clock,
-                scoring.models()::warm, a.telemetry, requestStats::window, outcomeJoin::outcomesOf);
+                scoring.models()::warm, a.telemetry, requestStats::window, outcomeJoin::outcomesOf,
+                model -> b.monitoringPolicies.apply(model).minCellSize());
         this.canaryWakeups = new CanaryWakeups(canaries, registryStore, clock);
         closeables.push(canaryWakeups);
         this.outcomes = new OutcomeService(a.outcomes, predictionLog, artifacts, registry, pseudonymizer, audit, clock,

@@ -104,6 +104,32 @@ class CanaryOutcomeMetricsTest {
         assertThat(analysis.reason()).contains("auroc (the steps' samples");
     }
 
+    /**
+     * A step judged before enough outcomes arrive gives each side's predictions with an outcome in its reason; a few
+     * patients' outcomes (1 to the cell size less one, 11 by default) are given as fewer than the cell size.
+     */
+    @Test
+    void anUntestedStepGivesAFewPatientsOutcomesAsFewerThanTheCellSize() {
+        Instant t0 = Instant.parse("2026-12-01T00:00:00Z");
+        CanaryRamp ramp = new CanaryRamp(2, 1, CanaryRamp.DEFAULT_STEPS, 600, CanaryPolicy.DEFAULT,
+                CanaryStatus.RUNNING, 0, t0, t0.plusSeconds(600), 0, "test", t0, "started", "", List.of());
+        WindowSample canary = new WindowSample(1_000, 12);
+        WindowSample stable = new WindowSample(1_000, 13);
+        // Enough predictions for the step to pass, whose reason names what is not tested yet.
+        for (int i = 0; i < 200; i++) {
+            canary.add(0.2, false, false);
+            stable.add(0.2, false, false);
+        }
+        StepEvidence evidence = new StepEvidence(canary, stable, RequestSample.NONE, RequestSample.NONE,
+                cohort(3, 0, 0, 15), cohort(40, 0, 0, 16));
+
+        StepAnalysis analysis = CanaryAnalysis.judge(ramp, List.of(), evidence, t0, t0.plusSeconds(600));
+
+        assertThat(analysis.reason()).contains("calibration_error and auroc (fewer than 11 canary, 40 stable"
+                + " predictions with an outcome, each side needing two of each outcome in a step)")
+                .doesNotContain("(3 canary");
+    }
+
     @Test
     void theAurocTestHoldsItsLevelWhenCanaryAndStableRankAlikeAndRejectsAKnownLoss() {
         int replicates = 2_000;

@@ -114,4 +114,38 @@ class CanaryOutcomesTest {
         assertThat(analysis.reason()).contains("calibration_error and auroc (0 canary, 0 stable predictions with an"
                 + " outcome");
     }
+
+    /**
+     * A step with a few patients' outcomes on one side gives that count as fewer than the model's minCellSize (here
+     * 20, which the ramp keeps from its start), in the analysis, the ramp's reason and its audit record alike.
+     */
+    @Test
+    void aFewOutcomesOnOneSideAreGivenAsFewerThanTheCellSizeInTheReasonAndItsAuditRecord() {
+        // The first 3 canary and 40 stable predictions the controller joins have an outcome.
+        int[] joined = new int[2];
+        CanaryService canaries = new CanaryService(store, new VersionLifecycle(store, audit, clock), audit, e -> { },
+                log, clock, v -> { }, Telemetry.NONE, null, (model, records) -> {
+                    Map<String, Boolean> known = new java.util.HashMap<>();
+                    for (PredictionRecord r : records) {
+                        int side = r.slot() == Slot.CANARY ? 0 : 1;
+                        if (joined[side] < (side == 0 ? 3 : 40)) {
+                            joined[side]++;
+                            known.put(r.predictionId(), outcomes.get(r.predictionId()));
+                        }
+                    }
+                    return known;
+                }, model -> 20);
+
+        StepAnalysis analysis = firstStep(canaries);
+
+        assertThat(analysis.reason()).contains("calibration_error and auroc (fewer than 20 canary, 40 stable"
+                + " predictions with an outcome").doesNotContain("(3 canary");
+        Deployment after = store.findDeployment(READMISSION).orElseThrow();
+        assertThat(after.canary().minCellSize()).isEqualTo(20);
+        assertThat(after.canary().reason()).contains("(fewer than 20 canary, 40 stable predictions with an outcome");
+        assertThat(auditStore.read("2026-12-01").stream().filter(r -> r.action().equals(CanaryService.ACTION))
+                .map(r -> r.details().get("reason")).filter(r -> r.contains("with an outcome")).toList())
+                .isNotEmpty().allSatisfy(r -> assertThat(r).contains("fewer than 20 canary, 40 stable")
+                        .doesNotContain("(3 canary"));
+    }
 }

@@ -147,10 +147,15 @@ final class ExperimentCommand {
         out.append(String.format(Locale.ROOT, "%n%s to %s; outcomes joined: %s", r.path("from").asText(),
                 r.path("to").asText(), r.path("outcomes").asBoolean() ? "yes" : "no"));
         for (JsonNode a : r.path("arms")) {
-            out.append(String.format(Locale.ROOT, "%n  %-9s v%d: %d predictions, flag rate %s, %d labelled, positive"
-                    + " rate %s, AUROC %s", a.path("arm").asText(), a.path("version").asInt(),
-                    a.path("predictions").asLong(), ShadowCommand.number(a.path("flagRate")), a.path("labelled").asLong(),
-                    ShadowCommand.number(a.path("positiveRate")), ShadowCommand.number(a.path("auroc"))));
+            // An arm's few patients' outcomes are withheld: say so and why, rather than print them as none.
+            String labelled = a.hasNonNull("labelled") ? a.path("labelled").asLong() + " labelled"
+                    : "labelled withheld";
+            String withheld = a.hasNonNull("suppressed") ? " (outcome counts withheld: "
+                    + TerminalText.shown(a.path("suppressed").asText()) + ")" : "";
+            out.append(String.format(Locale.ROOT, "%n  %-9s v%d: %d predictions, flag rate %s, %s, positive rate %s,"
+                    + " AUROC %s%s", a.path("arm").asText(), a.path("version").asInt(), a.path("predictions").asLong(),
+                    ShadowCommand.number(a.path("flagRate")), labelled, ShadowCommand.number(a.path("positiveRate")),
+                    ShadowCommand.number(a.path("auroc")), withheld));
         }
         for (String metric : new String[] {"flagRate", "positiveRate", "auroc"}) {
             JsonNode c = r.path(metric);

@@ -16,6 +16,8 @@ import health.vigil.model.Slot;
 import health.vigil.model.Stage;
 import health.vigil.model.TrafficSlot;
 import health.vigil.model.VersionRecord;
+import health.vigil.monitoring.MonitoringPolicy;
+import health.vigil.monitoring.SmallCells;
 import health.vigil.port.EventPublisher;
 import health.vigil.port.PredictionLog;
 import health.vigil.port.RegistryStore;
@@ -42,6 +44,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.ToIntFunction;
 
 /**
  * A/B experiments: two approved versions share live traffic at a fixed split (control on the stable slot, treatment
@@ -82,6 +85,7 @@ public final class ExperimentService {
     private final Optional<OutcomeSource> outcomes;
     private final Clock clock;
     private final Consumer<VersionRecord> warmer;
+    private final ToIntFunction<ModelName> minCellSizes;
 
     /**
      * @param outcomes joins outcomes to predictions; empty on a platform that stores no outcomes (the report then
@@ -90,6 +94,18 @@ public final class ExperimentService {
      */
     public ExperimentService(RegistryStore store, AuditLog audit, EventPublisher events, PredictionLog predictions,
             Optional<OutcomeSource> outcomes, Clock clock, Consumer<VersionRecord> warmer) {
+        this(store, audit, events, predictions, outcomes, clock, warmer,
+                model -> MonitoringPolicy.DEFAULT_MIN_CELL_SIZE);
+    }
+
+    /**
+     * @param minCellSizes a model's {@code minCellSize} (its monitoring policy's): fewest outcomes an arm's counts of
+     *        them may show
+     */
+    public ExperimentService(RegistryStore store, AuditLog audit, EventPublisher events, PredictionLog predictions,
+            Optional<OutcomeSource> outcomes, Clock clock, Consumer<VersionRecord> warmer,
+            ToIntFunction<ModelName> minCellSizes) {
+        this.minCellSizes = Objects.requireNonNull(minCellSizes, "minCellSizes");
         this.registry = new ModelRegistry(store);
         this.changes = new DeploymentChanges(store, audit, events, clock);
         this.stages = new DeploymentStages(store, new VersionLifecycle(store, audit, clock));
@@ -261,26 +277,35 @@ public final class ExperimentService {
             });
         }
         join(model, pending, control, treatment);
+        // An arm's few patients' outcomes are withheld with what gives them back: its rate, AUROC and comparisons.
+        int min = minCellSizes.applyAsInt(model);
+        ExperimentReport.Arm controlArm = control.arm("control", min);
+        ExperimentReport.Arm treatmentArm = treatment.arm("treatment", min);
+        boolean shown = controlArm.suppressed() == null && treatmentArm.suppressed() == null;
         ExperimentReport.Comparison flagRate = control.predictions > 0 && treatment.predictions > 0
                 ? rates(control.flagged, control.predictions, treatment.flagged, treatment.predictions) : null;
-        ExperimentReport.Comparison positiveRate = control.labelled() > 0 && treatment.labelled() > 0
+        ExperimentReport.Comparison positiveRate = shown && control.labelled() > 0 && treatment.labelled() > 0
                 ? rates(control.positives, control.labelled(), treatment.positives, treatment.labelled()) : null;
         ExperimentReport.Comparison auroc = null;
-        if (control.aurocComputable() && treatment.aurocComputable()) {
+        if (shown && control.aurocComputable() && treatment.aurocComputable()) {
             DeLongTest.Result r = DeLongTest.independent(treatment.scores(), treatment.labels(), control.scores(),
                     control.labels());
             auroc = new ExperimentReport.Comparison(r.aurocSecond(), r.aurocFirst(), r.difference(), r.lower95(),
                     r.upper95(), r.z(), r.pValue(), "DeLong, independent samples");
         }
         return new ExperimentReport(model.value(), experiment, from, to, outcomes.isPresent(),
-                List.of(control.arm("control"), treatment.arm("treatment")), flagRate, positiveRate, auroc,
-                primary(experiment, control, treatment));
+                List.of(controlArm, treatmentArm), flagRate, positiveRate, auroc,
+                primary(experiment, control, treatment, controlArm, treatmentArm, min));
     }
 
-    private ExperimentReport.Primary primary(Experiment e, ArmSample control, ArmSample treatment) {
+    /** The primary metric's samples; an arm's labelled predictions as the arm shows them ({@code shownControl}). */
+    private ExperimentReport.Primary primary(Experiment e, ArmSample control, ArmSample treatment,
+            ExperimentReport.Arm shownControl, ExperimentReport.Arm shownTreatment, int min) {
         boolean labelled = e.primaryMetric().needsOutcomes();
         long c = labelled ? control.labelled() : control.predictions;
         long t = labelled ? treatment.labelled() : treatment.predictions;
+        Long shownC = labelled ? shownControl.labelled() : Long.valueOf(c);
+        Long shownT = labelled ? shownTreatment.labelled() : Long.valueOf(t);
         boolean reached = c >= e.plannedControl() && t >= e.plannedTreatment();
         String note;
         if (labelled && outcomes.isEmpty()) {
@@ -289,12 +314,13 @@ public final class ExperimentService {
         } else if (reached) {
             note = "the planned sample is reached: read the " + e.primaryMetric().wireName() + " comparison now, once";
         } else {
-            note = "the planned sample is not reached (" + c + " of " + e.plannedControl() + " control, " + t + " of "
+            note = "the planned sample is not reached (" + (shownC == null ? "fewer than " + min : shownC) + " of "
+                    + e.plannedControl() + " control, " + (shownT == null ? "fewer than " + min : shownT) + " of "
                     + e.plannedTreatment() + " treatment " + (labelled ? "labelled predictions" : "predictions")
                     + "); a comparison read before it does not hold the declared alpha";
         }
         return new ExperimentReport.Primary(e.primaryMetric().wireName(), labelled ? "labelled predictions"
-                : "predictions", c, t, e.plannedControl(), e.plannedTreatment(), reached, note);
+                : "predictions", shownC, shownT, e.plannedControl(), e.plannedTreatment(), reached, note);
     }
 
     private static ExperimentReport.Comparison rates(long controlHits, long controlN, long treatmentHits,
@@ -412,11 +438,18 @@ public final class ExperimentService {
             return positives >= 2 && labelled - positives >= 2;
         }
 
-        ExperimentReport.Arm arm(String name) {
+        /** The arm as the report shows it, its outcomes withheld by {@code min} as a monitoring segment's are. */
+        ExperimentReport.Arm arm(String name, int min) {
+            Double flagRate = predictions == 0 ? null : (double) flagged / predictions;
+            String withheld = SmallCells.withheld(labelled, positives, min);
+            if (withheld != null) {
+                Long shown = SmallCells.fewerOutcomes(min).equals(withheld) ? null : Long.valueOf(labelled);
+                return new ExperimentReport.Arm(name, version, predictions, flagged, flagRate, shown, null, null, null,
+                        withheld);
+            }
             Double auroc = aurocComputable() ? Auroc.of(scores(), labels()) : null;
-            return new ExperimentReport.Arm(name, version, predictions, flagged,
-                    predictions == 0 ? null : (double) flagged / predictions, labelled, positives,
-                    labelled == 0 ? null : (double) positives / labelled, auroc);
+            return new ExperimentReport.Arm(name, version, predictions, flagged, flagRate, (long) labelled, positives,
+                    labelled == 0 ? null : (double) positives / labelled, auroc, null);
         }
     }
 }

@@ -40,12 +40,28 @@ public final class SmallCells {
     private static final Pattern NOT_JUDGED = Pattern.compile(
             "the realised AUROC is not judged yet: \\d+ outcomes?, \\d+ positive and \\d+ negative; (.*)");
 
-    static String fewerOutcomes(int minCellSize) {
+    public static String fewerOutcomes(int minCellSize) {
         return "fewer than " + minCellSize + " outcomes";
     }
 
     static String fewerOfAClass(int minCellSize) {
         return "fewer than " + minCellSize + " positive or fewer than " + minCellSize + " negative outcomes";
+    }
+
+    /**
+     * Why a part's counts of {@code labelled} outcomes, {@code positives} of them, are withheld under {@code min}
+     * ({@link #fewerOutcomes}: both; {@link #fewerOfAClass}: the positives and what gives them back), or null when
+     * both are shown: the rule of a segment, for parts that add up to no total their readers see (an experiment's
+     * arms).
+     */
+    public static String withheld(long labelled, long positives, int min) {
+        if (min <= 1) {
+            return null;
+        }
+        if (small(labelled, min)) {
+            return fewerOutcomes(min);
+        }
+        return small(positives, min) || small(labelled - positives, min) ? fewerOfAClass(min) : null;
     }
 
     /** {@code segments} with the counts {@code policy}'s {@code minCellSize} withholds withheld. */

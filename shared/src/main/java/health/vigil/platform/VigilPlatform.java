@@ -189,7 +189,8 @@ public final class VigilPlatform implements AutoCloseable {
                 model -> Optional.of(shadowMirror.counts(model)).filter(c -> c.offered() > 0),
                 model -> b.monitoringPolicies.apply(model).minCellSize());
         this.experiments = new ExperimentService(registryStore, audit, events, predictionLog,
-                Optional.of(outcomeJoin::outcomesOf), clock, scoring.models()::warm);
+                Optional.of(outcomeJoin::outcomesOf), clock, scoring.models()::warm,
+                model -> b.monitoringPolicies.apply(model).minCellSize());
         this.gatePolicies = new GatePolicies(artifacts, registryStore, audit, clock);
         this.gates = new GateEvaluation(registryStore, lifecycle, artifacts, datasets, gatePolicies,
                 new RegisteredModelLoader(artifacts, runtime, pipelines, config.limits().maxUncompressedBytes()), audit,

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.audit.AuditLog;
 import health.vigil.audit.InMemoryAuditStore;
 import health.vigil.audit.MutableClock;
@@ -15,6 +16,7 @@ import health.vigil.error.ConflictException;
 import health.vigil.error.ValidationException;
 import health.vigil.events.EventTypes;
 import health.vigil.events.VigilEvent;
+import health.vigil.json.Json;
 import health.vigil.model.AuditRecord;
 import health.vigil.model.Deployment;
 import health.vigil.model.Experiment;
@@ -303,6 +305,55 @@ class ExperimentServiceTest {
         assertThat(report.auroc()).isNull();
         assertThat(report.primary().plannedSampleReached()).isFalse();
         assertThat(report.primary().note()).contains("joins no outcomes");
+    }
+
+    /**
+     * An arm's outcomes follow the monitoring report's small-cell rule (the default minCellSize, 11): control's 3
+     * labelled predictions show neither count; treatment's 40 with 2 positive show the 40 but not the positives, nor
+     * the positive rate or AUROC that give them back, and the comparisons of outcomes are withheld with them. Each
+     * arm says why; the primary metric's sample gives control's as fewer than 11.
+     */
+    @Test
+    void anArmsFewPatientsOutcomesAreWithheldWithWhatWouldGiveThemBack() {
+        experiments.start(READMISSION, new ExperimentService.StartCommand(2, null, AUROC_PLAN), OPS);
+        int[][] arms = {{3, 1}, {40, 2}}; // control, treatment: labelled, positive
+        for (int arm = 0; arm < 2; arm++) {
+            for (int i = 0; i < 60; i++) {
+                String id = UUID.randomUUID().toString();
+                boolean treatment = arm == 1;
+                log.append(List.of(new PredictionRecord(id, READMISSION, treatment ? 2 : 1,
+                        treatment ? Slot.CANARY : Slot.STABLE, treatment ? treated() : controlled(),
+                        START.plusSeconds(2L * i + arm), new float[] {1f}, 0.01 * i, i % 2 == 0, null)));
+                if (i < arms[arm][0]) {
+                    outcomes.put(id, i < arms[arm][1]);
+                }
+            }
+        }
+        clock.advance(Duration.ofHours(1));
+
+        JsonNode report = Json.readTree("report", Json.write(experiments.report(READMISSION)));
+
+        JsonNode control = report.path("arms").get(0);
+        JsonNode treatment = report.path("arms").get(1);
+        assertThat(control.has("labelled")).isFalse();
+        assertThat(control.has("positives")).isFalse();
+        assertThat(control.path("positiveRate").isNull()).isTrue();
+        assertThat(control.path("suppressed").asText()).isEqualTo("fewer than 11 outcomes");
+        assertThat(treatment.path("labelled").asLong()).isEqualTo(40);
+        assertThat(treatment.has("positives")).isFalse();
+        assertThat(treatment.path("positiveRate").isNull()).isTrue();
+        assertThat(treatment.path("auroc").isNull()).isTrue();
+        assertThat(treatment.path("suppressed").asText())
+                .isEqualTo("fewer than 11 positive or fewer than 11 negative outcomes");
+        assertThat(report.path("positiveRate").isNull()).isTrue();
+        assertThat(report.path("auroc").isNull()).isTrue();
+        // Predictions and flags are the model's own answers, not outcomes: they stay.
+        assertThat(control.path("predictions").asLong()).isEqualTo(60);
+        assertThat(report.path("flagRate").isObject()).isTrue();
+        assertThat(report.path("primary").has("controlSample")).isFalse();
+        assertThat(report.path("primary").path("treatmentSample").asLong()).isEqualTo(40);
+        assertThat(report.path("primary").path("note").asText()).contains("(fewer than 11 of ")
+                .contains(", 40 of ").doesNotContain("(3 of");
     }
 
     private static double aurocOverAllPairs(List<double[]> rows) {

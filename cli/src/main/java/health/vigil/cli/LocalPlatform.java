@@ -3,6 +3,8 @@ package health.vigil.cli;
 import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.config.VigilConfig;
 import health.vigil.cli.dashboard.Dashboard;
+import health.vigil.cli.metrics.LocalMetrics;
+import health.vigil.cli.metrics.MetricsRoute;
 import health.vigil.functions.common.VigilInstanceInjector;
 import health.vigil.host.LocalHost;
 import health.vigil.platform.VigilPlatform;
@@ -32,16 +34,20 @@ import java.util.function.UnaryOperator;
 
 /**
  * Vigil on one machine: the local host running both Function Apps' classes, with the platform composed on
- * the embedded stores under the home folder and the host's event bus as its event publisher.
+ * the embedded stores under the home folder and the host's event bus as its event publisher. The platform records
+ * its telemetry through the adapter Azure records through, into {@link LocalMetrics}, which {@code GET /metrics}
+ * serves.
  */
 public final class LocalPlatform implements AutoCloseable {
     private final LocalHost host;
     private final VigilPlatform platform;
+    private final LocalMetrics metrics;
     private final AutoCloseable emulators;
 
-    private LocalPlatform(LocalHost host, VigilPlatform platform, AutoCloseable emulators) {
+    private LocalPlatform(LocalHost host, VigilPlatform platform, LocalMetrics metrics, AutoCloseable emulators) {
         this.host = host;
         this.platform = platform;
+        this.metrics = metrics;
         this.emulators = emulators;
     }
 
@@ -71,7 +77,7 @@ public final class LocalPlatform implements AutoCloseable {
                     .secretProvider(files.secretProvider())
                     .auditSigner(files.auditSigner())
                     .authenticator(files.authenticator()));
-            return new LocalPlatform(started.host, started.platform, emulators);
+            return new LocalPlatform(started.host, started.platform, started.metrics, emulators);
         } catch (RuntimeException e) {
             emulators.close();
             throw e;
@@ -123,6 +129,7 @@ public final class LocalPlatform implements AutoCloseable {
         // Before the home, its keys and its stores are created: a refused start leaves nothing behind.
         LocalHost.refusePortInUse(port);
         AtomicReference<VigilPlatform> platform = new AtomicReference<>();
+        LocalMetrics metrics = new LocalMetrics();
         LocalHost.Builder hostBuilder = LocalHost.builder();
         if (config.mode() == VigilConfig.Mode.AZURE) {
             // Blobs are read from the emulated Blob Storage: a file dropped locally is uploaded there first.
@@ -141,13 +148,15 @@ public final class LocalPlatform implements AutoCloseable {
                 .probeFunctions(Set.of("HealthLive", "HealthReady"))
                 .inline(LocalPlatform::runsInline)
                 .inlineWhenAlone(LocalPlatform::runsInlineWhenAlone)
-                .pages(new Dashboard(platform::get, config.home().resolve("deadletter"), java.time.Clock.systemUTC()),
-                        Dashboard::serves)
+                .pages(new org.eclipse.jetty.server.Handler.Sequence(new MetricsRoute(platform::get, metrics),
+                        new Dashboard(platform::get, config.home().resolve("deadletter"), java.time.Clock.systemUTC())),
+                        path -> MetricsRoute.serves(path) || Dashboard.serves(path))
                 .appSettings(name -> java.util.Optional.ofNullable(System.getenv(name)).orElse(SCHEDULE_DEFAULTS.get(name)))
                 .build();
         // The local platform has the training library: a retraining request trains here, as `vigil train` does.
         VigilPlatform built = customise.apply(VigilPlatform.builder(config).eventPublisher(host.eventPublisher())
                 .workQueue(host.workQueue())
+                .telemetry(metrics.telemetry())
                 .retrainer(new PipelineRetrainer(new ModelTraining(CodeVersion.ofThisBuild(),
                         java.time.Clock.systemUTC())))).build();
         platform.set(built);
@@ -155,9 +164,10 @@ public final class LocalPlatform implements AutoCloseable {
             host.start();
         } catch (RuntimeException e) {
             built.close();
+            metrics.close();
             throw e;
         }
-        return new LocalPlatform(host, built, null);
+        return new LocalPlatform(host, built, metrics, null);
     }
 
     /**
@@ -287,6 +297,11 @@ public final class LocalPlatform implements AutoCloseable {
         return platform;
     }
 
+    /** What {@code GET /metrics} serves: the platform's telemetry since it started. */
+    public LocalMetrics metrics() {
+        return metrics;
+    }
+
     @Override
     public void close() {
         try {
@@ -294,6 +309,7 @@ public final class LocalPlatform implements AutoCloseable {
         } finally {
             try {
                 platform.close();
+                metrics.close();
             } finally {
                 if (emulators != null) {
                     try {

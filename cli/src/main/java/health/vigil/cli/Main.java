@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         description = "Vigil: lifecycle of clinical prediction models, locally and on Azure.",
         subcommands = {UpCommand.class, DemoCommand.class, TrainCommand.class, ModelsCommand.class, DatasetsCommand.class,
                 CanaryCommand.class, RollbackCommand.class, ShadowCommand.class, ExperimentCommand.class,
-                AuditCommand.class, MonitorCommand.class, LineageCommand.class,
+                AuditCommand.class, MonitorCommand.class, MetricsCommand.class, LineageCommand.class,
                 BatchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -34,9 +34,10 @@ import java.util.Set;
  * Attributes are model ids, slots, error codes, outcomes and event types only. A value that is not an id is
  * checked against its closed set in {@link TelemetryNames} (outcomes, gates, statistics, event types) or the rule
  * of its kind (a function's name, a schema's feature name) and recorded as {@code other} when it fails, so no caller
- * can smuggle patient data, such as an identifier that merely looks like a name, into telemetry.
+ * can smuggle patient data, such as an identifier that merely looks like a name, into telemetry. {@code vigil up}
+ * records through this same class into an SDK meter provider of its own, which its {@code GET /metrics} reads.
  */
-final class OpenTelemetryTelemetry implements Telemetry {
+public final class OpenTelemetryTelemetry implements Telemetry {
     static final AttributeKey<String> MODEL = AttributeKey.stringKey(TelemetryNames.MODEL_NAME);
     static final AttributeKey<Long> VERSION = AttributeKey.longKey(TelemetryNames.MODEL_VERSION);
     static final AttributeKey<String> SLOT = AttributeKey.stringKey(TelemetryNames.TRAFFIC_SLOT);
@@ -71,7 +72,7 @@ final class OpenTelemetryTelemetry implements Telemetry {
     private final LongCounter approvals;
     private final LongCounter auditExports;
 
-    OpenTelemetryTelemetry(OpenTelemetry openTelemetry) {
+    public OpenTelemetryTelemetry(OpenTelemetry openTelemetry) {
         Objects.requireNonNull(openTelemetry, "openTelemetry");
         Meter meter = openTelemetry.getMeter(TelemetryNames.INSTRUMENTATION);
         this.tracer = openTelemetry.getTracer(TelemetryNames.INSTRUMENTATION);

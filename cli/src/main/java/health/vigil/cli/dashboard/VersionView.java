@@ -120,6 +120,11 @@ final class VersionView extends View {
         StringBuilder out = new StringBuilder("<h2 id=\"card\">Model card</h2><dl class=\"facts\" id=\"card-summary\">");
         fact(out, "Description", s.description());
         fact(out, "Owner", s.owner());
+        out.append("<dt>Gates</dt><dd data-fact=\"gates\">").append(gatesOutcome(s)).append("</dd>");
+        if (s.fairnessGate() != null) {
+            out.append("<dt>Fairness (segments gate)</dt><dd data-fact=\"fairness\">")
+                    .append(Html.prose(s.fairnessGate())).append("</dd>");
+        }
         fact(out, "AUROC on the gates' data", s.auroc() == null ? null : Words.number(s.auroc()));
         fact(out, "Expected calibration error", s.expectedCalibrationError() == null ? null
                 : Words.number(s.expectedCalibrationError()));
@@ -130,6 +135,36 @@ final class VersionView extends View {
         out.append("</dl><p>").append(Pages.link(href(model, number) + "/card", "The whole model card of " + model.value()
                 + " version " + number)).append(" (the page the card API gives for Accept: text/html).</p>");
         return out.toString();
+    }
+
+    /**
+     * The gates' outcome as the card summary states it, with a symbol and a word: passed, passed with the checks
+     * flagged for the approver (named, so that a pass that left something unjudged never reads as a plain pass), or
+     * failed with the gates that failed; then what changed since the gates judged, if anything.
+     */
+    static String gatesOutcome(ModelCard.Summary s) {
+        String words = s.gatesOutcome();
+        if (s.gatesPassed() == null) {
+            return escape(words);
+        }
+        int flagged = s.flaggedChecks().size();
+        String named = ": " + String.join(", ", s.flaggedChecks());
+        StringBuilder out = new StringBuilder();
+        if (!s.gatesPassed()) {
+            out.append("<span class=\"outcome failed status-bad\">\u2718 failed</span>: ")
+                    .append(escape(String.join(", ", s.failedGates())));
+            if (flagged > 0) {
+                out.append("; ").append(flagged).append(" flagged").append(escape(named));
+            }
+        } else if (flagged > 0) {
+            out.append("<span class=\"outcome flagged\">\u26a0 passed with ").append(flagged)
+                    .append(" flagged</span>").append(escape(named));
+        } else {
+            out.append("<span class=\"outcome passed\">\u2714 passed</span>");
+        }
+        // What changed since the gates judged, in the card's own words.
+        int outOfDate = words.indexOf("; out of date: ");
+        return out.append(outOfDate < 0 ? "" : escape(words.substring(outOfDate))).toString();
     }
 
     private static void fact(StringBuilder out, String name, String value) {

@@ -3,6 +3,7 @@ package health.vigil.cli.dashboard;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import health.vigil.cards.ModelCard;
+import health.vigil.functions.common.html.Html;
 import health.vigil.model.GateCheck;
 import health.vigil.model.GateReport;
 import health.vigil.model.ModelName;
@@ -59,6 +60,54 @@ class VersionViewTest {
 
         assertThat(html).contains("<dt>AUROC on the gates&#39; data</dt><dd>0.8</dd>",
                 "<dt>Expected calibration error</dt><dd>1.874e-04</dd>").doesNotContain("0.800", "0.000");
+    }
+
+    @Test
+    void theCardSummaryShowsAPassWithFlagsAndTheFairnessLineNotAPlainPass() {
+        // The segments gate passed without judging two segments: the summary showed neither the gates nor fairness.
+        String fairness = "passed, 2 checks flagged: not judged for site=north, site=east (too few rows with or without"
+                + " the outcome); see (3)(ii) risks and limitations";
+        ModelCard.Summary summary = new ModelCard.Summary("text", "owner", true, List.of(), List.of(),
+                List.of("segments/site=north:outcomes_per_class", "segments/site=east:outcomes_per_class"), fairness,
+                0.8, 0.01, List.of(), null, List.of());
+
+        String html = VersionView.card(card(summary), new ModelName("readmission"), 1);
+
+        assertThat(html).contains("<dl class=\"facts\" id=\"card-summary\">", "<dt>Gates</dt><dd data-fact=\"gates\">"
+                + "<span class=\"outcome flagged\">\u26a0 passed with 2 flagged</span>:"
+                + " segments/site=north:outcomes_per_class, segments/site=east:outcomes_per_class</dd>",
+                "<dt>Fairness (segments gate)</dt><dd data-fact=\"fairness\">" + fairness + "</dd>")
+                .doesNotContain("\u2714 passed");
+        // On a phone the long line wraps: a fact's value breaks where it must, and nothing here is kept unbroken.
+        assertThat(Html.STYLE).contains("dl.facts dd{margin:0;overflow-wrap:anywhere}");
+        assertThat(html.substring(html.indexOf("data-fact=\"gates\""))).doesNotContain("unbroken", "<time");
+    }
+
+    @Test
+    void theCardSummaryShowsFailedGatesTheirFlagsAndWhatIsOutOfDateAndAPlainPassAsSuch() {
+        ModelCard.Summary failed = new ModelCard.Summary("text", "owner", false, List.of("discrimination"),
+                List.of("the gate policy changed from 3 to 4"), List.of("segments/segment_columns"), "passed, 1 check"
+                + " flagged: no segment column declared, so no group compared with the whole; see (3)(ii) risks and"
+                + " limitations", null, null, List.of(), null, List.of());
+        ModelCard.Summary passed = new ModelCard.Summary("text", "owner", true, List.of(), List.of(), List.of(),
+                "passed", null, null, List.of(), null, List.of());
+        ModelCard.Summary notRun = new ModelCard.Summary("text", "owner", null, List.of(), List.of(), List.of(), null,
+                null, null, List.of(), null, List.of());
+
+        assertThat(VersionView.card(card(failed), new ModelName("readmission"), 1)).contains("<dd data-fact=\"gates\">"
+                + "<span class=\"outcome failed status-bad\">\u2718 failed</span>: discrimination; 1 flagged:"
+                + " segments/segment_columns; out of date: the gate policy changed from 3 to 4 (the gates must run"
+                + " again before the version can be approved)</dd>", "<dd data-fact=\"fairness\">passed, 1 check"
+                + " flagged: no segment column declared");
+        assertThat(VersionView.card(card(passed), new ModelName("readmission"), 1)).contains("<dd data-fact=\"gates\">"
+                + "<span class=\"outcome passed\">\u2714 passed</span></dd>", "<dd data-fact=\"fairness\">passed</dd>");
+        assertThat(VersionView.card(card(notRun), new ModelName("readmission"), 1))
+                .contains("<dd data-fact=\"gates\">not run yet</dd>").doesNotContain("Fairness");
+    }
+
+    private static ModelCard card(ModelCard.Summary summary) {
+        return new ModelCard("readmission", 1, "GATES_PASSED", Instant.parse("2026-11-20T12:00:00Z"), summary,
+                List.of(), null, null, List.of(), null, List.of(), List.of(), null);
     }
 
     /** A row of the gates' table: the check's name and its value, each labelled by its column's header. */

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Vigil's metrics and spans on the OpenTelemetry API. In Azure the Application Insights Java agent supplies the
@@ -71,6 +72,12 @@ public final class OpenTelemetryTelemetry implements Telemetry {
     private final LongCounter batchRows;
     private final LongCounter approvals;
     private final LongCounter auditExports;
+    /**
+     * The attributes of a version's scoring in each slot (by the slot's ordinal), made once: every scoring request
+     * records them, and building them anew took an allocation and a sort of their keys a request. A process scores a
+     * handful of versions, so the map stays small.
+     */
+    private final ConcurrentHashMap<ModelVersion, Attributes[]> scoringAttributes = new ConcurrentHashMap<>();
 
     public OpenTelemetryTelemetry(OpenTelemetry openTelemetry) {
         Objects.requireNonNull(openTelemetry, "openTelemetry");
@@ -134,8 +141,7 @@ public final class OpenTelemetryTelemetry implements Telemetry {
     public void scored(ModelVersion version, Slot slot, int rows, long nanos) {
         Objects.requireNonNull(version, "version");
         Objects.requireNonNull(slot, "slot");
-        Attributes attributes = Attributes.of(MODEL, version.name().value(), VERSION, (long) version.number(),
-                SLOT, slot.wireName());
+        Attributes attributes = scoringAttributes(version, slot);
         scoringDuration.record(Math.max(0, nanos) / 1e9, attributes);
         scoringRows.add(Math.max(0, rows), attributes);
         span(attributes, rows, nanos);
@@ -145,8 +151,19 @@ public final class OpenTelemetryTelemetry implements Telemetry {
     @Override
     public void shadowScored(ModelVersion version, int rows, long nanos) {
         Objects.requireNonNull(version, "version");
-        span(Attributes.of(MODEL, version.name().value(), VERSION, (long) version.number(), SLOT,
-                Slot.SHADOW.wireName()), rows, nanos);
+        span(scoringAttributes(version, Slot.SHADOW), rows, nanos);
+    }
+
+    private Attributes scoringAttributes(ModelVersion version, Slot slot) {
+        Attributes[] bySlot = scoringAttributes.computeIfAbsent(version, v -> new Attributes[Slot.values().length]);
+        Attributes attributes = bySlot[slot.ordinal()];
+        if (attributes == null) {
+            // Two threads may both build it the first time: the same value, so either write stands.
+            attributes = Attributes.of(MODEL, version.name().value(), VERSION, (long) version.number(), SLOT,
+                    slot.wireName());
+            bySlot[slot.ordinal()] = attributes;
+        }
+        return attributes;
     }
 
     private void span(Attributes attributes, int rows, long nanos) {

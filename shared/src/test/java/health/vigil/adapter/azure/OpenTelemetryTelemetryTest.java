@@ -85,6 +85,26 @@ class OpenTelemetryTelemetryTest {
     }
 
     @Test
+    void oneVersionScoredInEachSlotInTurnIsRecordedUnderEachSlotEveryTime() {
+        ModelVersion version = ModelVersion.of("readmission", 3);
+        for (int round = 0; round < 2; round++) {
+            telemetry.scored(version, Slot.STABLE, 1, 1_000_000L);
+            telemetry.scored(version, Slot.CANARY, 2, 1_000_000L);
+            telemetry.shadowScored(version, 3, 1_000_000L);
+        }
+        telemetry.scored(ModelVersion.of("readmission", 4), Slot.CANARY, 5, 1_000_000L);
+
+        assertThat(metric(metrics.collectAllMetrics(), "vigil.scoring.rows").getLongSumData().getPoints())
+                .extracting(p -> p.getAttributes().get(OpenTelemetryTelemetry.VERSION) + " "
+                        + p.getAttributes().get(OpenTelemetryTelemetry.SLOT) + " " + p.getValue())
+                .containsExactlyInAnyOrder("3 stable 2", "3 canary 4", "4 canary 5");
+        assertThat(spans.getFinishedSpanItems()).filteredOn(s -> s.getName().equals("vigil.score"))
+                .extracting(s -> s.getAttributes().get(OpenTelemetryTelemetry.VERSION) + " "
+                        + s.getAttributes().get(OpenTelemetryTelemetry.SLOT))
+                .containsExactly("3 stable", "3 canary", "3 shadow", "3 stable", "3 canary", "3 shadow", "4 canary");
+    }
+
+    @Test
     void scoringLeavesASpanThatLastsAsLongAsTheScoringDid() {
         telemetry.scored(ModelVersion.of("readmission", 3), Slot.STABLE, 2, 4_000_000L);
 

@@ -97,6 +97,8 @@ class RetrainLoopTest {
     private String trainingSha256;
     /** The package of version 1, the parent every test retrains. */
     private byte[] parentZip;
+    /** The patients scored on version 1 before each test, the first 300 of whom have their outcomes. */
+    private Scored firstScored;
 
     @BeforeEach
     void aDeployedModelWithScoredAndLabelledPatients() {
@@ -109,7 +111,7 @@ class RetrainLoopTest {
         deployParent();
         trainingSha256 = parent.manifest().provenance().datasetSha256();
 
-        scoreAndLabel(400, 6, 300);
+        firstScored = scoreAndLabel(400, 6, 300);
     }
 
     /** The local platform on {@code clock}, publishing to {@link #published} and counting its trainings. */
@@ -146,19 +148,34 @@ class RetrainLoopTest {
     }
 
     /** Scores {@code patients} synthetic patients on the deployed version and records outcomes for the first ones. */
-    private void scoreAndLabel(int patients, long seed, int labelled) {
+    private Scored scoreAndLabel(int patients, long seed, int labelled) {
         Dataset production = CLINICAL.synthetic(patients, seed).dataset();
         List<PatientRow> rows = new ArrayList<>();
         for (int i = 0; i < production.size(); i++) {
             rows.add(PatientRows.of("MRN-" + seed + "-" + i, production.records().get(i)));
         }
-        List<ScoredRow> scored = platform.scoring().score(new ScoreRequest(model, null, rows)).rows();
+        Scored scored = new Scored(platform.scoring().score(new ScoreRequest(model, null, rows)).rows(), production);
+        label(scored, 0, labelled);
+        return scored;
+    }
+
+    /** Records the outcomes of scored patients {@code from} (inclusive) to {@code to}. */
+    private void label(Scored scored, int from, int to) {
         List<Map<String, Object>> outcomes = new ArrayList<>();
-        for (int i = 0; i < labelled; i++) {
-            outcomes.add(Map.of("predictionId", scored.get(i).predictionId(), "outcome", production.label(i) ? 1 : 0));
+        for (int i = from; i < to; i++) {
+            outcomes.add(Map.of("predictionId", scored.rows().get(i).predictionId(),
+                    "outcome", scored.production().label(i) ? 1 : 0));
         }
         String body = Json.write(Map.of("model", model.value(), "outcomes", outcomes));
         platform.outcomes().submit("outcomes-feed", body, Json.readTree("outcomes", body.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** Scored patients: the answered rows and the synthetic data they came from, with the outcomes. */
+    private record Scored(List<ScoredRow> rows, Dataset production) {
+        /** The prediction ids of patients {@code from} (inclusive) to {@code to}. */
+        List<String> ids(int from, int to) {
+            return rows.subList(from, to).stream().map(ScoredRow::predictionId).toList();
+        }
     }
 
     @AfterEach
@@ -425,34 +442,52 @@ class RetrainLoopTest {
     }
 
     /**
-     * The request as an earlier release made it: its production rows stored without the time of each row (header
-     * {@code key, label, columns}), and named so in the lineage.
+     * The request as an earlier release made it: its production rows stored without the prediction id and the time of
+     * each row (header {@code key, label, columns}), and named so in the lineage.
      */
     private Retrainer.Request withoutTimes(Retrainer.Request request) {
-        String timed;
+        return storedAsBefore(request, false);
+    }
+
+    /**
+     * The request as the release before prediction ids made it: its production rows stored without the prediction id of
+     * each row (header {@code key, time, label, columns}), and named so in the lineage.
+     */
+    private Retrainer.Request withoutPredictionIds(Retrainer.Request request) {
+        return storedAsBefore(request, true);
+    }
+
+    private Retrainer.Request storedAsBefore(Retrainer.Request request, boolean timed) {
+        String identified;
         try (InputStream in = platform.artifacts().open(ArtifactStore.DATASETS,
                 RetrainService.datasetBlob(request.production().sha256()))) {
-            timed = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            identified = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        if (!timed.startsWith("key\ttime\t")) {
-            return request; // stored without times already
-        }
-        StringBuilder untimed = new StringBuilder();
-        timed.lines().forEach(line -> {
-            String[] cells = line.split("\t", 3);
-            untimed.append(cells[0]).append('\t').append(cells[2]).append('\n');
+        assertThat(identified).startsWith("key\tpredictionId\ttime\tlabel\t");
+        StringBuilder before = new StringBuilder();
+        identified.lines().forEach(line -> {
+            String[] cells = line.split("\t", 4);
+            before.append(cells[0]).append('\t');
+            if (timed) {
+                before.append(cells[2]).append('\t');
+            }
+            before.append(cells[3]).append('\n');
         });
-        byte[] bytes = untimed.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = before.toString().getBytes(StandardCharsets.UTF_8);
         String sha256 = health.vigil.hash.Sha256.hex(bytes);
         platform.artifacts().put(ArtifactStore.DATASETS, RetrainService.datasetBlob(sha256),
                 new ByteArrayInputStream(bytes), false);
         Retrainer.ProductionRows rows = request.production();
         Map<String, String> lineage = new LinkedHashMap<>(request.lineage());
         lineage.put("lineage.productionDataset", sha256);
-        lineage.remove("lineage.productionCutoff");
-        lineage.remove("lineage.productionLatest");
+        lineage.remove("lineage.productionFrom");
+        lineage.remove("lineage.productionTo");
+        if (!timed) {
+            lineage.remove("lineage.productionCutoff");
+            lineage.remove("lineage.productionLatest");
+        }
         return new Retrainer.Request(request.parent(), request.trainingDataset(), request.trainingDatasetSha256(),
                 request.earlierProduction(), new Retrainer.ProductionRows(rows.inputs(), rows.rows(), rows.width(),
                         rows.labels(), rows.pseudonyms(), sha256), request.pseudonyms(), lineage);
@@ -772,6 +807,79 @@ class RetrainLoopTest {
                 .combinedDataset(parent.manifest().provenance().datasetSha256(), lineage.get("lineage.productionDataset")));
         assertThat(third.manifest().provenance().parameters().get("dataset.source")).as("300 + 200 labelled rows")
                 .endsWith(" + 500 labelled production rows");
+    }
+
+    /**
+     * Outcomes come in weeks after their predictions: a retraining reads the log back to where its line's first
+     * retraining began, so that a prediction still unlabelled when an earlier retraining of the line read the log, or
+     * logged while that one trained, is trained on once its outcome is in, and no prediction is in two of the line's
+     * files.
+     */
+    @Test
+    void predictionsLabelledAfterAnEarlierRetrainingOfTheLineReadTheLogAreTrainedOnOnceByTheNext() {
+        uploadTrainingDataset();
+        // Scored while version 2 trains: after its retraining read the log, before version 2 is registered.
+        java.util.concurrent.atomic.AtomicReference<Scored> whileTraining =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        afterTraining.set(() -> whileTraining.set(scoreAndLabel(50, 10, 40)));
+        ModelVersion second = retrainedAndDeployed(new RetrainService.Request("request/24", model, 1, report(24)));
+        // The outcomes of the first patients' other 100 predictions come in; version 2's own patients are scored.
+        label(firstScored, 300, 400);
+        Scored later = scoreAndLabel(60, 11, 30);
+
+        AuditRecord again = platform.retraining().handle(new RetrainService.Request("request/25", model,
+                second.number(), SetUpMonitoringReport.stable(platform, second, LocalDate.of(2026, 9, 1), true)));
+
+        assertThat(again.outcome()).as(again.details().toString()).isEqualTo("uploaded");
+        VersionRecord third = platform.registry().getVersion(model, Integer.parseInt(again.details().get("version")));
+        assertThat(third.manifest().provenance().parameters()).containsEntry("lineage.productionRows", "170")
+                .containsEntry("lineage.productionFrom", platform.registry().getVersion(model, 1).registeredAt()
+                        .toString());
+        assertThat(third.manifest().provenance().datasetRows()).isEqualTo(3_000 + 300 + 170);
+        assertThat(predictionsIn(platform.registry().getVersion(model, second.number())))
+                .containsExactlyInAnyOrderElementsOf(firstScored.ids(0, 300));
+        List<String> added = new ArrayList<>(firstScored.ids(300, 400));
+        added.addAll(whileTraining.get().ids(0, 40));
+        added.addAll(later.ids(0, 30));
+        assertThat(predictionsIn(third)).containsExactlyInAnyOrderElementsOf(added);
+    }
+
+    /**
+     * A line whose earlier file the release before prediction ids stored cannot tell that file's predictions from
+     * fresh ones: its next retraining reads the log from the registration of the version that file trained, as that
+     * release did, so that none is trained on twice.
+     */
+    @Test
+    void aLineWhoseEarlierFileGivesNoPredictionIdsIsReadFromTheRegistrationOfTheVersionThatFileTrained() {
+        uploadTrainingDataset();
+        asAnEarlierRelease.set(RetrainLoopTest.this::withoutPredictionIds);
+        ModelVersion second = retrainedAndDeployed(new RetrainService.Request("request/26", model, 1, report(26)));
+        label(firstScored, 300, 400);
+        Scored later = scoreAndLabel(60, 11, 30);
+
+        AuditRecord again = platform.retraining().handle(new RetrainService.Request("request/27", model,
+                second.number(), SetUpMonitoringReport.stable(platform, second, LocalDate.of(2026, 9, 1), true)));
+
+        assertThat(again.outcome()).as(again.details().toString()).isEqualTo("uploaded");
+        VersionRecord third = platform.registry().getVersion(model, Integer.parseInt(again.details().get("version")));
+        assertThat(third.manifest().provenance().parameters()).containsEntry("lineage.productionRows", "30")
+                .containsEntry("lineage.productionFrom", platform.registry().getVersion(model, second.number())
+                        .registeredAt().toString());
+        assertThat(third.manifest().provenance().datasetRows()).isEqualTo(3_000 + 300 + 30);
+        assertThat(predictionsIn(third)).containsExactlyInAnyOrderElementsOf(later.ids(0, 30));
+    }
+
+    /** The prediction ids of the production rows a retrained version added, one per row, from its stored file. */
+    private List<String> predictionsIn(VersionRecord version) {
+        String sha256 = version.manifest().provenance().parameters().get("lineage.productionDataset");
+        try (InputStream in = platform.artifacts().open(ArtifactStore.DATASETS, RetrainService.datasetBlob(sha256))) {
+            List<String> lines = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+            int column = List.of(lines.get(0).split("\t")).indexOf("predictionId");
+            assertThat(column).as("the file gives each row's prediction id: " + lines.get(0)).isNotNegative();
+            return lines.subList(1, lines.size()).stream().map(line -> line.split("\t")[column]).toList();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test

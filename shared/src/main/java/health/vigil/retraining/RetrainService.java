@@ -39,11 +39,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -52,9 +54,10 @@ import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
- * Handles {@code Vigil.Retrain.Requested}: gathers the labelled production rows logged since the parent version was
- * registered (stored as a dataset file named by its sha256 in {@code datasets}), has the {@link Retrainer} train a
- * successor on the parent's training dataset plus those rows, and uploads the package as an authenticated upload is
+ * Handles {@code Vigil.Retrain.Requested}: gathers the labelled production rows logged since the first version of the
+ * parent's line was registered that no earlier retraining of the line stored (stored as a dataset file named by its
+ * sha256 in {@code datasets}), has the {@link Retrainer} train a successor on the parent's training dataset plus those
+ * rows, and uploads the package as an authenticated upload is
  * made ({@link RegistrationService#upload}): stored in the {@code models} container with the platform's retraining
  * identity ({@link #ACTOR}) recorded as its uploader and registered at once. From there it goes through the gates on
  * the steward's evaluation datasets and a human approval like any upload (the retraining identity can never sign a
@@ -84,8 +87,16 @@ public final class RetrainService {
     private static final String LINEAGE_PRODUCTION_CUTOFF = "lineage.productionCutoff";
     /** When the newest of a retraining's production rows was logged; not written when it stored none. */
     private static final String LINEAGE_PRODUCTION_LATEST = "lineage.productionLatest";
-    /** How a production rows file begins: each row's patient, the time its prediction was logged and its label. */
-    private static final String ROWS_HEADER = "key\ttime\tlabel\t";
+    /** Where a retraining's scan of the log began and ended: with its cut-off, what its file is re-derived from. */
+    private static final String LINEAGE_PRODUCTION_FROM = "lineage.productionFrom";
+    private static final String LINEAGE_PRODUCTION_TO = "lineage.productionTo";
+    /**
+     * How a production rows file begins: each row's patient, its prediction's id, the time it was logged and its
+     * label.
+     */
+    private static final String ROWS_HEADER = "key\tpredictionId\ttime\tlabel\t";
+    /** How a production rows file of an earlier release begins: without the prediction id of each row. */
+    private static final String UNIDENTIFIED_ROWS_HEADER = "key\ttime\tlabel\t";
     /** How a production rows file of an earlier release begins: without the time of each row. */
     private static final String UNTIMED_ROWS_HEADER = "key\tlabel\t";
     /** Provenance parameter in which training describes the data it was trained on. */
@@ -321,36 +332,45 @@ public final class RetrainService {
             // Predictions older than the retention period are due for removal, and a purge runs only once a day: the
             // log may still hold them, and earlier retrainings' files in datasets outlive it; neither is read.
             Instant cutoff = now.minus(retention);
-            ScannedRows scanned = productionRows(parent, pipeline, now, cutoff);
-            Retrainer.ProductionRows production = scanned.rows();
-            Map<String, String> lineage = new LinkedHashMap<>();
-            lineage.put(Provenance.PARENT_VERSION, Integer.toString(parent.version()));
-            lineage.put(Provenance.PARENT_PACKAGE_SHA256, parent.packageSha256());
-            lineage.put("lineage.report", request.reportId());
-            lineage.put("lineage.request", request.requestId());
-            lineage.put("lineage.trainingDataset", trainingSha256);
-            lineage.put(LINEAGE_PRODUCTION_DATASET, production.sha256());
-            lineage.put(LINEAGE_PRODUCTION_ROWS, Integer.toString(production.rows()));
-            lineage.put(LINEAGE_PRODUCTION_CUTOFF, cutoff.toString());
-            scanned.latest().ifPresent(latest -> lineage.put(LINEAGE_PRODUCTION_LATEST, latest.toString()));
-            try (InputStream training = artifacts.open(ArtifactStore.DATASETS, trainingBlob)) {
+            Retrainer.ProductionRows production;
+            try {
+                // The earlier files first: the predictions they hold are left out of the scan, which reaches back to
+                // where the line's first retraining began.
                 List<Retrainer.ProductionRows> earlier = new ArrayList<>();
+                Set<String> held = new HashSet<>();
                 for (StoredRows rows : data.earlierProduction()) {
                     if (rows.readFrom(cutoff)) {
-                        earlier.add(storedProductionRows(rows, pipeline, cutoff));
+                        earlier.add(storedProductionRows(rows, pipeline, cutoff, held));
                     }
                 }
-                zip = retrainer.get().retrain(new Retrainer.Request(parent, training,
-                        data.root().manifest().provenance().datasetSha256(), earlier, production, pseudonyms,
-                        lineage));
+                Instant from = scanStart(data, cutoff);
+                ScannedRows scanned = productionRows(parent, pipeline, from, now, held);
+                production = scanned.rows();
+                Map<String, String> lineage = new LinkedHashMap<>();
+                lineage.put(Provenance.PARENT_VERSION, Integer.toString(parent.version()));
+                lineage.put(Provenance.PARENT_PACKAGE_SHA256, parent.packageSha256());
+                lineage.put("lineage.report", request.reportId());
+                lineage.put("lineage.request", request.requestId());
+                lineage.put("lineage.trainingDataset", trainingSha256);
+                lineage.put(LINEAGE_PRODUCTION_DATASET, production.sha256());
+                lineage.put(LINEAGE_PRODUCTION_ROWS, Integer.toString(production.rows()));
+                lineage.put(LINEAGE_PRODUCTION_CUTOFF, cutoff.toString());
+                lineage.put(LINEAGE_PRODUCTION_FROM, from.toString());
+                lineage.put(LINEAGE_PRODUCTION_TO, now.toString());
+                scanned.latest().ifPresent(latest -> lineage.put(LINEAGE_PRODUCTION_LATEST, latest.toString()));
+                try (InputStream training = artifacts.open(ArtifactStore.DATASETS, trainingBlob)) {
+                    zip = retrainer.get().retrain(new Retrainer.Request(parent, training,
+                            data.root().manifest().provenance().datasetSha256(), earlier, production, pseudonyms,
+                            lineage));
+                } catch (IOException e) {
+                    throw new UncheckedIOException("could not read the training dataset " + trainingSha256, e);
+                }
             } catch (ValidationException notRetrainable) {
                 // The stored file is not the parent's training data in the dataset file format (a model trained
                 // from a source file names that file): no retry can change that, so it is recorded once as failed.
                 details.put("reason", notRetrainable.getMessage() + "; retrain this model with the model pipeline"
                         + " (docs/runbooks/drift-alert.md)");
                 return audit.recordOnce(key, ACTOR, ACTION, subject, "failed", details);
-            } catch (IOException e) {
-                throw new UncheckedIOException("could not read the training dataset " + trainingSha256, e);
             }
             productionSha256 = production.sha256();
             productionRows = Integer.toString(production.rows());
@@ -537,13 +557,15 @@ public final class RetrainService {
 
     /**
      * The labelled production rows a retraining stored in {@code datasets}: {@code rows} predictions (empty when its
-     * lineage does not say) logged at or after {@code loggedFrom} (the registration of the version it retrained) and
-     * before {@code storedAt} (the registration of the version it trained, which came after it read the log), the
-     * newest at {@code latest} where its lineage records it; {@code timed} when the file gives each row's time (its
-     * lineage records a cut-off), which an earlier release's file does not.
+     * lineage does not say) logged at or after {@code loggedFrom} (where its scan began; for an earlier release's
+     * file, the registration of the version it retrained) and before {@code storedAt} (the registration of the version
+     * it trained, which came after it read the log), the newest at {@code latest} where its lineage records it;
+     * {@code timed} when the file gives each row's time (its lineage records a cut-off), and {@code identified} when
+     * it gives each row's prediction id (its lineage records where its scan began), which an earlier release's file
+     * does not.
      */
-    record StoredRows(String sha256, Instant loggedFrom, Instant storedAt, boolean timed, Optional<Integer> rows,
-            Optional<Instant> latest) {
+    record StoredRows(String sha256, Instant loggedFrom, Instant storedAt, boolean timed, boolean identified,
+            Optional<Integer> rows, Optional<Instant> latest) {
 
         /**
          * Whether a retraining keeping to {@code cutoff} reads any of these rows, and so needs the file: not when it
@@ -582,9 +604,10 @@ public final class RetrainService {
                         + "'s dataset plus the production rows its lineage names");
             }
             Map<String, String> recorded = v.manifest().provenance().parameters();
-            production.add(0, new StoredRows(rows, parent.registeredAt(), v.registeredAt(),
-                    recorded.containsKey(LINEAGE_PRODUCTION_CUTOFF), count(recorded.get(LINEAGE_PRODUCTION_ROWS)),
-                    instant(recorded.get(LINEAGE_PRODUCTION_LATEST))));
+            Optional<Instant> scannedFrom = instant(recorded.get(LINEAGE_PRODUCTION_FROM));
+            production.add(0, new StoredRows(rows, scannedFrom.orElse(parent.registeredAt()), v.registeredAt(),
+                    recorded.containsKey(LINEAGE_PRODUCTION_CUTOFF), scannedFrom.isPresent(),
+                    count(recorded.get(LINEAGE_PRODUCTION_ROWS)), instant(recorded.get(LINEAGE_PRODUCTION_LATEST))));
         }
         return new TrainingData(line.origin(), List.copyOf(production));
     }
@@ -609,12 +632,12 @@ public final class RetrainService {
 
     /**
      * Labelled production rows an earlier retraining stored, read back and checked against their name, without those
-     * logged before the retention cut-off. A file of an earlier release does not say when each row was logged: it is
-     * read whole while none of its rows can be older than the cut-off (its retraining's parent was registered since),
-     * and not at all once some may be.
+     * logged before the retention cut-off; the prediction ids of the rows read go into {@code held}. A file of an
+     * earlier release does not say when each row was logged: it is read whole while none of its rows can be older than
+     * the cut-off (its retraining's parent was registered since), and not at all once some may be.
      */
     private Retrainer.ProductionRows storedProductionRows(StoredRows stored, FeaturePipeline pipeline,
-            Instant cutoff) {
+            Instant cutoff, Set<String> held) {
         String sha256 = stored.sha256();
         byte[] bytes;
         try (InputStream in = artifacts.open(ArtifactStore.DATASETS, datasetBlob(sha256))) {
@@ -628,13 +651,21 @@ public final class RetrainService {
         }
         String[] lines = new String(bytes, StandardCharsets.UTF_8).split("\n");
         String columns = String.join("\t", pipeline.columns());
-        boolean timed = lines[0].equals(ROWS_HEADER + columns);
+        boolean identified = lines[0].equals(ROWS_HEADER + columns);
+        boolean timed = identified || lines[0].equals(UNIDENTIFIED_ROWS_HEADER + columns);
         if (!timed && !lines[0].equals(UNTIMED_ROWS_HEADER + columns)) {
             throw new ValidationException("the stored production rows " + datasetBlob(sha256) + " have other"
                     + " columns than the model's feature pipeline");
         }
+        if (stored.identified() && !identified) {
+            // The scan that follows would take their predictions in again.
+            throw new ValidationException("the stored production rows " + datasetBlob(sha256) + " give no prediction"
+                    + " id per row, though the lineage that names them records where their scan began ("
+                    + LINEAGE_PRODUCTION_FROM + "), as only a file with prediction ids has");
+        }
         int width = pipeline.width();
-        int first = timed ? 3 : 2;
+        int time = identified ? 2 : 1;
+        int first = identified ? 4 : timed ? 3 : 2;
         boolean whole = !timed && !stored.loggedFrom().isBefore(cutoff);
         List<float[]> inputs = new ArrayList<>();
         List<Boolean> labels = new ArrayList<>();
@@ -643,11 +674,14 @@ public final class RetrainService {
             String[] cells = lines[i].split("\t", -1);
             if (cells.length != width + first || !(cells[first - 1].equals("0") || cells[first - 1].equals("1"))) {
                 throw new ValidationException("line " + (i + 1) + " of the stored production rows "
-                        + datasetBlob(sha256) + " is not a key," + (timed ? " a time," : "") + " a 0/1 label and "
-                        + width + " inputs");
+                        + datasetBlob(sha256) + " is not a key," + (identified ? " a prediction id," : "")
+                        + (timed ? " a time," : "") + " a 0/1 label and " + width + " inputs");
             }
-            if (timed && loggedAt(cells[1], sha256, i + 1).isBefore(cutoff)) {
+            if (timed && loggedAt(cells[time], sha256, i + 1).isBefore(cutoff)) {
                 continue;
+            }
+            if (identified) {
+                held.add(cells[1]);
             }
             keys.add(cells[0]);
             labels.add(cells[first - 1].equals("1"));
@@ -676,23 +710,45 @@ public final class RetrainService {
     }
 
     /**
-     * The labelled predictions of every version on the parent's feature pipeline since the parent was registered and
-     * not before the retention {@code cutoff}, stored in {@code datasets} as a file of model inputs (header {@code key,
-     * time, label, pipeline columns}; the time each was logged, so that a later retraining leaves out the rows past
-     * its own cut-off) named by its sha256. Pseudonyms only; the file stays inside the platform's governed stores,
-     * like the prediction log.
+     * Where a retraining reads the log from: where its line's first retraining began, the registration of the first
+     * version of the line, so that a prediction whose outcome came in after an earlier retraining of the line read the
+     * log, or that was logged while it trained, is trained on now (the rows the earlier files hold are left out by
+     * their prediction ids). Never before the retention {@code cutoff}, nor before the registration of the version
+     * trained on the newest file of an earlier release, which does not give each row's prediction id: the rows before
+     * that are left as that release read them, none of them in two files.
      */
-    private ScannedRows productionRows(VersionRecord parent, FeaturePipeline pipeline, Instant now, Instant cutoff) {
+    private static Instant scanStart(TrainingData data, Instant cutoff) {
+        Instant from = data.root().registeredAt();
+        for (StoredRows rows : data.earlierProduction()) {
+            if (!rows.identified() && rows.storedAt().isAfter(from)) {
+                from = rows.storedAt();
+            }
+        }
+        return from.isAfter(cutoff) ? from : cutoff;
+    }
+
+    /**
+     * The labelled predictions of every version on the parent's feature pipeline logged from {@code from} (see
+     * {@link #scanStart}) to {@code now}, without those an earlier retraining of the line stored ({@code held}, by
+     * prediction id), stored in {@code datasets} as a file of model inputs (header {@code key, predictionId, time,
+     * label, pipeline columns}; the prediction id, so that a later retraining of the line leaves the row out of its
+     * scan, and the time each was logged, so that it leaves out the rows past its own cut-off) named by its sha256.
+     * Pseudonyms only; the file stays inside the platform's governed stores, like the prediction log.
+     */
+    private ScannedRows productionRows(VersionRecord parent, FeaturePipeline pipeline, Instant from, Instant now,
+            Set<String> held) {
         int width = pipeline.width();
         Map<Integer, Boolean> samePipeline = new HashMap<>();
         List<PredictionRecord> pending = new ArrayList<>(JOIN_BATCH);
         List<PredictionRecord> kept = new ArrayList<>();
         List<Boolean> labels = new ArrayList<>();
         ModelName model = parent.modelName();
-        Instant from = parent.registeredAt().isAfter(cutoff) ? parent.registeredAt() : cutoff;
         predictions.scan(model, from, now, r -> {
             if (r.slot() == Slot.SHADOW) {
                 return; // a shadow prediction repeats a live request's row, which is kept already
+            }
+            if (held.contains(r.predictionId())) {
+                return; // an earlier retraining of the line trained on it
             }
             boolean same = samePipeline.computeIfAbsent(r.version(), v -> registry.getVersion(model, v).manifest()
                     .featurePipeline().equals(parent.manifest().featurePipeline()));
@@ -720,7 +776,8 @@ public final class RetrainService {
             String key = r.patientPseudonym() == null ? r.predictionId() : r.patientPseudonym();
             keys.add(key);
             line.setLength(0);
-            line.append(key).append('\t').append(r.time()).append('\t').append(y[i] ? 1 : 0);
+            line.append(key).append('\t').append(r.predictionId()).append('\t').append(r.time()).append('\t')
+                    .append(y[i] ? 1 : 0);
             for (float v : row) {
                 line.append('\t').append(Float.isNaN(v) ? "" : Float.toString(v));
             }

@@ -91,9 +91,13 @@ public final class BatchRetention implements ExpiredBatchFiles {
             Objects.requireNonNull(purgedAt, "purgedAt");
         }
 
-        /** The 410 a route of the job answers: when its files went, why, and the setting that decides it. */
+        /**
+         * The 410 a route of the job answers, only to a caller who may read the job: which model and version scored it
+         * (when it was planned), when its files went, why, and the setting that decides it.
+         */
         VigilException gone() {
-            return new VigilException(ErrorCode.PURGED_BY_RETENTION, "batch " + batchId + " finished on "
+            String scoredBy = model == null ? "" : " (model " + model + " version " + version + ")";
+            return new VigilException(ErrorCode.PURGED_BY_RETENTION, "batch " + batchId + scoredBy + " finished on "
                     + LocalDate.ofInstant(finishedAt, ZoneOffset.UTC) + " and its files (input, results, summary) were"
                     + " removed by retention on " + LocalDate.ofInstant(purgedAt, ZoneOffset.UTC) + ": batch files are"
                     + " kept " + retentionDays + " days after the job finishes (VIGIL_PREDICTION_RETENTION_DAYS); its"

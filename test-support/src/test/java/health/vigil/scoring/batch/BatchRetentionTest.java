@@ -151,6 +151,26 @@ class BatchRetentionTest {
         assertEachRead(requested, operator, ErrorCode.PURGED_BY_RETENTION, "removed by retention");
     }
 
+    /**
+     * The 410 a caller who may read a purged job is answered says which model and version scored it, as the tombstone
+     * keeps them, beside the dates; a job that failed before it was planned has neither, and its 410 gives the dates.
+     */
+    @Test
+    void aPurgedJobsGoneAnswerNamesTheModelAndVersionToThoseWhoMayReadIt() {
+        String requested = completedJob("old.csv");
+        platform.artifacts().put(ArtifactStore.BATCH_INPUT, "no-such-model/nightly.csv", stream(HEADER + row(1)), true);
+        String failed = platform.batches().submitUpload(uploaded("no-such-model/nightly.csv")).orElseThrow().id();
+        clock.advance(RETENTION.plusDays(1));
+        platform.predictionRetention().purgeExpired();
+
+        Principal submitter = new Principal("analyst", Set.of(Role.BATCHES_SUBMIT));
+        Principal operator = new Principal("nightly-operator", Set.of(Role.BATCHES_READ_ALL));
+        assertEachRead(requested, submitter, ErrorCode.PURGED_BY_RETENTION,
+                "batch " + requested + " (model " + model.value() + " version 1) finished on");
+        assertEachRead(requested, operator, ErrorCode.PURGED_BY_RETENTION, "(model " + model.value() + " version 1)");
+        assertEachRead(failed, operator, ErrorCode.PURGED_BY_RETENTION, "batch " + failed + " finished on");
+    }
+
     /** The job's status, summary and results, each refused for {@code reader} with {@code code} and {@code words}. */
     private void assertEachRead(String id, Principal reader, ErrorCode code, String words) {
         List<org.assertj.core.api.ThrowableAssert.ThrowingCallable> reads = List.of(

@@ -10,6 +10,7 @@ import health.vigil.error.ValidationException;
 import health.vigil.json.Json;
 import health.vigil.scoring.batch.BatchFormat;
 import health.vigil.scoring.batch.BatchService;
+import health.vigil.scoring.batch.BatchSummary;
 import health.vigil.text.Words;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -312,20 +313,36 @@ final class BatchCommand {
 
     /**
      * The exit code a job's status gives a script: 1 when it failed, or completed without scoring a row of its file
-     * (nothing to use: not a success); {@link #EXIT_EMPTY_INPUT} when it completed with no rows in its file, said on
-     * standard error, unless {@code allowEmpty}; else 0 (completed, or still running).
+     * (nothing to use: not a success); {@link #EXIT_EMPTY_INPUT} when it completed with the platform's
+     * {@link BatchSummary#EMPTY_INPUT} warning (or, where the status carries no warning, with no rows),
+     * unless {@code allowEmpty}; else 0 (completed, or still running). Each warning of a completed job is said on
+     * standard error, in the platform's words.
      */
     static int exitCode(JsonNode status, boolean allowEmpty) {
         return switch (status.path("state").asText()) {
             case "FAILED" -> 1;
             case "COMPLETED" -> {
-                if (status.path("rows").asLong() == 0) {
+                String id = shown(status.path("id").asText());
+                String emptyInput = null;
+                for (JsonNode warning : status.path("warnings")) {
+                    String text = warning.asText();
+                    if (text.equals(BatchSummary.EMPTY_INPUT) || text.startsWith(BatchSummary.EMPTY_INPUT + ":")) {
+                        emptyInput = text;
+                    } else {
+                        System.err.println("vigil: batch " + id + " completed with a warning: " + shown(text));
+                    }
+                }
+                if (emptyInput == null && status.path("warnings").isEmpty() && status.path("rows").asLong() == 0) {
+                    // A platform whose status carries no warnings, or a summary written before they were kept.
+                    emptyInput = BatchSummary.EMPTY_INPUT + ": the file held no rows; check the export that wrote it";
+                }
+                if (emptyInput != null) {
                     if (allowEmpty) {
                         yield 0;
                     }
-                    System.err.println("vigil: batch " + shown(status.path("id").asText()) + " completed, but the file"
-                            + " held no rows: check the export that wrote it; pass --allow-empty when a file without"
-                            + " patients is expected (exit " + EXIT_EMPTY_INPUT + ")");
+                    System.err.println("vigil: batch " + id + " completed with a warning: " + shown(emptyInput)
+                            + "; pass --allow-empty when a file without patients is expected (exit "
+                            + EXIT_EMPTY_INPUT + ")");
                     yield EXIT_EMPTY_INPUT;
                 }
                 yield status.path("scored").asLong() == 0 ? 1 : 0;

@@ -27,6 +27,16 @@ class BatchEmptyInputExitTest {
     private static final String SCORED = "{\"id\": \"b-1\", \"state\": \"COMPLETED\", \"model\": \"readmission\","
             + " \"version\": 2, \"rows\": 2, \"rowsDone\": 2, \"scored\": 2, \"refused\": 0,"
             + " \"results\": \"batch-output/b-1/results.jsonl\"}";
+    /** As the platform answers it now: the summary's warnings, in its words. */
+    private static final String WARNED_EMPTY = "{\"id\": \"b-2\", \"state\": \"COMPLETED\", \"model\":"
+            + " \"readmission\", \"version\": 2, \"rows\": 0, \"rowsDone\": 0, \"scored\": 0, \"refused\": 0,"
+            + " \"results\": \"batch-output/b-2/results.jsonl\", \"warnings\": [\"EMPTY_INPUT: the file held no rows"
+            + " (a CSV file with only its header, or an empty JSON Lines file), so nothing was scored; check the export"
+            + " that wrote it, unless there were no patients to score\"]}";
+    private static final String WARNED_OTHERWISE = "{\"id\": \"b-3\", \"state\": \"COMPLETED\", \"model\":"
+            + " \"readmission\", \"version\": 2, \"rows\": 2, \"rowsDone\": 2, \"scored\": 2, \"refused\": 0,"
+            + " \"results\": \"batch-output/b-3/results.jsonl\", \"warnings\": [\"LATE_ROWS: two rows came after the"
+            + " cut-off; check the export's window\"]}";
 
     private final Server server = new Server();
 
@@ -49,6 +59,10 @@ class BatchEmptyInputExitTest {
                     LoopbackServer.answer(response, callback, 200, EMPTY);
                 } else if (target.equals("/batches/b-1")) {
                     LoopbackServer.answer(response, callback, 200, SCORED);
+                } else if (target.equals("/batches/b-2")) {
+                    LoopbackServer.answer(response, callback, 200, WARNED_EMPTY);
+                } else if (target.equals("/batches/b-3")) {
+                    LoopbackServer.answer(response, callback, 200, WARNED_OTHERWISE);
                 } else {
                     LoopbackServer.answer(response, callback, 404, "{\"error\": {\"code\": \"NOT_FOUND\","
                             + " \"message\": \"no route\"}}");
@@ -76,6 +90,27 @@ class BatchEmptyInputExitTest {
             assertThat(run.out()).contains("batch b-0 completed").contains("0 of 0 rows");
             assertThat(run.err()).contains("the file held no rows").contains("--allow-empty");
         }
+    }
+
+    /**
+     * The status carries the summary's warnings: the command decides by them and says each in the platform's words,
+     * so a script's log tells what to check; a warning other than a file without rows is said, and changes no exit.
+     */
+    @Test
+    void theStatusWarningsDecideTheExitAndAreSaidInThePlatformsWords() {
+        CommandRun waited = CommandRun.at(base, home, "batch", "status", "b-2", "--wait");
+        CommandRun asked = CommandRun.at(base, home, "batch", "status", "b-2", "--json");
+        for (CommandRun run : new CommandRun[] {waited, asked}) {
+            assertThat(run.exit()).as(run.err()).isEqualTo(3);
+            assertThat(run.err()).contains("batch b-2 completed with a warning: EMPTY_INPUT: the file held no rows")
+                    .contains("unless there were no patients to score").contains("--allow-empty");
+        }
+        assertThat(CommandRun.at(base, home, "batch", "status", "b-2", "--allow-empty").exit()).isZero();
+
+        CommandRun otherwise = CommandRun.at(base, home, "batch", "status", "b-3", "--wait");
+        assertThat(otherwise.exit()).as(otherwise.err()).isZero();
+        assertThat(otherwise.err()).contains("batch b-3 completed with a warning: LATE_ROWS: two rows came after the"
+                + " cut-off; check the export's window");
     }
 
     @Test

@@ -1332,7 +1332,7 @@ public final class BatchService {
         if (found.isEmpty()) {
             if (failure.isPresent()) {
                 return new BatchStatus(id, null, 0, BatchStatus.State.FAILED, 0, 0, 0, 0, 0, 0, null,
-                        failure.get().at(), null, null, failure.get().reason());
+                        failure.get().at(), null, null, failure.get().reason(), null);
             }
             throw notFound(id);
         }
@@ -1343,7 +1343,7 @@ public final class BatchService {
             return new BatchStatus(id, job.model().value(), job.version(), BatchStatus.State.COMPLETED, job.rows(),
                     job.rows(), s.scored(), s.refused(), job.partitions().size(), job.partitions().size(),
                     job.submittedAt(), s.completedAt(), s.results(), ArtifactStore.BATCH_OUTPUT + "/" + summaryName(id),
-                    null);
+                    null, s.warnings());
         }
         long done = 0;
         long scored = 0;
@@ -1363,7 +1363,7 @@ public final class BatchService {
         BatchStatus.State state = failure.isPresent() ? BatchStatus.State.FAILED : BatchStatus.State.RUNNING;
         return new BatchStatus(id, job.model().value(), job.version(), state, job.rows(), done, scored, refused,
                 job.partitions().size(), partitionsDone, job.submittedAt(), failure.map(BatchFailure::at).orElse(null),
-                null, null, failure.map(BatchFailure::reason).orElse(null));
+                null, null, failure.map(BatchFailure::reason).orElse(null), null);
     }
 
     /** The merged per-row results of a completed job, one JSON object per line in row order. */

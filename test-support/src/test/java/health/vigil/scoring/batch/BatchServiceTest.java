@@ -1706,6 +1706,41 @@ class BatchServiceTest {
                 .satisfies(e -> assertThat(e.data()).doesNotContainKey("warnings"));
     }
 
+    /**
+     * {@code GET /batches/{id}} of a completed job carries its summary's warnings, as the route writes the answer, so
+     * that a client polling the status learns that a file held no rows without reading the summary; one with rows
+     * says none, and a job still running has no warnings to give.
+     */
+    @Test
+    void theStatusOfACompletedJobCarriesItsSummarysWarnings() throws Exception {
+        upload("header-only.csv", String.join(",", CSV_HEADER) + "\n");
+        upload("nightly.csv", csvFile(3));
+        String empty = platform.batches().submit(new BatchRequest(model, null, "header-only.csv", false), "analyst")
+                .id();
+        String scored = platform.batches().submit(new BatchRequest(model, null, "nightly.csv", false), "analyst").id();
+        runQueuedInParallel(platform.batches());
+        String running = platform.batches().submit(new BatchRequest(model, null, "nightly.csv", false), "analyst")
+                .id();
+        Principal analyst = new Principal("analyst", Set.of(Role.BATCHES_SUBMIT));
+
+        JsonNode emptyStatus = answered(platform.batches().status(empty, analyst));
+        assertThat(emptyStatus.path("state").asText()).isEqualTo("COMPLETED");
+        assertThat(emptyStatus.path("warnings")).singleElement()
+                .satisfies(w -> assertThat(w.asText()).startsWith("EMPTY_INPUT: ").contains("no rows"));
+        assertThat(emptyStatus.path("warnings")).isEqualTo(storedSummary(empty).path("warnings"));
+        JsonNode scoredStatus = answered(platform.batches().status(scored, analyst));
+        assertThat(scoredStatus.path("warnings").isArray()).isTrue();
+        assertThat(scoredStatus.path("warnings")).isEmpty();
+        JsonNode runningStatus = answered(platform.batches().status(running, analyst));
+        assertThat(runningStatus.path("state").asText()).isEqualTo("RUNNING");
+        assertThat(runningStatus.has("warnings")).isFalse();
+    }
+
+    /** A status as a route writes it in its answer, read back as a client reads it. */
+    private static JsonNode answered(BatchStatus status) {
+        return Json.readTree("a status", Json.writeBytes(status));
+    }
+
     /** The summary a job stored, as a client reads it. */
     private JsonNode storedSummary(String id) throws IOException {
         try (InputStream in = platform.artifacts().open(ArtifactStore.BATCH_OUTPUT, BatchService.summaryName(id))) {

@@ -35,7 +35,8 @@ import java.util.TreeMap;
  * {@code batch-output/{id}/} and the input file, which hold patient data, leaving {@code {id}/purged.json} (ids,
  * dates, the reason and who may read the job, no patient data) so that the job's routes say what became of it to
  * those who could read it. A job still running is never
- * touched, nor an input that a running job reads.
+ * touched, nor an input that a running job reads or a {@code POST /batches} names: the input is marked as being
+ * removed before the jobs are read again, as a request file is (below).
  *
  * <p>Each job is audited in its own trail ({@code batch.purged}, beside its {@code batch.submitted} and
  * {@code batch.completed} or {@code batch.failed}), under the day's {@code prediction.retention} record of the cut-off:
@@ -122,30 +123,114 @@ public final class BatchRetention implements ExpiredBatchFiles {
         return new Removed(purged[0], unclaimed[0].requestFiles(), unclaimed[0].requestFilesKept());
     }
 
+    /**
+     * Purges each job past the cut-off, in two passes so that no job is planned on an input removed under it: the
+     * inputs to remove (each still the file its job read, and named by no job that is running or being planned) are
+     * first marked as being removed ({@link #removalName}, as a request file is), then the jobs are read again, and an
+     * input a newer job names by then is kept. A {@code POST /batches} stores its request before it looks at the file
+     * and is refused when it finds the mark: either this run sees the request, or the request sees the mark. Each job
+     * on its own: one whose files cannot be read or removed keeps no later job's patient files.
+     */
     private int purgeJobs(Instant cutoff, Duration retention) {
-        Map<String, List<String>> byJob = new TreeMap<>();
+        Map<String, List<ArtifactStore.StoredArtifact>> byJob = jobFolders();
+        Set<String> claimed = claimedInputs(byJob, cutoff);
+        Failures failures = new Failures();
+        List<Due> due = new ArrayList<>();
+        for (Map.Entry<String, List<ArtifactStore.StoredArtifact>> job : byJob.entrySet()) {
+            List<String> files = job.getValue().stream().map(ArtifactStore.StoredArtifact::name).toList();
+            failures.attempt(() -> due(job.getKey(), files, cutoff, retention, claimed).ifPresent(due::add));
+        }
+        boolean anyMarked = due.stream().anyMatch(d -> d.input() != null);
+        Set<String> claimedNow = anyMarked ? claimedInputs(jobFolders(), cutoff) : Set.of();
+        int[] purged = {0};
+        for (Due job : due) {
+            failures.attempt(() -> {
+                Removal input = job.input() != null && !claimedNow.contains(job.input().input()) ? job.input() : null;
+                if (purge(job, input, cutoff)) {
+                    purged[0]++;
+                }
+            });
+        }
+        // Once every job is done: two jobs that read one file mark it once, and it stays marked until it is gone.
+        due.stream().map(Due::input).filter(Objects::nonNull).map(r -> removalName(r.input(), r.etag())).distinct()
+                .forEach(marker -> failures.attempt(() -> artifacts.delete(ArtifactStore.BATCH_OUTPUT, marker)));
+        failures.throwIfAny();
+        return purged[0];
+    }
+
+    /** The files in {@code batch-output} of each job, by its id. */
+    private Map<String, List<ArtifactStore.StoredArtifact>> jobFolders() {
+        Map<String, List<ArtifactStore.StoredArtifact>> byJob = new TreeMap<>();
         for (ArtifactStore.StoredArtifact blob : artifacts.list(ArtifactStore.BATCH_OUTPUT, "")) {
             int slash = blob.name().indexOf('/');
             if (slash > 0 && BatchService.JOB_ID.matcher(blob.name().substring(0, slash)).matches()) {
-                byJob.computeIfAbsent(blob.name().substring(0, slash), id -> new ArrayList<>()).add(blob.name());
+                byJob.computeIfAbsent(blob.name().substring(0, slash), id -> new ArrayList<>()).add(blob);
             }
         }
-        Set<String> readByUnfinished = new HashSet<>();
-        for (Map.Entry<String, List<String>> job : byJob.entrySet()) {
+        return byJob;
+    }
+
+    /**
+     * The inputs of the jobs not finished: the plan's, or, for a {@code POST /batches} whose plan is not stored yet,
+     * its request's (one stored before {@code cutoff} without a plan was refused long ago, and claims nothing).
+     */
+    private Set<String> claimedInputs(Map<String, List<ArtifactStore.StoredArtifact>> byJob, Instant cutoff) {
+        Set<String> claimed = new HashSet<>();
+        for (Map.Entry<String, List<ArtifactStore.StoredArtifact>> job : byJob.entrySet()) {
             String id = job.getKey();
-            List<String> files = job.getValue();
-            if (files.contains(BatchService.jobName(id)) && !isFinished(id, files)) {
-                readJob(id).ifPresent(j -> readByUnfinished.add(j.inputName()));
+            List<String> files = job.getValue().stream().map(ArtifactStore.StoredArtifact::name).toList();
+            if (isFinished(id, files)) {
+                continue;
+            }
+            if (files.contains(BatchService.jobName(id))) {
+                readJob(id).ifPresent(j -> claimed.add(j.inputName()));
+                continue;
+            }
+            job.getValue().stream().filter(blob -> blob.name().equals(BatchService.requestName(id)))
+                    .filter(blob -> blob.lastModified() == null || !blob.lastModified().isBefore(cutoff))
+                    .forEach(blob -> output.find(blob.name(), BatchRequest.class)
+                            .ifPresent(r -> claimed.add(r.input())));
+        }
+        return claimed;
+    }
+
+    /**
+     * A job to purge now: its plan, the tombstone an earlier run left, when it finished, and the removal of its input
+     * marked, or null when the input stays.
+     */
+    private record Due(String id, List<String> files, Optional<BatchJob> job, Optional<Purged> earlier,
+            Instant finishedAt, Duration retention, Removal input) {}
+
+    /**
+     * {@code id} if it finished before {@code cutoff} or an earlier purge of it stopped half-way, with its input's
+     * removal marked when the input is still the file the job read and no job in {@code claimed} reads it.
+     */
+    private Optional<Due> due(String id, List<String> files, Instant cutoff, Duration retention,
+            Set<String> claimed) {
+        Optional<BatchJob> job = readJob(id);
+        Optional<Purged> earlier = output.find(BatchService.purgedName(id), Purged.class);
+        Instant finished;
+        if (earlier.isPresent()) {
+            if (files.size() == 1) {
+                return Optional.empty(); // purged by an earlier run: only the tombstone is left
+            }
+            finished = earlier.get().finishedAt();
+        } else {
+            Optional<Instant> at = finishedAt(id);
+            if (at.isEmpty() || !at.get().isBefore(cutoff)) {
+                return Optional.empty();
+            }
+            finished = at.get();
+        }
+        Removal input = null;
+        if (earlier.map(Purged::inputRemoved).orElse(true)) {
+            Optional<ArtifactStore.StoredArtifact> read = inputToRemove(id, job)
+                    .filter(now -> !claimed.contains(now.name()));
+            if (read.isPresent()) {
+                input = mark(read.get(), cutoff, retention, id);
             }
         }
-        // Each job on its own: one whose files cannot be read or removed keeps no later job's patient files.
-        int[] purged = {0};
-        Failures.forEach(byJob.entrySet(), job -> {
-            if (purge(job.getKey(), job.getValue(), cutoff, retention, readByUnfinished)) {
-                purged[0]++;
-            }
-        });
-        return purged[0];
+        return Optional.of(new Due(id, files, job, earlier, finished, retention, input));
     }
 
     /**
@@ -190,7 +275,7 @@ public final class BatchRetention implements ExpiredBatchFiles {
                 if (now.isPresent() && !Objects.equals(now.get().etag(), file.etag())) {
                     removedAndKept[1]++;
                 } else if (now.isPresent()) {
-                    marked.add(mark(file, cutoff, retention));
+                    marked.add(mark(file, cutoff, retention, null));
                 }
             });
         }
@@ -234,20 +319,25 @@ public final class BatchRetention implements ExpiredBatchFiles {
     }
 
     /**
-     * A removal of a request file under way: the version removed (by its ETag), what its record says, and when the run
-     * set out to remove it. Names the file, never what it holds.
+     * A removal of a request file under way, or of a purged job's input ({@code batchId}, null for a request file):
+     * the version removed (by its ETag), what its record says, and when the run set out to remove it. Names the file,
+     * never what it holds.
      */
-    record Removal(String input, String etag, Instant lastModified, Instant cutoff, long retentionDays, Instant at) {}
+    record Removal(String input, String etag, Instant lastModified, Instant cutoff, long retentionDays, Instant at,
+            String batchId) {}
 
     /** The marker of the removal of {@code name}'s version {@code etag}, one per version. */
     static String removalName(String name, String etag) {
         return REMOVALS + Sha256.hex(name + "|" + etag) + ".json";
     }
 
-    /** Marks the removal of {@code listed}, the version of a request file no job names, as under way. */
-    private Removal mark(ArtifactStore.StoredArtifact listed, Instant cutoff, Duration retention) {
+    /**
+     * Marks the removal of {@code listed}, the version of a request file no job names or of the input of the job
+     * {@code batchId} (null for a request file), as under way.
+     */
+    private Removal mark(ArtifactStore.StoredArtifact listed, Instant cutoff, Duration retention, String batchId) {
         Removal removal = new Removal(listed.name(), listed.etag(), listed.lastModified(), cutoff, retention.toDays(),
-                clock.instant());
+                clock.instant(), batchId);
         artifacts.put(ArtifactStore.BATCH_OUTPUT, removalName(listed.name(), listed.etag()),
                 new ByteArrayInputStream(Json.writeBytes(removal)), true);
         return removal;
@@ -295,7 +385,8 @@ public final class BatchRetention implements ExpiredBatchFiles {
             }
             Optional<ArtifactStore.StoredArtifact> now = artifacts.describe(ArtifactStore.BATCH_INPUT,
                     removal.get().input());
-            if (now.isEmpty() || !now.get().etag().equals(removal.get().etag())) {
+            // A purged job's input is recorded with its job (batch.purged, before the removal).
+            if (removal.get().batchId() == null && (now.isEmpty() || !now.get().etag().equals(removal.get().etag()))) {
                 recordRemoval(removal.get());
             }
             artifacts.delete(ArtifactStore.BATCH_OUTPUT, marker.name());
@@ -319,29 +410,24 @@ public final class BatchRetention implements ExpiredBatchFiles {
                 || files.contains(BatchService.purgedName(id));
     }
 
-    /** Purges one job if it finished before {@code cutoff}, or finishes a purge begun earlier; true when it did. */
-    private boolean purge(String id, List<String> files, Instant cutoff, Duration retention,
-            Set<String> readByUnfinished) {
-        Optional<BatchJob> job = readJob(id);
-        Optional<Purged> earlier = output.find(BatchService.purgedName(id), Purged.class);
+    /**
+     * Purges one job that finished before the cut-off, or finishes a purge begun earlier; true when it did.
+     * {@code input} is the marked removal of its input, null when the input stays (a job reads it now, or it is not
+     * the file the job read).
+     */
+    private boolean purge(Due due, Removal input, Instant cutoff) {
+        String id = due.id();
+        Optional<BatchJob> job = due.job();
         Purged purged;
-        if (earlier.isPresent()) {
-            if (files.size() == 1) {
-                return false; // purged by an earlier run: only the tombstone is left
-            }
-            purged = earlier.get();
+        if (due.earlier().isPresent()) {
+            purged = due.earlier().get();
         } else {
-            Optional<Instant> finished = finishedAt(id);
-            if (finished.isEmpty() || !finished.get().isBefore(cutoff)) {
-                return false;
-            }
-            boolean removeInput = inputToRemove(id, job).filter(name -> !readByUnfinished.contains(name)).isPresent();
             // A job with no plan failed before it was planned, which only a dropped file's job does.
             BatchOrigin origin = job.isPresent() ? BatchService.originOf(job.get()) : BatchOrigin.UPLOAD;
             String submitter = origin == BatchOrigin.REQUEST ? job.get().submittedBy() : null;
             purged = output.createOnce(BatchService.purgedName(id), new Purged(id,
-                    job.map(j -> j.model().value()).orElse(null), job.map(BatchJob::version).orElse(0), finished.get(),
-                    clock.instant(), retention.toDays(), removeInput, submitter, origin));
+                    job.map(j -> j.model().value()).orElse(null), job.map(BatchJob::version).orElse(0),
+                    due.finishedAt(), clock.instant(), due.retention().toDays(), input != null, submitter, origin));
         }
         Map<String, String> details = new TreeMap<>();
         details.put("batchId", id);
@@ -351,20 +437,25 @@ public final class BatchRetention implements ExpiredBatchFiles {
         details.put("inputRemoved", Boolean.toString(purged.inputRemoved()));
         audit.recordOnce("batch:" + id + ":purged", PredictionRetention.ACTOR, AUDIT_PURGED,
                 job.map(BatchJob::subject).orElse("/batches/" + id), "purged", details);
-        if (purged.inputRemoved()) {
+        if (purged.inputRemoved() && input != null) {
             // Before the job's own files: while job.json or failure.json is there, a run that stopped finds the input.
-            inputToRemove(id, job).ifPresent(name -> artifacts.delete(ArtifactStore.BATCH_INPUT, name));
+            // Only the version marked: one written since is a new upload, and stays.
+            try {
+                artifacts.delete(ArtifactStore.BATCH_INPUT, input.input(), input.etag());
+            } catch (ConflictException writtenAgain) {
+                // kept
+            }
         }
         String plan = BatchService.jobName(id);
         String failure = BatchService.failureName(id);
-        for (String name : files) {
+        for (String name : due.files()) {
             if (!name.equals(BatchService.purgedName(id)) && !name.equals(plan) && !name.equals(failure)) {
                 artifacts.delete(ArtifactStore.BATCH_OUTPUT, name);
             }
         }
         artifacts.delete(ArtifactStore.BATCH_OUTPUT, failure);
         artifacts.delete(ArtifactStore.BATCH_OUTPUT, plan);
-        return earlier.isEmpty();
+        return due.earlier().isEmpty();
     }
 
     /** When a job completed or failed; empty while it runs. */
@@ -382,17 +473,15 @@ public final class BatchRetention implements ExpiredBatchFiles {
      * planned, or, for an upload that failed before it was planned, the blob and ETag the job's id was made from. A
      * file uploaded since under the same name is someone else's, and stays.
      */
-    private Optional<String> inputToRemove(String id, Optional<BatchJob> job) {
+    private Optional<ArtifactStore.StoredArtifact> inputToRemove(String id, Optional<BatchJob> job) {
         if (job.isPresent()) {
             BatchJob j = job.get();
             return artifacts.describe(ArtifactStore.BATCH_INPUT, j.inputName())
-                    .filter(now -> now.size() == j.inputBytes() && sameBytes(id, now, j.inputSha256()))
-                    .map(ArtifactStore.StoredArtifact::name);
+                    .filter(now -> now.size() == j.inputBytes() && sameBytes(id, now, j.inputSha256()));
         }
         return output.find(BatchService.failureName(id), BatchService.BatchFailure.class)
                 .flatMap(f -> artifacts.describe(ArtifactStore.BATCH_INPUT, f.input()))
-                .filter(now -> BatchService.uploadJobId(now.name(), now.etag()).equals(id))
-                .map(ArtifactStore.StoredArtifact::name);
+                .filter(now -> BatchService.uploadJobId(now.name(), now.etag()).equals(id));
     }
 
     /**

@@ -300,9 +300,10 @@ public final class BatchService {
 
     /**
      * The file a {@code POST /batches} names, whose request is stored in {@code {id}/request.json} already, so that the
-     * daily retention, which removes a request file no job names once it is older than the period, sees it named; or
-     * a refusal (409) when a retention run has marked it as being removed, which that run may have decided before the
-     * request was stored ({@link BatchRetention}). Either way no job is planned on a file removed under it.
+     * daily retention, which removes a request file no job names once it is older than the period, and the input of a
+     * job it purges unless a job not finished names it, sees it named; or a refusal (409) when a retention run has
+     * marked it as being removed, which that run may have decided before the request was stored
+     * ({@link BatchRetention}). Either way no job is planned on a file removed under it.
      */
     private ArtifactStore.StoredArtifact claimed(BatchRequest request) {
         ArtifactStore.StoredArtifact input = artifacts.describe(ArtifactStore.BATCH_INPUT, request.input())

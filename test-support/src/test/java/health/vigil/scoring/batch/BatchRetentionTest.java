@@ -656,6 +656,92 @@ class BatchRetentionTest {
         assertThat(platform.batches().status(planned.get(0)).state()).isEqualTo(BatchStatus.State.COMPLETED);
     }
 
+    /**
+     * A {@code POST /batches} naming the input of a job the run purges (a file unchanged since that job read it, older
+     * than the period) after the run's look at the jobs: the request finds the input marked as being removed and is
+     * refused (409, saying to upload the file again), and no job is planned on it. Before, the job was planned and
+     * accepted, and then failed as its input was removed under it.
+     */
+    @Test
+    void aRequestNamingTheInputOfAJobBeingPurgedIsRefusedAndNoJobIsPlannedOnIt() {
+        String old = completedJob("shared.csv");
+        clock.advance(RETENTION.plusDays(1));
+        List<String> planned = new ArrayList<>();
+        List<VigilException> refused = new ArrayList<>();
+        ArtifactStore namedBeforeRemoval = new BatchServiceTest.ForwardingStore(platform.artifacts()) {
+            private void nameIt(String container, String name) {
+                if (container.equals(ArtifactStore.BATCH_INPUT) && name.equals("shared.csv") && planned.isEmpty()
+                        && refused.isEmpty()) {
+                    try {
+                        planned.add(platform.batches().submit(new BatchRequest(model, null, name, false), "analyst")
+                                .id());
+                    } catch (VigilException e) {
+                        refused.add(e);
+                    }
+                }
+            }
+
+            @Override
+            public void delete(String container, String name) {
+                nameIt(container, name);
+                store.delete(container, name);
+            }
+
+            @Override
+            public boolean delete(String container, String name, String ifMatch) {
+                nameIt(container, name);
+                return store.delete(container, name, ifMatch);
+            }
+        };
+
+        new BatchRetention(namedBeforeRemoval, platform.audit(), clock).purgeFinishedBefore(
+                clock.instant().minus(RETENTION), RETENTION);
+
+        assertThat(planned).as("a job planned on an input removed under it").isEmpty();
+        assertThat(refused).singleElement().satisfies(e -> {
+            assertThat(e.httpStatus()).isEqualTo(409);
+            assertThat(e.getMessage()).contains("shared.csv").contains("upload the file again");
+        });
+        assertThat(platform.artifacts().describe(ArtifactStore.BATCH_INPUT, "shared.csv")).isEmpty();
+        assertThat(outputOf(old)).containsExactly(old + "/purged.json");
+        assertThat(snapshot(ArtifactStore.BATCH_OUTPUT, "")).containsOnlyKeys(old + "/purged.json");
+        assertThat(queued).isEmpty();
+    }
+
+    /**
+     * A {@code POST /batches} that names the input of a job being purged before the run's last look at the jobs keeps
+     * it: the job is purged, its tombstone says the input stayed, and the new job scores the file.
+     */
+    @Test
+    void aRequestNamingTheInputOfAJobBeingPurgedBeforeTheRunsLastLookKeepsItForTheNewJob() {
+        String old = completedJob("shared.csv");
+        clock.advance(RETENTION.plusDays(1));
+        List<String> planned = new ArrayList<>();
+        ArtifactStore namedWhileMarking = new BatchServiceTest.ForwardingStore(platform.artifacts()) {
+            @Override
+            public ArtifactStore.StoredArtifact put(String container, String name, InputStream content,
+                    boolean overwrite) {
+                if (name.startsWith(BatchRetention.REMOVALS) && planned.isEmpty()) {
+                    planned.add(platform.batches().submit(new BatchRequest(model, null, "shared.csv", false),
+                            "analyst").id());
+                }
+                return store.put(container, name, content, overwrite);
+            }
+        };
+
+        new BatchRetention(namedWhileMarking, platform.audit(), clock).purgeFinishedBefore(
+                clock.instant().minus(RETENTION), RETENTION);
+
+        assertThat(planned).hasSize(1);
+        assertThat(outputOf(old)).containsExactly(old + "/purged.json");
+        assertThat(health.vigil.json.Json.readTree("a tombstone", read(ArtifactStore.BATCH_OUTPUT,
+                old + "/purged.json")).path("inputRemoved").asBoolean(true)).isFalse();
+        assertThat(platform.artifacts().describe(ArtifactStore.BATCH_INPUT, "shared.csv")).isPresent();
+        assertThat(snapshot(ArtifactStore.BATCH_OUTPUT, BatchRetention.REMOVALS)).isEmpty();
+        drain();
+        assertThat(platform.batches().status(planned.get(0)).state()).isEqualTo(BatchStatus.State.COMPLETED);
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private String completedJob(String input) {

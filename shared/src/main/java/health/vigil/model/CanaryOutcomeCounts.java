@@ -13,7 +13,9 @@ public final class CanaryOutcomeCounts {
     /** The monitoring policy's default {@code minCellSize}, for a ramp stored before it kept its own. */
     public static final int DEFAULT_MIN_CELL_SIZE = 11;
 
-    private static final Pattern COUNTS = Pattern.compile("(\\d+) canary, (\\d+) stable predictions with an outcome");
+    /** What every reason that gives such counts holds: a reason without it is kept as it is, with no regex run. */
+    private static final String OUTCOME_WORDS = " stable predictions with an outcome";
+    private static final Pattern COUNTS = Pattern.compile("(\\d+) canary, (\\d+)" + OUTCOME_WORDS);
 
     private CanaryOutcomeCounts() {}
 
@@ -23,14 +25,19 @@ public final class CanaryOutcomeCounts {
                 + " outcome";
     }
 
-    /** {@code reason} with its counts of predictions with an outcome worded by {@link #words}; null stays null. */
+    /**
+     * {@code reason} with its counts of predictions with an outcome worded by {@link #words}; null stays null. A ramp
+     * is built on every read of its deployment (scoring's too), so a reason without such counts is not scanned by the
+     * pattern, and one with nothing to reword is answered as the same string.
+     */
     public static String withheld(String reason, int minCellSize) {
-        if (reason == null || minCellSize <= 1) {
+        if (reason == null || minCellSize <= 1 || !reason.contains(OUTCOME_WORDS)) {
             return reason;
         }
         Matcher m = COUNTS.matcher(reason);
-        return m.replaceAll(found -> Matcher.quoteReplacement(words(Long.parseLong(found.group(1)),
+        String worded = m.replaceAll(found -> Matcher.quoteReplacement(words(Long.parseLong(found.group(1)),
                 Long.parseLong(found.group(2)), minCellSize)));
+        return worded.equals(reason) ? reason : worded;
     }
 
     private static String count(long count, int minCellSize) {

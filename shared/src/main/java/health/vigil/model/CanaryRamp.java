@@ -56,9 +56,7 @@ public record CanaryRamp(
         steps = List.copyOf(steps);
         int min = minCellSize == null ? CanaryOutcomeCounts.DEFAULT_MIN_CELL_SIZE : minCellSize;
         reason = CanaryOutcomeCounts.withheld(reason, min);
-        analyses = analyses == null ? List.of() : analyses.stream().map(a -> new StepAnalysis(a.step(),
-                a.weightBasisPoints(), a.windowFrom(), a.windowTo(), a.canaryCount(), a.stableCount(), a.decision(),
-                CanaryOutcomeCounts.withheld(a.reason(), min), a.metrics())).toList();
+        analyses = analyses == null ? List.of() : withheld(analyses, min);
         BucketSalt.require(bucketSalt);
         requireSteps(steps);
         if (version == stableVersion) {
@@ -86,6 +84,20 @@ public record CanaryRamp(
             Instant startedAt, String transition, String reason, List<StepAnalysis> analyses, String bucketSalt) {
         this(version, stableVersion, steps, bakeSeconds, policy, status, step, stepStartedAt, judgeAt, extensions,
                 startedBy, startedAt, transition, reason, analyses, bucketSalt, null);
+    }
+
+    /**
+     * {@code analyses} with their reasons worded by {@link CanaryOutcomeCounts#withheld}: an analysis whose reason
+     * needs no rewording is kept as it is, not copied, since every read of the deployment builds its ramp.
+     */
+    private static List<StepAnalysis> withheld(List<StepAnalysis> analyses, int min) {
+        List<StepAnalysis> worded = new ArrayList<>(analyses.size());
+        for (StepAnalysis a : analyses) {
+            String reason = CanaryOutcomeCounts.withheld(a.reason(), min);
+            worded.add(reason == a.reason() ? a : new StepAnalysis(a.step(), a.weightBasisPoints(), a.windowFrom(),
+                    a.windowTo(), a.canaryCount(), a.stableCount(), a.decision(), reason, a.metrics()));
+        }
+        return List.copyOf(worded);
     }
 
     /** Steps must rise strictly within 1-10000 basis points and end at 10000 (promotion). */

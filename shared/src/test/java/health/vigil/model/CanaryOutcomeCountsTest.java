@@ -59,4 +59,24 @@ class CanaryOutcomeCountsTest {
         assertThat(read.with(CanaryStatus.RUNNING, 1, T0, T0, 1, "extended", OLD, null).reason())
                 .contains("(fewer than 5 canary");
     }
+
+    @Test
+    void aRampWhoseReasonsHaveNothingToWithholdKeepsThemAsTheyAreWhenRead() {
+        String shown = "step 1 (1 %) passed; not tested yet: calibration_error and auroc (12 canary, 40 stable"
+                + " predictions with an outcome, each side needing two of each outcome in a step)";
+        StepAnalysis plain = new StepAnalysis(0, 100, T0, T0.plusSeconds(600), 120, 11_880, StepAnalysis.PASS,
+                "step 1 (1 %) passed: no metric differed beyond its margin", List.of());
+        StepAnalysis counted = new StepAnalysis(0, 100, T0, T0.plusSeconds(600), 120, 11_880, StepAnalysis.EXTEND,
+                shown, List.of());
+
+        CanaryRamp ramp = new CanaryRamp(2, 1, CanaryRamp.DEFAULT_STEPS, 600, CanaryPolicy.DEFAULT,
+                CanaryStatus.RUNNING, 1, T0, T0.plusSeconds(600), 0, "ops", T0, "stepped", shown,
+                List.of(plain, counted), null, 11);
+
+        // Every read of the deployment builds its ramp: an analysis with nothing to reword is not copied.
+        assertThat(ramp.reason()).isSameAs(shown);
+        assertThat(ramp.analyses()).hasSize(2);
+        assertThat(ramp.analyses().get(0)).isSameAs(plain);
+        assertThat(ramp.analyses().get(1)).isSameAs(counted);
+    }
 }

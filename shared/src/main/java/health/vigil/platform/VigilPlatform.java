@@ -75,6 +75,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.ToIntFunction;
 
 /**
  * The composition root: builds the adapters that {@link VigilConfig} asks for (embedded stores locally,
@@ -159,11 +160,12 @@ public final class VigilPlatform implements AutoCloseable {
         // A deploy returns once the version is loaded and warmed in this process's scoring service.
         this.deployments = new DeploymentService(registryStore, lifecycle, audit, events, clock,
                 scoring.models()::warm);
-        this.outcomeJoin = new OutcomeJoin(predictionLog, a.outcomes,
-                model -> b.monitoringPolicies.apply(model).minCellSize());
+        // Every count of a few patients' outcomes is withheld by the model's one small-cell rule: its monitoring
+        // policy's minCellSize, read when the count is made.
+        ToIntFunction<ModelName> minCellSizes = model -> b.monitoringPolicies.apply(model).minCellSize();
+        this.outcomeJoin = new OutcomeJoin(predictionLog, a.outcomes, minCellSizes);
         this.canaries = new CanaryService(registryStore, lifecycle, audit, events, predictionLog, clock,
-                scoring.models()::warm, a.telemetry, requestStats::window, outcomeJoin::outcomesOf,
-                model -> b.monitoringPolicies.apply(model).minCellSize());
+                scoring.models()::warm, a.telemetry, requestStats::window, outcomeJoin::outcomesOf, minCellSizes);
         this.canaryWakeups = new CanaryWakeups(canaries, registryStore, clock);
         closeables.push(canaryWakeups);
         this.outcomes = new OutcomeService(a.outcomes, predictionLog, artifacts, registry, pseudonymizer, audit, clock,
@@ -186,15 +188,13 @@ public final class VigilPlatform implements AutoCloseable {
         this.explanations = new PredictionExplanations(predictionLog, registry, retention, pipelines, audit);
         this.shadows = new ShadowService(registryStore, audit, events, predictionLog, clock, scoring.models()::warm,
                 // Only a process that scores has counts to show (in Azure the control app scores nothing).
-                model -> Optional.of(shadowMirror.counts(model)).filter(c -> c.offered() > 0),
-                model -> b.monitoringPolicies.apply(model).minCellSize());
+                model -> Optional.of(shadowMirror.counts(model)).filter(c -> c.offered() > 0), minCellSizes);
         this.experiments = new ExperimentService(registryStore, audit, events, predictionLog,
-                Optional.of(outcomeJoin::outcomesOf), clock, scoring.models()::warm,
-                model -> b.monitoringPolicies.apply(model).minCellSize());
+                Optional.of(outcomeJoin::outcomesOf), clock, scoring.models()::warm, minCellSizes);
         this.gatePolicies = new GatePolicies(artifacts, registryStore, audit, clock);
         this.gates = new GateEvaluation(registryStore, lifecycle, artifacts, datasets, gatePolicies,
                 new RegisteredModelLoader(artifacts, runtime, pipelines, config.limits().maxUncompressedBytes()), audit,
-                events, clock, a.telemetry, model -> b.monitoringPolicies.apply(model).minCellSize());
+                events, clock, a.telemetry, minCellSizes);
         // An approval is signed only on a gate report judged on what is in force, which the gates say.
         this.approvals = new ApprovalService(registryStore, lifecycle, audit, events, clock, b.twoApproverModels,
                 gates::changesSinceGates, a.telemetry);

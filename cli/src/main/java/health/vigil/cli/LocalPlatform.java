@@ -308,8 +308,11 @@ public final class LocalPlatform implements AutoCloseable {
             host.close();
         } finally {
             try {
-                platform.close();
-                metrics.close();
+                try {
+                    platform.close();
+                } finally {
+                    metrics.close();
+                }
             } finally {
                 if (emulators != null) {
                     try {

@@ -165,12 +165,13 @@ public final class BatchService {
             }
             throw new StoreException(notStarted + " and nothing of this submission was kept: send it again", e);
         } catch (RuntimeException refused) {
-            if (readJob(id).isEmpty()) {
-                try {
+            // The refusal is what the caller needs to read: a failure to tidy up is added to it, never put in its place.
+            try {
+                if (readJob(id).isEmpty()) {
                     artifacts.delete(ArtifactStore.BATCH_OUTPUT, requestName(id));
-                } catch (RuntimeException kept) {
-                    refused.addSuppressed(kept);
                 }
+            } catch (RuntimeException kept) {
+                refused.addSuppressed(kept);
             }
             throw refused;
         }

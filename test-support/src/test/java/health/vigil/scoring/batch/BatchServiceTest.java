@@ -398,6 +398,29 @@ class BatchServiceTest {
     }
 
     /**
+     * A submission is refused (its file is not there) and the store fails as the refused submission's claim is tidied
+     * away: the caller still reads why it was refused, with the store's failure added to it. Before, the store's
+     * failure took the refusal's place.
+     */
+    @Test
+    void aRefusedSubmissionIsAnsweredWithItsReasonWhenTidyingUpItsClaimFails() {
+        ArtifactStore failingAfterTheRefusal = new ForwardingStore(platform.artifacts()) {
+            @Override
+            public Optional<ArtifactStore.StoredArtifact> describe(String container, String name) {
+                if (container.equals(ArtifactStore.BATCH_OUTPUT) && name.endsWith("/job.json")) {
+                    throw new StoreException("the store is away", new IOException("connection reset"));
+                }
+                return store.describe(container, name);
+            }
+        };
+        BatchService batches = service(failingAfterTheRefusal, new BatchSettings(1 << 20, 8, 1_024));
+
+        assertThatThrownBy(() -> batches.submit(new BatchRequest(model, null, "never-uploaded.csv", false), "analyst"))
+                .isNotInstanceOf(StoreException.class).hasMessageContaining("never-uploaded.csv")
+                .satisfies(e -> assertThat(e.getSuppressed()).singleElement().isInstanceOf(StoreException.class));
+    }
+
+    /**
      * The input's stream fails mid-read (a dropped connection to the store): the delivery fails as a store that was
      * away, is retried, and resumes; no fault is recorded, so a later poisoned copy of the message cannot fail a job
      * that a retry completed. Before, the read error was taken for a fault of the code.
@@ -1335,7 +1358,7 @@ class BatchServiceTest {
         java.util.concurrent.atomic.AtomicInteger meetings = new java.util.concurrent.atomic.AtomicInteger();
         ArtifactStore failingTogether = new ForwardingStore(platform.artifacts()) {
             @Override
-            public Optional<StoredArtifact> describe(String container, String name) {
+            public Optional<ArtifactStore.StoredArtifact> describe(String container, String name) {
                 if (name.endsWith("/failure.json") && meetings.getAndIncrement() < 2) {
                     try {
                         together.await(30, java.util.concurrent.TimeUnit.SECONDS);
@@ -2155,7 +2178,7 @@ class BatchServiceTest {
         }
 
         @Override
-        public Optional<StoredArtifact> describe(String container, String name) {
+        public Optional<ArtifactStore.StoredArtifact> describe(String container, String name) {
             return store.describe(container, name).map(a -> container.equals(ArtifactStore.BATCH_INPUT)
                     ? new StoredArtifact(a.container(), a.name(), a.size(), sha256, a.etag(), a.uploadedBy()) : a);
         }
@@ -2186,7 +2209,7 @@ class BatchServiceTest {
         }
 
         @Override
-        public Optional<StoredArtifact> describe(String container, String name) {
+        public Optional<ArtifactStore.StoredArtifact> describe(String container, String name) {
             return store.describe(container, name).map(a -> name.endsWith("/results.jsonl")
                     ? new StoredArtifact(a.container(), a.name(), a.size(), null, a.etag(), a.uploadedBy()) : a);
         }

@@ -68,11 +68,13 @@ class LocalPlatformMetricsTest {
             assertThat(table.out()).containsPattern("(?m)^vigil_scoring_rows_total +vigil_model_name=" + model.value()
                     + " vigil_model_version=1 vigil_traffic_slot=stable +3$")
                     .containsPattern("(?m)^vigil_scoring_duration +vigil_model_name=" + model.value()
-                            + " vigil_model_version=1 vigil_traffic_slot=stable +count 2, mean [0-9.E-]+$");
+                            + " vigil_model_version=1 vigil_traffic_slot=stable +count 2, mean [0-9.E-]+,"
+                            + " p50 >?[0-9.E-]+, p95 >?[0-9.E-]+, p99 >?[0-9.E-]+$");
             CommandRun json = CommandRun.of(home, local, "metrics", "--json");
             assertThat(json.exit()).as(json.err()).isZero();
             JsonNode rows = Json.readTree("metrics", json.out().getBytes(StandardCharsets.UTF_8)).path("metrics");
             assertThat(rows.findValuesAsText("metric")).contains("vigil_scoring_rows_total", "vigil_scoring_duration");
+            assertThat(rows.findValues("p95")).hasSize(1);
         }
     }
 

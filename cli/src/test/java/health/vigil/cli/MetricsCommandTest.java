@@ -1,6 +1,8 @@
 package health.vigil.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import health.vigil.cli.metrics.PrometheusText;
 import java.nio.file.Path;
@@ -10,7 +12,10 @@ import org.eclipse.jetty.server.Server;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code vigil metrics}: the exposition text as a table of metric, attributes and value, or as JSON. */
+/**
+ * {@code vigil metrics}: the exposition text as a table of metric, attributes and value, or as JSON; a histogram as
+ * its count, mean and p50, p95 and p99 estimated from its buckets.
+ */
 class MetricsCommandTest {
     private static final String TEXT = """
             # HELP vigil_gates_checks_total Gate checks
@@ -22,6 +27,16 @@ class MetricsCommandTest {
             vigil_scoring_duration_bucket{vigil_model_name="readmission",le="+Inf"} 4
             vigil_scoring_duration_sum{vigil_model_name="readmission"} 0.125
             vigil_scoring_duration_count{vigil_model_name="readmission"} 4
+            vigil_scoring_duration_bucket{vigil_model_name="sepsis",le="0.005"} 10
+            vigil_scoring_duration_bucket{vigil_model_name="sepsis",le="0.01"} 90
+            vigil_scoring_duration_bucket{vigil_model_name="sepsis",le="0.025"} 100
+            vigil_scoring_duration_bucket{vigil_model_name="sepsis",le="+Inf"} 100
+            vigil_scoring_duration_sum{vigil_model_name="sepsis"} 0.75
+            vigil_scoring_duration_count{vigil_model_name="sepsis"} 100
+            vigil_scoring_duration_bucket{vigil_model_name="stroke",le="0.01"} 0
+            vigil_scoring_duration_bucket{vigil_model_name="stroke",le="+Inf"} 0
+            vigil_scoring_duration_sum{vigil_model_name="stroke"} 0
+            vigil_scoring_duration_count{vigil_model_name="stroke"} 0
             # TYPE vigil_traffic_weight gauge
             vigil_traffic_weight{vigil_model_name="readmission",vigil_traffic_slot="canary"} 12.5
             # TYPE vigil_audit_verifications_total counter
@@ -30,8 +45,14 @@ class MetricsCommandTest {
             vigil_registrations_total 2
             """;
 
+    /**
+     * readmission: 3 of 4 up to 10 ms, so p50 (rank 2) is 2/3 of the way from 0 to 10 ms, and p95 and p99 (ranks
+     * 3.8 and 3.96) are in the open last bucket: above 10 ms. sepsis: 10 up to 5 ms, 80 more up to 10 ms, 10 more
+     * up to 25 ms; p50 (rank 50) is 40/80 of (5, 10] ms, p95 (rank 95) 5/10 of (10, 25] ms and p99 (rank 99) 9/10 of
+     * it. stroke: nothing observed, so no mean and no quantiles.
+     */
     @Test
-    void metricsReadAsATableWithAHistogramAsItsCountAndMean() {
+    void metricsReadAsATableWithAHistogramAsItsCountMeanAndEstimatedQuantiles() {
         List<MetricsCommand.Row> rows = MetricsCommand.rows(PrometheusText.parse(TEXT));
 
         assertThat(MetricsCommand.table(rows).lines().toList()).containsExactly(
@@ -39,22 +60,43 @@ class MetricsCommandTest {
                 "vigil_gates_checks_total         vigil_gate=calibration vigil_outcome=passed             4",
                 "vigil_gates_checks_total         vigil_gate=leakage vigil_outcome=failed                 1",
                 "vigil_scoring_duration           vigil_model_name=readmission                            count 4,"
-                        + " mean 0.03125",
+                        + " mean 0.03125, p50 0.00666667, p95 >0.01, p99 >0.01",
+                "vigil_scoring_duration           vigil_model_name=sepsis                                 count 100,"
+                        + " mean 0.0075, p50 0.0075, p95 0.0175, p99 0.0235",
+                "vigil_scoring_duration           vigil_model_name=stroke                                 count 0",
                 "vigil_traffic_weight             vigil_model_name=readmission vigil_traffic_slot=canary  12.5",
                 "vigil_audit_verifications_total  vigil_outcome=a[U+000A]b                                1",
                 "vigil_registrations_total        -                                                       2");
     }
 
     @Test
-    void metricsReadAsJsonWithAHistogramsCountSumAndMean() {
+    void metricsReadAsJsonWithAHistogramsCountSumMeanAndEstimatedQuantiles() {
         List<Map<String, Object>> json = MetricsCommand.rows(PrometheusText.parse(TEXT)).stream()
                 .map(MetricsCommand.Row::asJson).toList();
 
-        assertThat(json).hasSize(6);
-        assertThat(json.get(2)).containsExactly(Map.entry("metric", "vigil_scoring_duration"),
-                Map.entry("type", "histogram"), Map.entry("attributes", Map.of("vigil_model_name", "readmission")),
-                Map.entry("count", 4L), Map.entry("sum", 0.125), Map.entry("mean", 0.03125));
+        assertThat(json).hasSize(8);
+        assertThat(json.get(2)).containsOnlyKeys("metric", "type", "attributes", "count", "sum", "mean", "p50", "p95",
+                "p99", "aboveLastBound").containsEntry("attributes", Map.of("vigil_model_name", "readmission"))
+                .containsEntry("count", 4L).containsEntry("sum", 0.125).containsEntry("mean", 0.03125)
+                .containsEntry("p95", 0.01).containsEntry("p99", 0.01)
+                .containsEntry("aboveLastBound", List.of("p95", "p99"));
+        assertThat((double) json.get(2).get("p50")).isCloseTo(0.01 * 2 / 3, within(1e-15));
+        assertThat(json.get(3)).containsOnlyKeys("metric", "type", "attributes", "count", "sum", "mean", "p50", "p95",
+                "p99").containsEntry("attributes", Map.of("vigil_model_name", "sepsis"));
+        assertThat((double) json.get(3).get("p50")).isCloseTo(0.0075, within(1e-15));
+        assertThat((double) json.get(3).get("p95")).isCloseTo(0.0175, within(1e-15));
+        assertThat((double) json.get(3).get("p99")).isCloseTo(0.0235, within(1e-15));
+        assertThat(json.get(4)).containsExactly(Map.entry("metric", "vigil_scoring_duration"),
+                Map.entry("type", "histogram"), Map.entry("attributes", Map.of("vigil_model_name", "stroke")),
+                Map.entry("count", 0L), Map.entry("sum", 0.0));
         assertThat(json.get(0)).containsEntry("type", "counter").containsEntry("value", 4.0);
+    }
+
+    @Test
+    void aHistogramBucketWhoseEdgeIsNotANumberIsRefused() {
+        String text = "# TYPE d histogram\nd_bucket{le=\"x\"} 1\n";
+        assertThatThrownBy(() -> MetricsCommand.rows(PrometheusText.parse(text)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("le label is not a number");
     }
 
     @Test

@@ -2,6 +2,7 @@ package health.vigil.bench.monitoring;
 
 import static health.vigil.bench.PeakHeap.measure;
 
+import health.vigil.bench.BenchArguments;
 import health.vigil.bench.PeakHeap.Measured;
 import health.vigil.config.VigilConfig;
 import health.vigil.model.ModelName;
@@ -32,7 +33,7 @@ import java.util.stream.Stream;
  *
  * <p>Run: {@code java -Xmx1g -cp "bench/target/vigil-bench-0.1.0-SNAPSHOT.jar:bench/target/lib/*"
  * health.vigil.bench.monitoring.MonitoringFanOutBenchmark [rows] [hours] [labelled share] [rounds] [workers]}
- * (defaults 2000000 8 0.1 3 2; hours at least {@value #MIN_HOURS}).
+ * (defaults 2000000 8 0.1 3 2; hours at least {@value #MIN_HOURS}, the share from 0 to 1, the others at least 1).
  */
 public final class MonitoringFanOutBenchmark {
     private static final Instant FROM = Instant.parse("2026-06-01T08:00:00Z");
@@ -45,17 +46,18 @@ public final class MonitoringFanOutBenchmark {
     private MonitoringFanOutBenchmark() {}
 
     public static void main(String[] args) throws Exception {
-        int rows = args.length > 0 ? Integer.parseInt(args[0]) : 2_000_000;
-        int hours = args.length > 1 ? Integer.parseInt(args[1]) : 8;
-        double labelledShare = args.length > 2 ? Double.parseDouble(args[2]) : 0.1;
-        int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 3;
-        int workers = args.length > 4 ? Integer.parseInt(args[4]) : 2;
+        BenchArguments arguments = new BenchArguments("MonitoringFanOutBenchmark [rows] [hours] [labelled share]"
+                + " [rounds] [workers]", args);
+        int rows = arguments.atLeast(0, "rows", 2_000_000, 1);
+        int hours = arguments.atLeast(1, "hours", 8, Integer.MIN_VALUE);
         if (hours < MIN_HOURS) {
-            throw new IllegalArgumentException("usage: MonitoringFanOutBenchmark [rows] [hours] [labelled share]"
-                    + " [rounds] [workers]; hours is " + hours + " and must be at least " + MIN_HOURS + ": a window of"
+            throw arguments.refused("hours is " + hours + " and must be at least " + MIN_HOURS + ": a window of"
                     + " at most " + VigilPlatform.DEFAULT_MONITORING_FAN_OUT_ABOVE + " hours is checked in one"
                     + " invocation, so there is no fan-out to compare with it");
         }
+        double labelledShare = arguments.between(2, "labelled share", 0.1, 0, 1);
+        int rounds = arguments.atLeast(3, "rounds", 3, 1);
+        int workers = arguments.atLeast(4, "workers", 2, 1);
         Instant to = FROM.plus(Duration.ofHours(hours));
         Clock clock = Clock.fixed(to.plusSeconds(300), ZoneOffset.UTC);
         Path home = Files.createTempDirectory("vigil-monitoring-fanout-bench-");

@@ -1,0 +1,56 @@
+package health.vigil.bench;
+
+/**
+ * A benchmark's command-line arguments, each read and checked before any work starts: a value that is not a number,
+ * or outside the range the benchmark can run with, is refused with the usage line, the argument's name and its
+ * allowed range, instead of failing later in the run (a division by zero, an empty median, a pool of no threads).
+ */
+public final class BenchArguments {
+    private final String usage;
+    private final String[] args;
+
+    /** {@code usage} is the benchmark's name and its arguments, e.g. {@code "ScoringRatio [rounds]"}. */
+    public BenchArguments(String usage, String[] args) {
+        this.usage = usage;
+        this.args = args.clone();
+    }
+
+    /** The whole number at {@code index}, {@code fallback} when not given; at least {@code least}. */
+    public int atLeast(int index, String name, int fallback, int least) {
+        if (index >= args.length) {
+            return fallback;
+        }
+        int value;
+        try {
+            value = Integer.parseInt(args[index].strip());
+        } catch (NumberFormatException e) {
+            throw refused(name + " is \"" + args[index] + "\" and must be a whole number of at least " + least);
+        }
+        if (value < least) {
+            throw refused(name + " is " + value + " and must be at least " + least);
+        }
+        return value;
+    }
+
+    /** The number at {@code index}, {@code fallback} when not given; from {@code least} to {@code most}. */
+    public double between(int index, String name, double fallback, double least, double most) {
+        if (index >= args.length) {
+            return fallback;
+        }
+        double value;
+        try {
+            value = Double.parseDouble(args[index].strip());
+        } catch (NumberFormatException e) {
+            throw refused(name + " is \"" + args[index] + "\" and must be a number from " + least + " to " + most);
+        }
+        if (!(value >= least && value <= most)) {
+            throw refused(name + " is " + value + " and must be from " + least + " to " + most);
+        }
+        return value;
+    }
+
+    /** A refusal with the usage line and {@code what} was wrong. */
+    public IllegalArgumentException refused(String what) {
+        return new IllegalArgumentException("usage: " + usage + "; " + what);
+    }
+}

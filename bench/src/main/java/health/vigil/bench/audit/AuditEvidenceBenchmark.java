@@ -12,6 +12,7 @@ import health.vigil.audit.EvidenceReport;
 import health.vigil.audit.EvidenceVerifier;
 import health.vigil.audit.ExportResult;
 import health.vigil.audit.SigningKeys;
+import health.vigil.bench.BenchArguments;
 import health.vigil.config.VigilConfig;
 import health.vigil.hash.Sha256;
 import health.vigil.json.Json;
@@ -60,9 +61,10 @@ public final class AuditEvidenceBenchmark {
     private AuditEvidenceBenchmark() {}
 
     public static void main(String[] args) throws Exception {
-        int records = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
-        int days = args.length > 1 ? Integer.parseInt(args[1]) : 10;
-        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+        BenchArguments arguments = new BenchArguments("AuditEvidenceBenchmark [records] [days] [rounds]", args);
+        int records = arguments.atLeast(0, "records", 1_000_000, 1);
+        int days = arguments.atLeast(1, "days", 10, 1);
+        int rounds = arguments.atLeast(2, "rounds", 3, 1);
         Path home = Files.createTempDirectory("vigil-audit-bench-");
         long started = System.nanoTime();
         fill(home, records, days);

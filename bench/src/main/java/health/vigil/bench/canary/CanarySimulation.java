@@ -1,5 +1,6 @@
 package health.vigil.bench.canary;
 
+import health.vigil.bench.BenchArguments;
 import health.vigil.canary.CanaryAnalysis;
 import health.vigil.canary.LabelledSample;
 import health.vigil.canary.RequestSample;
@@ -98,8 +99,9 @@ public final class CanarySimulation {
     static final double MATCHED_RATE = 0.001;
 
     public static void main(String[] args) {
-        int canaries = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
-        int tuning = args.length > 1 ? Integer.parseInt(args[1]) : canaries;
+        BenchArguments arguments = new BenchArguments("CanarySimulation [canaries] [tuning canaries]", args);
+        int canaries = arguments.atLeast(0, "canaries", 1000, 1);
+        int tuning = arguments.atLeast(1, "tuning canaries", canaries, 1);
         Rule tuned = tune(tuning, CanaryPolicy.DEFAULT.falseRollbackRate());
         // The rule held to what Vigil realises (0.1 % of healthy canaries), for a comparison at a matched rate.
         Rule matched = tune(tuning, MATCHED_RATE);

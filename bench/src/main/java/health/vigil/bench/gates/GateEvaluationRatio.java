@@ -1,5 +1,6 @@
 package health.vigil.bench.gates;
 
+import health.vigil.bench.BenchArguments;
 import health.vigil.testing.governance.SetUpApproval;
 import health.vigil.config.VigilConfig;
 import health.vigil.events.BlobCreated;
@@ -47,8 +48,9 @@ public final class GateEvaluationRatio {
     private GateEvaluationRatio() {}
 
     public static void main(String[] args) throws IOException {
-        int rows = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
-        int repeats = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        BenchArguments arguments = new BenchArguments("GateEvaluationRatio [rows] [repeats]", args);
+        int rows = arguments.atLeast(0, "rows", 100_000, 1);
+        int repeats = arguments.atLeast(1, "repeats", 3, 1);
         Path home = Files.createTempDirectory("vigil-bench-gates-");
         try (VigilPlatform platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(event -> { }).build()) {
             SamplePackage sample = SampleModels.benchmarkPackage();

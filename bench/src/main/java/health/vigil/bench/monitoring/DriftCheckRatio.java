@@ -1,5 +1,6 @@
 package health.vigil.bench.monitoring;
 
+import health.vigil.bench.BenchArguments;
 import health.vigil.monitoring.DriftAccumulator;
 import health.vigil.monitoring.DriftSummary;
 import java.lang.management.ManagementFactory;
@@ -26,7 +27,7 @@ public final class DriftCheckRatio {
     }
 
     public static void main(String[] args) {
-        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 25;
+        int rounds = new BenchArguments("DriftCheckRatio [rounds]", args).atLeast(0, "rounds", 25, 1);
         DriftCheckBenchmark b = new DriftCheckBenchmark();
         b.setUp();
         DriftAccumulator.Binning binning = DriftAccumulator.Binning.best();

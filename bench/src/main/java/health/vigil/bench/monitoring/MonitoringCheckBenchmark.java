@@ -2,6 +2,7 @@ package health.vigil.bench.monitoring;
 
 import static health.vigil.bench.PeakHeap.measure;
 
+import health.vigil.bench.BenchArguments;
 import health.vigil.config.VigilConfig;
 import health.vigil.events.BlobCreated;
 import health.vigil.json.Json;
@@ -52,9 +53,11 @@ public final class MonitoringCheckBenchmark {
     private MonitoringCheckBenchmark() {}
 
     public static void main(String[] args) throws Exception {
-        int rows = args.length > 0 ? Integer.parseInt(args[0]) : 10_000_000;
-        double labelledShare = args.length > 1 ? Double.parseDouble(args[1]) : 0.1;
-        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+        BenchArguments arguments = new BenchArguments("MonitoringCheckBenchmark [rows] [labelled share] [rounds]",
+                args);
+        int rows = arguments.atLeast(0, "rows", 10_000_000, 1);
+        double labelledShare = arguments.between(1, "labelled share", 0.1, 0, 1);
+        int rounds = arguments.atLeast(2, "rounds", 3, 1);
         Path home = Files.createTempDirectory("vigil-monitoring-bench-");
         try (VigilPlatform platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(e -> { })
                 .clock(Clock.fixed(TO.plusSeconds(300), ZoneOffset.UTC)).build()) {

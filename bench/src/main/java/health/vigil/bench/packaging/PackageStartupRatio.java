@@ -1,5 +1,6 @@
 package health.vigil.bench.packaging;
 
+import health.vigil.bench.BenchArguments;
 import health.vigil.functions.common.testing.StagedPackageProbe;
 import java.io.File;
 import java.io.IOException;
@@ -33,7 +34,8 @@ public final class PackageStartupRatio {
             System.exit(2);
         }
         Path[] sides = {Path.of(args[0]), Path.of(args[1])};
-        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 15;
+        int rounds = new BenchArguments("PackageStartupRatio BASELINE_STAGING CANDIDATE_STAGING [ROUNDS]", args)
+                .atLeast(2, "ROUNDS", 15, 1);
         List<List<Run>> runs = List.of(new ArrayList<>(), new ArrayList<>());
         run(sides[0]);
         run(sides[1]);

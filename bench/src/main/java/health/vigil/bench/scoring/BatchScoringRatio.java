@@ -3,6 +3,7 @@ package health.vigil.bench.scoring;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
+import health.vigil.bench.BenchArguments;
 import health.vigil.config.VigilConfig.PredictionLogDurability;
 import health.vigil.port.ArtifactStore;
 import health.vigil.scoring.batch.BatchJob;
@@ -62,12 +63,13 @@ public final class BatchScoringRatio {
     private BatchScoringRatio() {}
 
     public static void main(String[] args) throws Exception {
-        int rows = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
-        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 2;
-        int workers = args.length > 2 ? Integer.parseInt(args[2]) : 2;
-        int warmups = args.length > 3 ? Integer.parseInt(args[3]) : 6;
-        int checkpointChunks = args.length > 4 ? Integer.parseInt(args[4])
-                : BatchSettings.DEFAULTS.checkpointChunks();
+        BenchArguments arguments = new BenchArguments("BatchScoringRatio [rows] [rounds] [workers] [warmups]"
+                + " [checkpointChunks]", args);
+        int rows = arguments.atLeast(0, "rows", 1_000_000, 1);
+        int rounds = arguments.atLeast(1, "rounds", 2, 1);
+        int workers = arguments.atLeast(2, "workers", 2, 1);
+        int warmups = arguments.atLeast(3, "warmups", 6, 0);
+        int checkpointChunks = arguments.atLeast(4, "checkpointChunks", BatchSettings.DEFAULTS.checkpointChunks(), 1);
         int width = SampleModels.benchmarkSchema().features().size();
         float[] matrix = SampleModels.benchmarkRows(rows, 11);
         ConcurrentLinkedQueue<String> queued = new ConcurrentLinkedQueue<>();

@@ -1,5 +1,6 @@
 package health.vigil.bench.scoring;
 
+import health.vigil.bench.BenchArguments;
 import health.vigil.canary.CanaryService;
 import health.vigil.config.VigilConfig;
 import health.vigil.model.CanaryPolicy;
@@ -43,8 +44,9 @@ public final class CanaryRampLatency {
     private CanaryRampLatency() {}
 
     public static void main(String[] args) throws Exception {
-        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
-        int clients = args.length > 1 ? Integer.parseInt(args[1]) : 4;
+        BenchArguments arguments = new BenchArguments("CanaryRampLatency [rounds] [clients]", args);
+        int rounds = arguments.atLeast(0, "rounds", 5, 1);
+        int clients = arguments.atLeast(1, "clients", 4, 1);
         Path home = Files.createTempDirectory("vigil-bench-canary-load-");
         try (VigilPlatform platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(e -> { }).build()) {
             SamplePackage first = SampleModels.benchmarkPackage();

@@ -1,5 +1,6 @@
 package health.vigil.bench.scoring;
 
+import health.vigil.bench.BenchArguments;
 import health.vigil.model.ModelVersion;
 import health.vigil.testing.governance.SetUpApproval;
 import health.vigil.config.VigilConfig;
@@ -30,7 +31,7 @@ public final class DeployToFirstScore {
     private DeployToFirstScore() {}
 
     public static void main(String[] args) throws Exception {
-        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+        int rounds = new BenchArguments("DeployToFirstScore [rounds]", args).atLeast(0, "rounds", 10, 1);
         Path home = Files.createTempDirectory("vigil-bench-deploy-");
         try (VigilPlatform platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(e -> { }).build()) {
             SamplePackage first = SampleModels.benchmarkPackage();

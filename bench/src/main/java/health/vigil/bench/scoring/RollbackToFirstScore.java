@@ -1,5 +1,6 @@
 package health.vigil.bench.scoring;
 
+import health.vigil.bench.BenchArguments;
 import health.vigil.config.VigilConfig;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
@@ -26,7 +27,7 @@ public final class RollbackToFirstScore {
     private RollbackToFirstScore() {}
 
     public static void main(String[] args) throws Exception {
-        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+        int rounds = new BenchArguments("RollbackToFirstScore [rounds]", args).atLeast(0, "rounds", 10, 1);
         Path home = Files.createTempDirectory("vigil-bench-rollback-");
         try (VigilPlatform platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(e -> { }).build()) {
             SamplePackage first = SampleModels.benchmarkPackage();

@@ -2,6 +2,7 @@ package health.vigil.bench.scoring;
 
 import ai.onnxruntime.OrtException;
 import health.vigil.adapter.local.LocalAdapters;
+import health.vigil.bench.BenchArguments;
 import health.vigil.config.VigilConfig.PredictionLogDurability;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -24,10 +25,17 @@ public final class ScoringRatio {
     private ScoringRatio() {}
 
     public static void main(String[] args) throws OrtException {
-        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 15;
-        PredictionLogDurability durability = args.length > 1 && args[1].equals("power-loss")
-                ? PredictionLogDurability.POWER_LOSS : PredictionLogDurability.PROCESS_CRASH;
-        int calls = args.length > 2 ? Integer.parseInt(args[2]) : 20_000;
+        BenchArguments arguments = new BenchArguments("ScoringRatio [rounds] [process-crash|power-loss]"
+                + " [calls per round]", args);
+        int rounds = arguments.atLeast(0, "rounds", 15, 1);
+        String durabilityName = args.length > 1 ? args[1] : "process-crash";
+        if (!durabilityName.equals("process-crash") && !durabilityName.equals("power-loss")) {
+            throw arguments.refused("the durability is \"" + durabilityName + "\" and must be process-crash or"
+                    + " power-loss");
+        }
+        PredictionLogDurability durability = durabilityName.equals("power-loss") ? PredictionLogDurability.POWER_LOSS
+                : PredictionLogDurability.PROCESS_CRASH;
+        int calls = arguments.atLeast(2, "calls per round", 20_000, 1);
         ScoringPathBenchmark.Fixture f = new ScoringPathBenchmark.Fixture();
         f.start(durability);
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();

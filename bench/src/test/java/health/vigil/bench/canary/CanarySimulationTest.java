@@ -1,6 +1,7 @@
 package health.vigil.bench.canary;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import health.vigil.model.BucketSalt;
 import health.vigil.model.Deployment;
@@ -10,6 +11,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** The simulation routes its canaries' patients as the scoring path does: by the pseudonym, under each ramp's salt. */
 class CanarySimulationTest {
@@ -67,5 +70,20 @@ class CanarySimulationTest {
         assertThat(both.size()).isBetween(own.size() / 4 - 200, own.size() / 4 + 200);
         // A rising ramp only moves patients from stable to canary, as production's does.
         assertThat(toCanary(stream.salt, 3, patients)).containsAll(own);
+    }
+
+    /**
+     * Each count of canaries is checked before any is simulated. Before, no canaries (or fewer than none) ran to
+     * the end without an error, tuning a rule on nothing and printing rates of nothing.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "0|canaries is 0 and must be at least 1",
+        "-3|canaries is -3 and must be at least 1",
+        "10 0|tuning canaries is 0 and must be at least 1"})
+    void anArgumentOutOfItsRangeIsRefusedUpFrontWithItsNameAndRange(String arguments, String message) {
+        assertThatThrownBy(() -> CanarySimulation.main(arguments.split(" ")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("usage: CanarySimulation [canaries] [tuning canaries]; " + message);
     }
 }

@@ -36,7 +36,8 @@ import java.util.TreeMap;
  * dates, the reason and who may read the job, no patient data) so that the job's routes say what became of it to
  * those who could read it. A job still running is never
  * touched, nor an input that a running job reads or a {@code POST /batches} names: the input is marked as being
- * removed before the jobs are read again, as a request file is (below).
+ * removed before the jobs are read again, as a request file is (below). Nor is an input that a job which finished
+ * inside the period read, the same version: it is kept for the newest job that read it, until that job's purge.
  *
  * <p>Each job is audited in its own trail ({@code batch.purged}, beside its {@code batch.submitted} and
  * {@code batch.completed} or {@code batch.failed}), under the day's {@code prediction.retention} record of the cut-off:
@@ -125,23 +126,33 @@ public final class BatchRetention implements ExpiredBatchFiles {
 
     /**
      * Purges each job past the cut-off, in two passes so that no job is planned on an input removed under it: the
-     * inputs to remove (each still the file its job read, and named by no job that is running or being planned) are
-     * first marked as being removed ({@link #removalName}, as a request file is), then the jobs are read again, and an
-     * input a newer job names by then is kept. A {@code POST /batches} stores its request before it looks at the file
-     * and is refused when it finds the mark: either this run sees the request, or the request sees the mark. Each job
-     * on its own: one whose files cannot be read or removed keeps no later job's patient files.
+     * inputs to remove (each still the file its job read, and named by no job that is running or being planned, nor
+     * read, the same version, by a job that finished inside the period) are first marked as being removed
+     * ({@link #removalName}, as a request file is), then the jobs are read again, and an input a newer job names by
+     * then is kept. A {@code POST /batches} stores its request before it looks at the file and is refused when it
+     * finds the mark: either this run sees the request, or the request sees the mark. Each job on its own: one whose
+     * files cannot be read or removed keeps no later job's patient files.
      */
     private int purgeJobs(Instant cutoff, Duration retention) {
         Map<String, List<ArtifactStore.StoredArtifact>> byJob = jobFolders();
-        Set<String> claimed = claimedInputs(byJob, cutoff);
+        Set<String> claimed = claimedInputs(byJob, cutoff, byJob.keySet());
         Failures failures = new Failures();
-        List<Due> due = new ArrayList<>();
+        List<Finished> finished = new ArrayList<>();
         for (Map.Entry<String, List<ArtifactStore.StoredArtifact>> job : byJob.entrySet()) {
             List<String> files = job.getValue().stream().map(ArtifactStore.StoredArtifact::name).toList();
-            failures.attempt(() -> due(job.getKey(), files, cutoff, retention, claimed).ifPresent(due::add));
+            failures.attempt(() -> finished(job.getKey(), files).ifPresent(finished::add));
+        }
+        List<Finished> inside = finished.stream().filter(f -> f.earlier().isEmpty() && !f.at().isBefore(cutoff))
+                .toList();
+        List<Due> due = new ArrayList<>();
+        for (Finished job : finished) {
+            if (job.earlier().isPresent() || job.at().isBefore(cutoff)) {
+                failures.attempt(() -> due.add(due(job, cutoff, retention, claimed, inside)));
+            }
         }
         boolean anyMarked = due.stream().anyMatch(d -> d.input() != null);
-        Set<String> claimedNow = anyMarked ? claimedInputs(jobFolders(), cutoff) : Set.of();
+        // Again, with the jobs that came since the first look, finished or not: one may have read the file already.
+        Set<String> claimedNow = anyMarked ? claimedInputs(jobFolders(), cutoff, byJob.keySet()) : Set.of();
         int[] purged = {0};
         for (Due job : due) {
             failures.attempt(() -> {
@@ -171,15 +182,17 @@ public final class BatchRetention implements ExpiredBatchFiles {
     }
 
     /**
-     * The inputs of the jobs not finished: the plan's, or, for a {@code POST /batches} whose plan is not stored yet,
-     * its request's (one stored before {@code cutoff} without a plan was refused long ago, and claims nothing).
+     * The inputs of the jobs not finished, and of any job not among {@code known} (the jobs of an earlier look): the
+     * plan's, or, for a {@code POST /batches} whose plan is not stored yet, its request's (one stored before
+     * {@code cutoff} without a plan was refused long ago, and claims nothing).
      */
-    private Set<String> claimedInputs(Map<String, List<ArtifactStore.StoredArtifact>> byJob, Instant cutoff) {
+    private Set<String> claimedInputs(Map<String, List<ArtifactStore.StoredArtifact>> byJob, Instant cutoff,
+            Set<String> known) {
         Set<String> claimed = new HashSet<>();
         for (Map.Entry<String, List<ArtifactStore.StoredArtifact>> job : byJob.entrySet()) {
             String id = job.getKey();
             List<String> files = job.getValue().stream().map(ArtifactStore.StoredArtifact::name).toList();
-            if (isFinished(id, files)) {
+            if (isFinished(id, files) && known.contains(id)) {
                 continue;
             }
             if (files.contains(BatchService.jobName(id))) {
@@ -195,6 +208,33 @@ public final class BatchRetention implements ExpiredBatchFiles {
     }
 
     /**
+     * A job that finished (completed or failed) and is not yet wholly purged: its plan (none for an upload that failed
+     * before it was planned), the tombstone an earlier run left, when it finished, and the input it names.
+     */
+    private record Finished(String id, List<String> files, Optional<BatchJob> job, Optional<Purged> earlier,
+            Instant at, String input) {}
+
+    /** {@code id} if it finished and is not yet wholly purged (more than its tombstone is left). */
+    private Optional<Finished> finished(String id, List<String> files) {
+        if (!isFinished(id, files)) {
+            return Optional.empty();
+        }
+        Optional<Purged> earlier = output.find(BatchService.purgedName(id), Purged.class);
+        if (earlier.isPresent() && files.size() == 1) {
+            return Optional.empty(); // purged by an earlier run: only the tombstone is left
+        }
+        Optional<BatchJob> job = readJob(id);
+        Optional<BatchService.BatchFailure> failure = job.isPresent() ? Optional.empty()
+                : output.find(BatchService.failureName(id), BatchService.BatchFailure.class);
+        String input = job.map(BatchJob::inputName).orElse(failure.map(BatchService.BatchFailure::input).orElse(null));
+        if (earlier.isPresent()) {
+            return Optional.of(new Finished(id, files, job, earlier, earlier.get().finishedAt(), input));
+        }
+        Optional<Instant> at = finishedAt(id);
+        return at.map(when -> new Finished(id, files, job, earlier, when, input));
+    }
+
+    /**
      * A job to purge now: its plan, the tombstone an earlier run left, when it finished, and the removal of its input
      * marked, or null when the input stays.
      */
@@ -202,35 +242,34 @@ public final class BatchRetention implements ExpiredBatchFiles {
             Instant finishedAt, Duration retention, Removal input) {}
 
     /**
-     * {@code id} if it finished before {@code cutoff} or an earlier purge of it stopped half-way, with its input's
-     * removal marked when the input is still the file the job read and no job in {@code claimed} reads it.
+     * {@code job}, finished before {@code cutoff} or whose earlier purge stopped half-way, with its input's removal
+     * marked when the input is still the file the job read, no job in {@code claimed} reads it and no job that
+     * finished {@code inside} the period read that version: the input is kept for the newest job that read it.
      */
-    private Optional<Due> due(String id, List<String> files, Instant cutoff, Duration retention,
-            Set<String> claimed) {
-        Optional<BatchJob> job = readJob(id);
-        Optional<Purged> earlier = output.find(BatchService.purgedName(id), Purged.class);
-        Instant finished;
-        if (earlier.isPresent()) {
-            if (files.size() == 1) {
-                return Optional.empty(); // purged by an earlier run: only the tombstone is left
-            }
-            finished = earlier.get().finishedAt();
-        } else {
-            Optional<Instant> at = finishedAt(id);
-            if (at.isEmpty() || !at.get().isBefore(cutoff)) {
-                return Optional.empty();
-            }
-            finished = at.get();
-        }
+    private Due due(Finished job, Instant cutoff, Duration retention, Set<String> claimed, List<Finished> inside) {
         Removal input = null;
-        if (earlier.map(Purged::inputRemoved).orElse(true)) {
-            Optional<ArtifactStore.StoredArtifact> read = inputToRemove(id, job)
-                    .filter(now -> !claimed.contains(now.name()));
-            if (read.isPresent()) {
-                input = mark(read.get(), cutoff, retention, id);
+        if (job.earlier().map(Purged::inputRemoved).orElse(true)) {
+            Optional<ArtifactStore.StoredArtifact> read = inputToRemove(job.id(), job.job(), job.input());
+            if (read.isPresent() && !claimed.contains(read.get().name())
+                    && inside.stream().noneMatch(newer -> alsoRead(newer, job.job(), read.get()))) {
+                input = mark(read.get(), cutoff, retention, job.id());
             }
         }
-        return Optional.of(new Due(id, files, job, earlier, finished, retention, input));
+        return new Due(job.id(), job.files(), job.job(), job.earlier(), job.at(), retention, input);
+    }
+
+    /**
+     * Whether the job {@code newer} read {@code file}, the version of its input that a job planned as {@code plan}
+     * read: the same name and bytes (by the plans' sha256 where both have one).
+     */
+    private boolean alsoRead(Finished newer, Optional<BatchJob> plan, ArtifactStore.StoredArtifact file) {
+        if (!file.name().equals(newer.input())) {
+            return false;
+        }
+        if (newer.job().isPresent() && plan.isPresent()) {
+            return newer.job().get().inputSha256().equals(plan.get().inputSha256());
+        }
+        return isTheFileRead(newer.id(), newer.job(), file);
     }
 
     /**
@@ -469,19 +508,25 @@ public final class BatchRetention implements ExpiredBatchFiles {
     }
 
     /**
-     * The job's input in {@code batch-input} when it is still the file the job read: the same size and sha256 as
-     * planned, or, for an upload that failed before it was planned, the blob and ETag the job's id was made from. A
-     * file uploaded since under the same name is someone else's, and stays.
+     * The job's input ({@code name}) in {@code batch-input} when it is still the file the job read
+     * ({@link #isTheFileRead}). A file uploaded since under the same name is someone else's, and stays.
      */
-    private Optional<ArtifactStore.StoredArtifact> inputToRemove(String id, Optional<BatchJob> job) {
-        if (job.isPresent()) {
-            BatchJob j = job.get();
-            return artifacts.describe(ArtifactStore.BATCH_INPUT, j.inputName())
-                    .filter(now -> now.size() == j.inputBytes() && sameBytes(id, now, j.inputSha256()));
+    private Optional<ArtifactStore.StoredArtifact> inputToRemove(String id, Optional<BatchJob> job, String name) {
+        if (name == null) {
+            return Optional.empty();
         }
-        return output.find(BatchService.failureName(id), BatchService.BatchFailure.class)
-                .flatMap(f -> artifacts.describe(ArtifactStore.BATCH_INPUT, f.input()))
-                .filter(now -> BatchService.uploadJobId(now.name(), now.etag()).equals(id));
+        return artifacts.describe(ArtifactStore.BATCH_INPUT, name).filter(now -> isTheFileRead(id, job, now));
+    }
+
+    /**
+     * Whether {@code now} is the file the job {@code id} read: the same size and sha256 as planned, or, for an upload
+     * that failed before it was planned, the blob and ETag the job's id was made from.
+     */
+    private boolean isTheFileRead(String id, Optional<BatchJob> job, ArtifactStore.StoredArtifact now) {
+        if (job.isPresent()) {
+            return now.size() == job.get().inputBytes() && sameBytes(id, now, job.get().inputSha256());
+        }
+        return BatchService.uploadJobId(now.name(), now.etag()).equals(id);
     }
 
     /**

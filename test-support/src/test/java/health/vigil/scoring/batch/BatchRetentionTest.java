@@ -742,6 +742,71 @@ class BatchRetentionTest {
         assertThat(platform.batches().status(planned.get(0)).state()).isEqualTo(BatchStatus.State.COMPLETED);
     }
 
+    /**
+     * The input of a job past the cut-off that a job which finished inside the period read too (the same file,
+     * unchanged) is kept for the newer job until that job expires: the older job's tombstone and record say the input
+     * stayed, and the newer job's purge removes it. Before, the older job's purge removed it.
+     */
+    @Test
+    void anInputThatAJobFinishedInsideThePeriodReadIsKeptUntilThatJobExpires() {
+        String old = completedJob("shared.csv");
+        clock.advance(Duration.ofDays(20));
+        String newer = platform.batches().submit(new BatchRequest(model, null, "shared.csv", false), "analyst").id();
+        drain();
+        clock.advance(Duration.ofDays(11)); // the old job is 31 days past its end, the newer one 11
+
+        platform.predictionRetention().purgeExpired();
+
+        assertThat(outputOf(old)).containsExactly(old + "/purged.json");
+        assertThat(tombstoneSaysInputRemoved(old)).isFalse();
+        assertThat(platform.artifacts().describe(ArtifactStore.BATCH_INPUT, "shared.csv")).isPresent();
+        assertThat(platform.batches().status(newer).state()).isEqualTo(BatchStatus.State.COMPLETED);
+        assertThat(purgeRecords()).singleElement().satisfies(r -> assertThat(r.details())
+                .containsEntry("batchId", old).containsEntry("inputRemoved", "false"));
+        assertThat(snapshot(ArtifactStore.BATCH_OUTPUT, BatchRetention.REMOVALS)).isEmpty();
+
+        clock.advance(Duration.ofDays(20)); // the newer job is 31 days past its end
+        platform.predictionRetention().purgeExpired();
+
+        assertThat(outputOf(newer)).containsExactly(newer + "/purged.json");
+        assertThat(platform.artifacts().describe(ArtifactStore.BATCH_INPUT, "shared.csv")).isEmpty();
+        assertThat(purgeRecords()).filteredOn(r -> r.details().get("batchId").equals(newer)).singleElement()
+                .satisfies(r -> assertThat(r.details()).containsEntry("inputRemoved", "true"));
+    }
+
+    /**
+     * A job that names the input of a job being purged before the run's last look at the jobs, and finishes before
+     * that look (a small file): it read the input inside the period, so the input is kept for it.
+     */
+    @Test
+    void aJobThatReadTheInputOfAJobBeingPurgedAndFinishedBeforeTheRunsLastLookKeepsIt() {
+        String old = completedJob("shared.csv");
+        clock.advance(RETENTION.plusDays(1));
+        List<String> finished = new ArrayList<>();
+        ArtifactStore finishedWhileMarking = new BatchServiceTest.ForwardingStore(platform.artifacts()) {
+            @Override
+            public ArtifactStore.StoredArtifact put(String container, String name, InputStream content,
+                    boolean overwrite) {
+                if (name.startsWith(BatchRetention.REMOVALS) && finished.isEmpty()) {
+                    finished.add(platform.batches().submit(new BatchRequest(model, null, "shared.csv", false),
+                            "analyst").id());
+                    drain();
+                }
+                return store.put(container, name, content, overwrite);
+            }
+        };
+
+        new BatchRetention(finishedWhileMarking, platform.audit(), clock).purgeFinishedBefore(
+                clock.instant().minus(RETENTION), RETENTION);
+
+        assertThat(finished).hasSize(1);
+        assertThat(platform.batches().status(finished.get(0)).state()).isEqualTo(BatchStatus.State.COMPLETED);
+        assertThat(outputOf(old)).containsExactly(old + "/purged.json");
+        assertThat(tombstoneSaysInputRemoved(old)).isFalse();
+        assertThat(platform.artifacts().describe(ArtifactStore.BATCH_INPUT, "shared.csv")).isPresent();
+        assertThat(snapshot(ArtifactStore.BATCH_OUTPUT, BatchRetention.REMOVALS)).isEmpty();
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private String completedJob(String input) {
@@ -838,6 +903,11 @@ class BatchRetentionTest {
     private List<AuditRecord> allRecords() {
         LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
         return platform.audit().read(today.minusDays(90), today.plusDays(1));
+    }
+
+    private boolean tombstoneSaysInputRemoved(String id) {
+        return health.vigil.json.Json.readTree("a tombstone", read(ArtifactStore.BATCH_OUTPUT,
+                BatchService.purgedName(id))).path("inputRemoved").asBoolean(true);
     }
 
     private List<AuditRecord> purgeRecords() {

@@ -212,6 +212,12 @@ public final class BatchService {
             announceStart(started.get());
             return new Submission(started.get(), true);
         }
+        if (first != request) {
+            // Sent again before a plan was stored, maybe longer ago than the retention period: the request is written
+            // again (the same one) before the file is looked at, so that the daily retention counts its claim anew.
+            artifacts.put(ArtifactStore.BATCH_OUTPUT, requestName(id), new ByteArrayInputStream(Json.writeBytes(first)),
+                    true);
+        }
         return started(id, request, actor);
     }
 

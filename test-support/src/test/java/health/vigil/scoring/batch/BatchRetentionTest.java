@@ -807,6 +807,49 @@ class BatchRetentionTest {
         assertThat(snapshot(ArtifactStore.BATCH_OUTPUT, BatchRetention.REMOVALS)).isEmpty();
     }
 
+    /**
+     * A request under an {@code Idempotency-Key} sent again longer than the period after it was first sent (refused
+     * then: its file was not there yet) claims its file anew: a retention run while it is being planned keeps the
+     * file, and the job scores it. Before, its request, dated by the first send, claimed nothing, and the file was
+     * removed under the job.
+     */
+    @Test
+    void aKeyedRequestSentAgainAfterThePeriodClaimsItsFileAnewWhileItIsPlanned() {
+        BatchRequest request = new BatchRequest(model, null, "requests/late.csv", false);
+        assertThatThrownBy(() -> platform.batches().submit(request, "analyst", "late-key"))
+                .isInstanceOfSatisfying(VigilException.class, e -> assertThat(e.httpStatus()).isEqualTo(404));
+        String id = java.util.UUID.nameUUIDFromBytes("batches|analyst|late-key".getBytes(StandardCharsets.UTF_8))
+                .toString();
+        touch(ArtifactStore.BATCH_OUTPUT, BatchService.requestName(id), clock.instant());
+        uploadWrittenOn("requests/late.csv", clock.instant());
+        clock.advance(RETENTION.plusDays(1));
+        List<ExpiredBatchFiles.Removed> runs = new ArrayList<>();
+        ArtifactStore purgingWhilePlanned = new BatchServiceTest.ForwardingStore(platform.artifacts()) {
+            @Override
+            public ArtifactStore.StoredArtifact put(String container, String name, InputStream content,
+                    boolean overwrite) {
+                if (name.equals(BatchService.jobName(id)) && runs.isEmpty()) {
+                    runs.add(new BatchRetention(platform.artifacts(), platform.audit(), clock).purgeFinishedBefore(
+                            clock.instant().minus(RETENTION), RETENTION));
+                }
+                return store.put(container, name, content, overwrite);
+            }
+        };
+        BatchService batches = new BatchService(platform.registry(), platform.scoring().models(), purgingWhilePlanned,
+                platform.predictionLog(), new health.vigil.privacy.Pseudonymizer(new byte[32]), platform.audit(),
+                event -> { }, (queue, key, message) -> queued.add(message), clock, BatchSettings.DEFAULTS,
+                platform.telemetry());
+
+        BatchService.Submission sent = batches.submit(request, "analyst", "late-key");
+
+        assertThat(sent.job().id()).isEqualTo(id);
+        assertThat(runs).singleElement().satisfies(r -> assertThat(r.requestFiles()).isZero());
+        assertThat(platform.artifacts().describe(ArtifactStore.BATCH_INPUT, "requests/late.csv")).isPresent();
+        assertThat(read(ArtifactStore.BATCH_OUTPUT, BatchService.requestName(id))).contains("requests/late.csv");
+        drain();
+        assertThat(platform.batches().status(id).state()).isEqualTo(BatchStatus.State.COMPLETED);
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private String completedJob(String input) {

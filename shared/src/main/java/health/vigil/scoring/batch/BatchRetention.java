@@ -42,8 +42,10 @@ import java.util.TreeMap;
  * <p>Each job is audited in its own trail ({@code batch.purged}, beside its {@code batch.submitted} and
  * {@code batch.completed} or {@code batch.failed}), under the day's {@code prediction.retention} record of the cut-off:
  * whoever traces one job finds when and why its files went. The tombstone is written before anything is deleted and
- * the record is made once per job, so a run that stops half-way is finished by the next, and a second run (the timer
- * again, two instances at once) adds nothing.
+ * the record is made once per job, after the input's removal and before the job's own files go, so a run that stops
+ * half-way is finished by the next, and a second run (the timer again, two instances at once) adds nothing. A
+ * tombstone that said the input goes, left by a run that stopped before removing it, is corrected by the next run
+ * when the input stays (a newer job named it meanwhile).
  *
  * <p>A file under {@value BatchService#REQUESTED_PREFIX} in {@code batch-input} waits for a {@code POST /batches} to
  * name it; one that none ever did (the request was refused, or never sent) belongs to no job. Once the store last
@@ -104,6 +106,11 @@ public final class BatchRetention implements ExpiredBatchFiles {
                     + " removed by retention on " + LocalDate.ofInstant(purgedAt, ZoneOffset.UTC) + ": batch files are"
                     + " kept " + retentionDays + " days after the job finishes (VIGIL_PREDICTION_RETENTION_DAYS); its"
                     + " audit records remain (vigil audit export), and the file can be submitted again");
+        }
+
+        /** This tombstone, saying that the job's input stayed. */
+        Purged inputKept() {
+            return new Purged(batchId, model, version, finishedAt, purgedAt, retentionDays, false, submittedBy, origin);
         }
     }
 
@@ -235,11 +242,11 @@ public final class BatchRetention implements ExpiredBatchFiles {
     }
 
     /**
-     * A job to purge now: its plan, the tombstone an earlier run left, when it finished, and the removal of its input
-     * marked, or null when the input stays.
+     * A job to purge now: its plan, the tombstone an earlier run left, when it finished, the removal of its input
+     * marked, or null when the input stays, and whether the input was still the file the job read.
      */
     private record Due(String id, List<String> files, Optional<BatchJob> job, Optional<Purged> earlier,
-            Instant finishedAt, Duration retention, Removal input) {}
+            Instant finishedAt, Duration retention, Removal input, boolean inputThere) {}
 
     /**
      * {@code job}, finished before {@code cutoff} or whose earlier purge stopped half-way, with its input's removal
@@ -248,14 +255,16 @@ public final class BatchRetention implements ExpiredBatchFiles {
      */
     private Due due(Finished job, Instant cutoff, Duration retention, Set<String> claimed, List<Finished> inside) {
         Removal input = null;
+        boolean there = false;
         if (job.earlier().map(Purged::inputRemoved).orElse(true)) {
             Optional<ArtifactStore.StoredArtifact> read = inputToRemove(job.id(), job.job(), job.input());
+            there = read.isPresent();
             if (read.isPresent() && !claimed.contains(read.get().name())
                     && inside.stream().noneMatch(newer -> alsoRead(newer, job.job(), read.get()))) {
                 input = mark(read.get(), cutoff, retention, job.id());
             }
         }
-        return new Due(job.id(), job.files(), job.job(), job.earlier(), job.at(), retention, input);
+        return new Due(job.id(), job.files(), job.job(), job.earlier(), job.at(), retention, input, there);
     }
 
     /**
@@ -452,7 +461,10 @@ public final class BatchRetention implements ExpiredBatchFiles {
     /**
      * Purges one job that finished before the cut-off, or finishes a purge begun earlier; true when it did.
      * {@code input} is the marked removal of its input, null when the input stays (a job reads it now, or it is not
-     * the file the job read).
+     * the file the job read). An earlier run's tombstone that says the input goes while the input, still the file
+     * the job read, stays (a newer job named it before this run) is written again to say it stayed. The record follows
+     * the input's removal, so it says what became of the input, and precedes the removal of the job's own files, so
+     * that a run that stops before it leaves the job to the next run.
      */
     private boolean purge(Due due, Removal input, Instant cutoff) {
         String id = due.id();
@@ -460,6 +472,11 @@ public final class BatchRetention implements ExpiredBatchFiles {
         Purged purged;
         if (due.earlier().isPresent()) {
             purged = due.earlier().get();
+            if (purged.inputRemoved() && input == null && due.inputThere()) {
+                purged = purged.inputKept();
+                artifacts.put(ArtifactStore.BATCH_OUTPUT, BatchService.purgedName(id),
+                        new ByteArrayInputStream(Json.writeBytes(purged)), true);
+            }
         } else {
             // A job with no plan failed before it was planned, which only a dropped file's job does.
             BatchOrigin origin = job.isPresent() ? BatchService.originOf(job.get()) : BatchOrigin.UPLOAD;
@@ -468,14 +485,6 @@ public final class BatchRetention implements ExpiredBatchFiles {
                     job.map(j -> j.model().value()).orElse(null), job.map(BatchJob::version).orElse(0),
                     due.finishedAt(), clock.instant(), due.retention().toDays(), input != null, submitter, origin));
         }
-        Map<String, String> details = new TreeMap<>();
-        details.put("batchId", id);
-        details.put("finishedAt", purged.finishedAt().toString());
-        details.put("cutoff", cutoff.toString());
-        details.put("retentionDays", Long.toString(purged.retentionDays()));
-        details.put("inputRemoved", Boolean.toString(purged.inputRemoved()));
-        audit.recordOnce("batch:" + id + ":purged", PredictionRetention.ACTOR, AUDIT_PURGED,
-                job.map(BatchJob::subject).orElse("/batches/" + id), "purged", details);
         if (purged.inputRemoved() && input != null) {
             // Before the job's own files: while job.json or failure.json is there, a run that stopped finds the input.
             // Only the version marked: one written since is a new upload, and stays.
@@ -485,6 +494,14 @@ public final class BatchRetention implements ExpiredBatchFiles {
                 // kept
             }
         }
+        Map<String, String> details = new TreeMap<>();
+        details.put("batchId", id);
+        details.put("finishedAt", purged.finishedAt().toString());
+        details.put("cutoff", cutoff.toString());
+        details.put("retentionDays", Long.toString(purged.retentionDays()));
+        details.put("inputRemoved", Boolean.toString(purged.inputRemoved()));
+        audit.recordOnce("batch:" + id + ":purged", PredictionRetention.ACTOR, AUDIT_PURGED,
+                job.map(BatchJob::subject).orElse("/batches/" + id), "purged", details);
         String plan = BatchService.jobName(id);
         String failure = BatchService.failureName(id);
         for (String name : due.files()) {

@@ -850,6 +850,47 @@ class BatchRetentionTest {
         assertThat(platform.batches().status(id).state()).isEqualTo(BatchStatus.State.COMPLETED);
     }
 
+    /**
+     * A run that stopped after writing a job's tombstone and before removing its input (here the removal failed), and
+     * a newer job that named the input before the next run: the next run keeps the input for the newer job, and the
+     * tombstone and the job's record say the input stayed; a run after that changes nothing. Before, the tombstone
+     * (and the record, made before the removal) said the input was removed.
+     */
+    @Test
+    void aTombstoneThatSaidTheInputWouldGoSaysItStayedOnceANewerJobKeepsIt() {
+        String old = completedJob("shared.csv");
+        clock.advance(RETENTION.plusDays(1));
+        ArtifactStore stoppingBeforeTheRemoval = new BatchServiceTest.ForwardingStore(platform.artifacts()) {
+            @Override
+            public boolean delete(String container, String name, String ifMatch) {
+                if (container.equals(ArtifactStore.BATCH_INPUT)) {
+                    throw new IllegalStateException("the host stopped (test)");
+                }
+                return store.delete(container, name, ifMatch);
+            }
+        };
+        assertThatThrownBy(() -> new BatchRetention(stoppingBeforeTheRemoval, platform.audit(), clock)
+                .purgeFinishedBefore(clock.instant().minus(RETENTION), RETENTION))
+                .hasMessageContaining("the host stopped (test)");
+        assertThat(tombstoneSaysInputRemoved(old)).isTrue();
+        String newer = platform.batches().submit(new BatchRequest(model, null, "shared.csv", false), "analyst").id();
+        clock.advance(Duration.ofMinutes(20));
+
+        platform.predictionRetention().purgeExpired();
+
+        assertThat(outputOf(old)).containsExactly(old + "/purged.json");
+        assertThat(tombstoneSaysInputRemoved(old)).isFalse();
+        assertThat(platform.artifacts().describe(ArtifactStore.BATCH_INPUT, "shared.csv")).isPresent();
+        assertThat(purgeRecords()).singleElement().satisfies(r -> assertThat(r.details())
+                .containsEntry("batchId", old).containsEntry("inputRemoved", "false"));
+        Map<String, String> output = snapshot(ArtifactStore.BATCH_OUTPUT, "");
+        platform.predictionRetention().purgeExpired();
+        assertThat(snapshot(ArtifactStore.BATCH_OUTPUT, "")).isEqualTo(output);
+        assertThat(purgeRecords()).hasSize(1);
+        drain();
+        assertThat(platform.batches().status(newer).state()).isEqualTo(BatchStatus.State.COMPLETED);
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private String completedJob(String input) {

@@ -23,9 +23,9 @@ public final class HistogramQuantile {
 
     /**
      * The {@code q} quantile (0 to 1) of a histogram given as its cumulative counts by upper edge ({@code le}), the
-     * last edge {@code +Inf}; empty when there is nothing to estimate from: no observations, no {@code +Inf} bucket
-     * or no finite edge. The first bucket's lower edge is 0 (durations and sizes are not negative) unless its upper
-     * edge is 0 or below, which is then the estimate.
+     * last edge {@code +Inf}; empty when there is nothing to estimate from: no observations, no {@code +Inf} bucket,
+     * no finite edge, or a count that is not a number. The first bucket's lower edge is 0 (durations and sizes are
+     * not negative) unless its upper edge is 0 or below, which is then the estimate.
      */
     public static Optional<Estimate> estimate(double q, SortedMap<Double, Double> cumulative) {
         if (!(q >= 0 && q <= 1)) {
@@ -38,6 +38,9 @@ public final class HistogramQuantile {
         List<Double> counts = new ArrayList<>();
         double running = 0;
         for (Map.Entry<Double, Double> bucket : cumulative.entrySet()) {
+            if (Double.isNaN(bucket.getValue())) {
+                return Optional.empty(); // the text format allows NaN; no rank can be placed among such counts
+            }
             // Cumulative counts never fall; a lower one (text from elsewhere) is read as the one before it.
             running = Math.max(running, bucket.getValue());
             edges.add(bucket.getKey());

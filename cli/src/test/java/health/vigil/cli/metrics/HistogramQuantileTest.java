@@ -65,6 +65,15 @@ class HistogramQuantileTest {
     }
 
     @Test
+    void aHistogramWithACountThatIsNotANumberHasNoEstimate() {
+        // The text format allows NaN as a sample's value; no rank can be placed among counts that include one.
+        double nan = Double.NaN;
+        assertThat(HistogramQuantile.estimate(0.5, buckets(Map.of(1.0, 2.0, 2.0, nan, INF, 8.0)))).isEmpty();
+        assertThat(HistogramQuantile.estimate(0.5, buckets(Map.of(1.0, 2.0, 2.0, 6.0, INF, nan)))).isEmpty();
+        assertThat(HistogramQuantile.estimate(0.99, buckets(Map.of(1.0, nan, INF, nan)))).isEmpty();
+    }
+
+    @Test
     void aFirstBucketWithAnUpperEdgeOfZeroOrBelowIsItsOwnEstimateAndCountsThatFallAreReadAsTheOneBefore() {
         assertThat(value(0.5, buckets(Map.of(0.0, 3.0, 1.0, 4.0, INF, 4.0)))).isEqualTo(0.0);
         // le=2 reads 1 (below le=1's 4), so it holds nothing: rank 4 of 8 is the last of (0, 1].

@@ -17,10 +17,10 @@ import health.vigil.model.Stage;
 import health.vigil.model.TrafficSlot;
 import health.vigil.model.VersionRecord;
 import health.vigil.monitoring.MonitoringPolicy;
-import health.vigil.monitoring.SmallCells;
 import health.vigil.port.EventPublisher;
 import health.vigil.port.PredictionLog;
 import health.vigil.port.RegistryStore;
+import health.vigil.privacy.SmallCellRule;
 import health.vigil.registry.DeploymentChanges;
 import health.vigil.registry.DeploymentStages;
 import health.vigil.registry.VersionLifecycle;
@@ -441,9 +441,9 @@ public final class ExperimentService {
         /** The arm as the report shows it, its outcomes withheld by {@code min} as a monitoring segment's are. */
         ExperimentReport.Arm arm(String name, int min) {
             Double flagRate = predictions == 0 ? null : (double) flagged / predictions;
-            String withheld = SmallCells.withheld(labelled, positives, min);
+            String withheld = SmallCellRule.withheld(labelled, positives, min);
             if (withheld != null) {
-                Long shown = SmallCells.fewerOutcomes(min).equals(withheld) ? null : Long.valueOf(labelled);
+                Long shown = SmallCellRule.fewerOutcomes(min).equals(withheld) ? null : Long.valueOf(labelled);
                 return new ExperimentReport.Arm(name, version, predictions, flagged, flagRate, shown, null, null, null,
                         withheld);
             }

@@ -1,5 +1,6 @@
 package health.vigil.monitoring;
 
+import health.vigil.privacy.SmallCellRule;
 import health.vigil.text.Words;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -41,27 +42,11 @@ public final class SmallCells {
             "the realised AUROC is not judged yet: \\d+ outcomes?, \\d+ positive and \\d+ negative; (.*)");
 
     public static String fewerOutcomes(int minCellSize) {
-        return "fewer than " + minCellSize + " outcomes";
+        return SmallCellRule.fewerOutcomes(minCellSize);
     }
 
     static String fewerOfAClass(int minCellSize) {
-        return "fewer than " + minCellSize + " positive or fewer than " + minCellSize + " negative outcomes";
-    }
-
-    /**
-     * Why a part's counts of {@code labelled} outcomes, {@code positives} of them, are withheld under {@code min}
-     * ({@link #fewerOutcomes}: both; {@link #fewerOfAClass}: the positives and what gives them back), or null when
-     * both are shown: the rule of a segment, for parts that add up to no total their readers see (an experiment's
-     * arms).
-     */
-    public static String withheld(long labelled, long positives, int min) {
-        if (min <= 1) {
-            return null;
-        }
-        if (small(labelled, min)) {
-            return fewerOutcomes(min);
-        }
-        return small(positives, min) || small(labelled - positives, min) ? fewerOfAClass(min) : null;
+        return SmallCellRule.fewerOfAClass(minCellSize);
     }
 
     /** {@code segments} with the counts {@code policy}'s {@code minCellSize} withholds withheld. */
@@ -197,7 +182,7 @@ public final class SmallCells {
     }
 
     private static boolean small(long count, int min) {
-        return count > 0 && count < min;
+        return SmallCellRule.small(count, min);
     }
 
     /**

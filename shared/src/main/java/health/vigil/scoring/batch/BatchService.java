@@ -165,7 +165,8 @@ public final class BatchService {
             }
             throw new StoreException(notStarted + " and nothing of this submission was kept: send it again", e);
         } catch (RuntimeException refused) {
-            // The refusal is what the caller needs to read: a failure to tidy up is added to it, never put in its place.
+            // The refusal is what the caller needs to read: a failure to tidy up is added to it, never put in its
+            // place.
             try {
                 if (readJob(id).isEmpty()) {
                     artifacts.delete(ArtifactStore.BATCH_OUTPUT, requestName(id));

@@ -1,6 +1,6 @@
 package health.vigil.monitoring;
 
-import health.vigil.privacy.SmallCellRule;
+import health.vigil.model.SmallCellRule;
 import health.vigil.text.Words;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -1,10 +1,10 @@
-package health.vigil.privacy;
+package health.vigil.model;
 
 /**
  * The small-cell rule of one part's outcome counts, as healthcare statistics publish counts (the CMS cell-size rule):
  * a part with fewer than {@code min} outcomes shows neither count, one with fewer than {@code min} of either class
- * shows its outcomes but not its positives. Zero stays zero. Held here, outside every service, so that monitoring's
- * reports and an experiment's arms withhold by one rule and in one wording.
+ * shows its outcomes but not its positives. Zero stays zero. Held in the model package, which every service may
+ * read, so that monitoring's reports and an experiment's arms withhold by one rule and in one wording.
  */
 public final class SmallCellRule {
     private SmallCellRule() {}

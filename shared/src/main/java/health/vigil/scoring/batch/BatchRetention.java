@@ -207,9 +207,7 @@ public final class BatchRetention implements ExpiredBatchFiles {
                 continue;
             }
             job.getValue().stream().filter(blob -> blob.name().equals(BatchService.requestName(id)))
-                    .filter(blob -> blob.lastModified() == null || !blob.lastModified().isBefore(cutoff))
-                    .forEach(blob -> output.find(blob.name(), BatchRequest.class)
-                            .ifPresent(r -> claimed.add(r.input())));
+                    .forEach(blob -> requestClaim(blob, cutoff).ifPresent(claimed::add));
         }
         return claimed;
     }
@@ -358,12 +356,22 @@ public final class BatchRetention implements ExpiredBatchFiles {
                 readJob(id).ifPresent(job -> named.add(job.inputName()));
             } else if (blob.name().equals(BatchService.failureName(id))) {
                 output.find(blob.name(), BatchService.BatchFailure.class).ifPresent(f -> named.add(f.input()));
-            } else if (blob.name().equals(BatchService.requestName(id))
-                    && (blob.lastModified() == null || !blob.lastModified().isBefore(cutoff))) {
-                output.find(blob.name(), BatchRequest.class).ifPresent(r -> named.add(r.input()));
+            } else if (blob.name().equals(BatchService.requestName(id))) {
+                requestClaim(blob, cutoff).ifPresent(named::add);
             }
         }
         return named;
+    }
+
+    /**
+     * The input a stored {@code request.json} claims: a request stored at or after {@code cutoff} names its file until
+     * its plan is stored; one stored before it without a plan was refused long ago, and claims nothing.
+     */
+    private Optional<String> requestClaim(ArtifactStore.StoredArtifact request, Instant cutoff) {
+        if (request.lastModified() != null && request.lastModified().isBefore(cutoff)) {
+            return Optional.empty();
+        }
+        return output.find(request.name(), BatchRequest.class).map(BatchRequest::input);
     }
 
     /**

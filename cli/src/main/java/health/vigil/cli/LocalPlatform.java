@@ -130,6 +130,7 @@ public final class LocalPlatform implements AutoCloseable {
         LocalHost.refusePortInUse(port);
         AtomicReference<VigilPlatform> platform = new AtomicReference<>();
         LocalMetrics metrics = new LocalMetrics();
+        AtomicReference<LocalHost> served = new AtomicReference<>();
         LocalHost.Builder hostBuilder = LocalHost.builder();
         if (config.mode() == VigilConfig.Mode.AZURE) {
             // Blobs are read from the emulated Blob Storage: a file dropped locally is uploaded there first.
@@ -149,10 +150,12 @@ public final class LocalPlatform implements AutoCloseable {
                 .inline(LocalPlatform::runsInline)
                 .inlineWhenAlone(LocalPlatform::runsInlineWhenAlone)
                 .pages(new org.eclipse.jetty.server.Handler.Sequence(new MetricsRoute(platform::get, metrics),
-                        new Dashboard(platform::get, config.home().resolve("deadletter"), java.time.Clock.systemUTC())),
+                        new Dashboard(platform::get, config.home().resolve("deadletter"), java.time.Clock.systemUTC(),
+                                metrics, () -> served.get() == null ? java.util.List.of() : served.get().functions())),
                         path -> MetricsRoute.serves(path) || Dashboard.serves(path))
                 .appSettings(name -> java.util.Optional.ofNullable(System.getenv(name)).orElse(SCHEDULE_DEFAULTS.get(name)))
                 .build();
+        served.set(host);
         // The local platform has the training library: a retraining request trains here, as `vigil train` does.
         VigilPlatform built = customise.apply(VigilPlatform.builder(config).eventPublisher(host.eventPublisher())
                 .workQueue(host.workQueue())

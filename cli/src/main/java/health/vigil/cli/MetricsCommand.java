@@ -2,19 +2,16 @@ package health.vigil.cli;
 
 import static health.vigil.cli.TerminalText.shown;
 
-import health.vigil.cli.metrics.HistogramQuantile;
+import health.vigil.cli.metrics.MetricRow;
 import health.vigil.cli.metrics.PrometheusText;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SortedMap;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -42,128 +39,45 @@ final class MetricsCommand implements Callable<Integer> {
             System.err.println("vigil metrics: " + answer.statusCode() + " " + ControlClient.refusal(answer.body()));
             return 1;
         }
-        List<Row> rows;
+        List<MetricRow> rows;
         try {
-            rows = rows(PrometheusText.parse(answer.body()));
+            rows = MetricRow.rows(PrometheusText.parse(answer.body()));
         } catch (IllegalArgumentException e) {
             System.err.println("vigil metrics: " + e.getMessage());
             return 1;
         }
-        System.out.println(json ? TerminalText.json(Map.of("metrics", rows.stream().map(Row::asJson).toList()), true)
+        System.out.println(json ? TerminalText.json(Map.of("metrics", rows.stream().map(MetricsCommand::asJson)
+                .toList()), true)
                 : table(rows));
         return 0;
     }
 
-    /** The quantiles shown of a histogram, by name. */
-    private static final Map<String, Double> QUANTILES = shownQuantiles();
-
-    private static Map<String, Double> shownQuantiles() {
-        Map<String, Double> quantiles = new LinkedHashMap<>();
-        quantiles.put("p50", 0.50);
-        quantiles.put("p95", 0.95);
-        quantiles.put("p99", 0.99);
-        return Collections.unmodifiableMap(quantiles);
-    }
-
-    /**
-     * One row of the table: a metric and its attributes, with a counter's or gauge's value, or a histogram's count,
-     * sum and cumulative bucket counts by upper edge.
-     */
-    record Row(String metric, String type, Map<String, String> attributes, double value, long count, double sum,
-            SortedMap<Double, Double> buckets) {
-        Row {
-            buckets = Collections.unmodifiableSortedMap(new TreeMap<>(buckets));
-        }
-
-        Row(String metric, String type, Map<String, String> attributes, double value, long count, double sum) {
-            this(metric, type, attributes, value, count, sum, new TreeMap<>());
-        }
-
-        boolean histogram() {
-            return type.equals("histogram");
-        }
-
-        /** A histogram's estimated p50, p95 and p99, in that order; none without observations or buckets. */
-        Map<String, HistogramQuantile.Estimate> quantiles() {
-            Map<String, HistogramQuantile.Estimate> out = new LinkedHashMap<>();
-            QUANTILES.forEach((name, q) -> HistogramQuantile.estimate(q, buckets).ifPresent(e -> out.put(name, e)));
-            return out;
-        }
-
-        Map<String, Object> asJson() {
-            Map<String, Object> out = new LinkedHashMap<>();
-            out.put("metric", metric);
-            out.put("type", type);
-            out.put("attributes", attributes);
-            if (histogram()) {
-                out.put("count", count);
-                out.put("sum", sum);
-                if (count > 0) {
-                    out.put("mean", sum / count);
-                }
-                List<String> aboveLastBound = new ArrayList<>();
-                quantiles().forEach((name, estimate) -> {
-                    out.put(name, estimate.value());
-                    if (estimate.aboveLastBound()) {
-                        aboveLastBound.add(name);
-                    }
-                });
-                if (!aboveLastBound.isEmpty()) {
-                    out.put("aboveLastBound", aboveLastBound);
-                }
-            } else {
-                out.put("value", value);
+    /** A row as JSON: a histogram as its count, sum, mean and estimated quantiles. */
+    static Map<String, Object> asJson(MetricRow row) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("metric", row.metric());
+        out.put("type", row.type());
+        out.put("attributes", row.attributes());
+        if (row.histogram()) {
+            out.put("count", row.count());
+            out.put("sum", row.sum());
+            if (row.count() > 0) {
+                out.put("mean", row.sum() / row.count());
             }
-            return out;
-        }
-    }
-
-    /**
-     * The samples as rows, in their order: a histogram's {@code _bucket}, {@code _sum} and {@code _count} samples
-     * make one row, a bucket's {@code le} label being its upper edge, not an attribute.
-     */
-    static List<Row> rows(List<PrometheusText.Sample> samples) {
-        Map<String, Row> rows = new LinkedHashMap<>();
-        for (PrometheusText.Sample s : samples) {
-            if (!s.type().equals("histogram")) {
-                rows.put(s.name() + s.labels(), new Row(s.name(), s.type(), s.labels(), s.value(), 0, 0));
-                continue;
-            }
-            String suffix = s.name().endsWith("_bucket") ? "_bucket" : s.name().endsWith("_count") ? "_count" : "_sum";
-            String family = s.name().substring(0, s.name().length() - suffix.length());
-            Map<String, String> attributes = new LinkedHashMap<>(s.labels());
-            String le = suffix.equals("_bucket") ? attributes.remove("le") : null;
-            Row row = rows.getOrDefault(family + attributes, new Row(family, "histogram", attributes, 0, 0, 0));
-            Row updated = switch (suffix) {
-                case "_bucket" -> {
-                    SortedMap<Double, Double> buckets = new TreeMap<>(row.buckets());
-                    buckets.put(edge(le), s.value());
-                    yield new Row(family, row.type(), row.attributes(), 0, row.count(), row.sum(), buckets);
+            List<String> aboveLastBound = new ArrayList<>();
+            row.quantiles().forEach((name, estimate) -> {
+                out.put(name, estimate.value());
+                if (estimate.aboveLastBound()) {
+                    aboveLastBound.add(name);
                 }
-                case "_count" -> new Row(family, row.type(), row.attributes(), 0, (long) s.value(), row.sum(),
-                        row.buckets());
-                default -> new Row(family, row.type(), row.attributes(), 0, row.count(), s.value(), row.buckets());
-            };
-            rows.put(family + attributes, updated);
+            });
+            if (!aboveLastBound.isEmpty()) {
+                out.put("aboveLastBound", aboveLastBound);
+            }
+        } else {
+            out.put("value", row.value());
         }
-        return new ArrayList<>(rows.values());
-    }
-
-    /** A bucket's upper edge, its {@code le} label. */
-    private static double edge(String le) {
-        if (le == null) {
-            throw new IllegalArgumentException("the metrics text has a histogram bucket without its le label; is"
-                    + " --url the platform's address?");
-        }
-        if (le.equals("+Inf") || le.equals("Inf")) {
-            return Double.POSITIVE_INFINITY;
-        }
-        try {
-            return Double.parseDouble(le);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("the metrics text has a histogram bucket whose le label is not a"
-                    + " number; is --url the platform's address?");
-        }
+        return out;
     }
 
     /**
@@ -171,13 +85,13 @@ final class MetricsCommand implements Callable<Integer> {
      * its count, mean and estimated quantiles, one that lies beyond the highest finite bucket edge shown as
      * {@code >edge}.
      */
-    static String table(List<Row> rows) {
+    static String table(List<MetricRow> rows) {
         if (rows.isEmpty()) {
             return "no metrics yet: the platform records them as it works (scoring, gates, monitoring, canary, batch)";
         }
         List<String[]> cells = new ArrayList<>();
         cells.add(new String[] {"METRIC", "ATTRIBUTES", "VALUE"});
-        for (Row row : rows) {
+        for (MetricRow row : rows) {
             List<String> attributes = new ArrayList<>();
             row.attributes().forEach((name, value) -> attributes.add(shown(name + "=" + value)));
             String value = row.histogram() ? histogram(row) : number(row.value());
@@ -194,7 +108,7 @@ final class MetricsCommand implements Callable<Integer> {
         return String.join("\n", lines);
     }
 
-    private static String histogram(Row row) {
+    private static String histogram(MetricRow row) {
         StringBuilder out = new StringBuilder("count ").append(row.count());
         if (row.count() > 0) {
             out.append(", mean ").append(number(row.sum() / row.count()));

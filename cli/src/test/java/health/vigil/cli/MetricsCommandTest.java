@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import health.vigil.cli.metrics.MetricRow;
 import health.vigil.cli.metrics.PrometheusText;
 import java.nio.file.Path;
 import java.util.List;
@@ -53,7 +54,7 @@ class MetricsCommandTest {
      */
     @Test
     void metricsReadAsATableWithAHistogramAsItsCountMeanAndEstimatedQuantiles() {
-        List<MetricsCommand.Row> rows = MetricsCommand.rows(PrometheusText.parse(TEXT));
+        List<MetricRow> rows = MetricRow.rows(PrometheusText.parse(TEXT));
 
         assertThat(MetricsCommand.table(rows).lines().toList()).containsExactly(
                 "METRIC                           ATTRIBUTES                                              VALUE",
@@ -71,8 +72,8 @@ class MetricsCommandTest {
 
     @Test
     void metricsReadAsJsonWithAHistogramsCountSumMeanAndEstimatedQuantiles() {
-        List<Map<String, Object>> json = MetricsCommand.rows(PrometheusText.parse(TEXT)).stream()
-                .map(MetricsCommand.Row::asJson).toList();
+        List<Map<String, Object>> json = MetricRow.rows(PrometheusText.parse(TEXT)).stream()
+                .map(MetricsCommand::asJson).toList();
 
         assertThat(json).hasSize(8);
         assertThat(json.get(2)).containsOnlyKeys("metric", "type", "attributes", "count", "sum", "mean", "p50", "p95",
@@ -95,13 +96,13 @@ class MetricsCommandTest {
     @Test
     void aHistogramBucketWhoseEdgeIsNotANumberIsRefused() {
         String text = "# TYPE d histogram\nd_bucket{le=\"x\"} 1\n";
-        assertThatThrownBy(() -> MetricsCommand.rows(PrometheusText.parse(text)))
+        assertThatThrownBy(() -> MetricRow.rows(PrometheusText.parse(text)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("le label is not a number");
     }
 
     @Test
     void noMetricsYetSaysSo() {
-        assertThat(MetricsCommand.table(MetricsCommand.rows(PrometheusText.parse("")))).startsWith("no metrics yet");
+        assertThat(MetricsCommand.table(MetricRow.rows(PrometheusText.parse("")))).startsWith("no metrics yet");
     }
 
     @Test

@@ -2,12 +2,14 @@ package health.vigil.cli.dashboard;
 
 import static health.vigil.functions.common.html.Html.escape;
 
+import health.vigil.cli.metrics.LocalMetrics;
 import health.vigil.json.Json;
 import health.vigil.error.AccessDeniedException;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.VigilException;
 import health.vigil.functions.common.HttpApi;
 import health.vigil.functions.common.html.Html;
+import health.vigil.host.LocalFunction;
 import health.vigil.host.RequestBody;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.security.Principal;
@@ -55,17 +57,32 @@ public final class Dashboard extends Handler.Abstract {
     private final List<View> views;
 
     /**
+     * A dashboard of a platform that records no metrics here: its operations page says so.
+     *
      * @param platform the running platform (read when a request comes, so the dashboard can be built first)
      * @param deadLetters the folder the event bus writes undeliverable events to
      */
     public Dashboard(Supplier<VigilPlatform> platform, Path deadLetters, Clock clock) {
+        this(platform, deadLetters, clock, null, List::of);
+    }
+
+    /**
+     * @param platform the running platform (read when a request comes, so the dashboard can be built first)
+     * @param deadLetters the folder the event bus writes undeliverable events to
+     * @param metrics the metrics the platform records here, which {@code GET /metrics} serves; null if none
+     * @param functions the functions the host serves (read when a request comes), whose triggers tell the operations
+     *     page a request's failure from a background function's
+     */
+    public Dashboard(Supplier<VigilPlatform> platform, Path deadLetters, Clock clock, LocalMetrics metrics,
+            Supplier<List<LocalFunction>> functions) {
         this.platform = platform;
         this.sessions = new Sessions(clock);
-        this.views = views(platform, deadLetters);
+        this.views = views(platform, deadLetters, metrics, functions);
     }
 
     /** Every page there is, in navigation order. */
-    static List<View> views(Supplier<VigilPlatform> platform, Path deadLetters) {
+    static List<View> views(Supplier<VigilPlatform> platform, Path deadLetters, LocalMetrics metrics,
+            Supplier<List<LocalFunction>> functions) {
         MonitoringView monitoring = new MonitoringView(platform);
         return List.of(
                 new OverviewView(platform, deadLetters),
@@ -78,6 +95,7 @@ public final class Dashboard extends Handler.Abstract {
                 monitoring.ofOneModel(),
                 new PredictionView(platform),
                 new AuditView(platform),
+                new OperationsView(metrics, functions, deadLetters),
                 new DeadLettersView(deadLetters));
     }
 

@@ -7,6 +7,7 @@ import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.api.trace.TracerProvider;
 import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
+import java.util.List;
 
 /**
  * The metrics of {@code vigil up}: the same telemetry adapter Azure records through, with the same names and
@@ -41,6 +42,14 @@ public final class LocalMetrics implements AutoCloseable {
     /** Every metric recorded since the start, in the Prometheus text exposition format. */
     public String scrape() {
         return PrometheusText.render(reader.collect());
+    }
+
+    /**
+     * Every metric recorded since the start as rows, read back from {@link #scrape}'s text as {@code vigil metrics}
+     * reads it, so a histogram's estimated quantiles are the ones it prints.
+     */
+    public List<MetricRow> rows() {
+        return MetricRow.rows(PrometheusText.parse(scrape()));
     }
 
     @Override

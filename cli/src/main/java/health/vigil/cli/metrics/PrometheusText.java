@@ -103,7 +103,7 @@ public final class PrometheusText {
     }
 
     /** A metric or label name as Prometheus allows it: letters, digits and underscores, not starting with a digit. */
-    static String name(String name) {
+    public static String name(String name) {
         StringBuilder out = new StringBuilder(name.length() + 1);
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);

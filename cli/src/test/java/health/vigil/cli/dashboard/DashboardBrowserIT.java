@@ -731,6 +731,7 @@ class DashboardBrowserIT {
         pages.put("/dashboard/models/" + MODEL + "/versions/1/card", "operator");
         pages.put("/dashboard/deployments", "operator");
         pages.put("/dashboard/monitoring/" + MODEL, "operator");
+        pages.put("/dashboard/operations", "operator");
         pages.put("/dashboard/dead-letters", "operator");
         pages.put("/dashboard/audit", "compliance");
         pages.put("/dashboard/predictions?id=" + explained.get("predictionId").asText(), "clinical-app");

@@ -388,6 +388,18 @@ public final class BatchRetention implements ExpiredBatchFiles {
     }
 
     /**
+     * Whether a run is removing {@code file}, the version described, as {@code now}: its removal is marked, and the
+     * mark is younger than {@link #STOPPED_AFTER}. An older mark was left by a run that stopped before the removal
+     * took effect (the version is still there), and the next run finishes it ({@link #finishStoppedRemovals}): it
+     * turns no request away.
+     */
+    static boolean removalUnderWay(StoredJson output, ArtifactStore.StoredArtifact file, Instant now) {
+        Instant stopped = now.minus(STOPPED_AFTER);
+        return output.find(removalName(file.name(), file.etag()), Removal.class)
+                .filter(removal -> !removal.at().isBefore(stopped)).isPresent();
+    }
+
+    /**
      * Marks the removal of {@code listed}, the version of a request file no job names or of the input of the job
      * {@code batchId} (null for a request file), as under way.
      */

@@ -15,6 +15,7 @@ import health.vigil.model.ModelVersion;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.port.ArtifactStore;
 import health.vigil.scoring.ExpiredBatchFiles;
+import health.vigil.scoring.PredictionRetention;
 import health.vigil.security.Principal;
 import health.vigil.security.Role;
 import health.vigil.testing.governance.SetUpApproval;
@@ -623,6 +624,40 @@ class BatchRetentionTest {
         assertThat(snapshot(ArtifactStore.BATCH_INPUT, "requests/")).isEmpty();
         assertThat(queued).isEmpty();
         assertThat(snapshot(ArtifactStore.BATCH_OUTPUT, "")).isEmpty();
+    }
+
+    /**
+     * A removal's marker left by a run that stopped before the removal took effect (the file, the same version, is
+     * still there), older than {@link BatchRetention#STOPPED_AFTER}, turns no request away: the request is planned,
+     * and the next run finishes the removal by keeping the file for the job, with no record. Before, every such
+     * request was refused with 409 until the next run.
+     */
+    @Test
+    void aMarkerLeftByARunThatStoppedRefusesNoRequestAndTheNextRunKeepsTheFileForItsJob() {
+        uploadWrittenOn("requests/old.csv", clock.instant());
+        clock.advance(RETENTION.plusDays(1));
+        ArtifactStore stoppingBeforeTheRemoval = new BatchServiceTest.ForwardingStore(platform.artifacts()) {
+            @Override
+            public boolean delete(String container, String name, String ifMatch) {
+                throw new IllegalStateException("the host stopped (test)");
+            }
+        };
+        assertThatThrownBy(() -> new BatchRetention(stoppingBeforeTheRemoval, platform.audit(), clock)
+                .purgeFinishedBefore(clock.instant().minus(RETENTION), RETENTION))
+                .hasMessageContaining("the host stopped (test)");
+        assertThat(snapshot(ArtifactStore.BATCH_OUTPUT, BatchRetention.REMOVALS)).hasSize(1);
+        clock.advance(BatchRetention.STOPPED_AFTER.plusMinutes(1));
+
+        String id = platform.batches().submit(new BatchRequest(model, null, "requests/old.csv", false), "analyst")
+                .id();
+        PredictionRetention.Purge next = platform.predictionRetention().purgeExpired();
+
+        assertThat(next.batchRequestFiles()).isZero();
+        assertThat(platform.artifacts().describe(ArtifactStore.BATCH_INPUT, "requests/old.csv")).isPresent();
+        assertThat(allRecords()).filteredOn(r -> r.action().equals(BatchRetention.AUDIT_UNCLAIMED_PURGED)).isEmpty();
+        assertThat(snapshot(ArtifactStore.BATCH_OUTPUT, BatchRetention.REMOVALS)).isEmpty();
+        drain();
+        assertThat(platform.batches().status(id).state()).isEqualTo(BatchStatus.State.COMPLETED);
     }
 
     /**

@@ -29,6 +29,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.UUID;
 
 /**
  * Removes the files of batch jobs that finished (completed or failed) before the retention cut-off: everything under
@@ -59,7 +60,8 @@ public final class BatchRetention implements ExpiredBatchFiles {
     static final String AUDIT_UNCLAIMED_PURGED = "batch.input.purged";
     /**
      * Where in {@code batch-output} a removal of a request file is marked while it is under way: from before the file
-     * is removed until it is recorded.
+     * is removed until it is recorded. Each run marks under a name of its own ({@link #removalName}), so that no run
+     * takes away another's mark.
      */
     static final String REMOVALS = "request-removals/";
     /**
@@ -125,8 +127,9 @@ public final class BatchRetention implements ExpiredBatchFiles {
         Failures failures = new Failures();
         int[] purged = {0};
         Removed[] unclaimed = {new Removed(0, 0)};
-        failures.attempt(() -> purged[0] = purgeJobs(cutoff, retention));
-        failures.attempt(() -> unclaimed[0] = removeUnclaimedRequests(cutoff, retention));
+        String run = UUID.randomUUID().toString();
+        failures.attempt(() -> purged[0] = purgeJobs(cutoff, retention, run));
+        failures.attempt(() -> unclaimed[0] = removeUnclaimedRequests(cutoff, retention, run));
         failures.throwIfAny();
         return new Removed(purged[0], unclaimed[0].requestFiles(), unclaimed[0].requestFilesKept());
     }
@@ -138,9 +141,9 @@ public final class BatchRetention implements ExpiredBatchFiles {
      * ({@link #removalName}, as a request file is), then the jobs are read again, and an input a newer job names by
      * then is kept. A {@code POST /batches} stores its request before it looks at the file and is refused when it
      * finds the mark: either this run sees the request, or the request sees the mark. Each job on its own: one whose
-     * files cannot be read or removed keeps no later job's patient files.
+     * files cannot be read or removed keeps no later job's patient files. The marks are this {@code run}'s.
      */
-    private int purgeJobs(Instant cutoff, Duration retention) {
+    private int purgeJobs(Instant cutoff, Duration retention, String run) {
         Map<String, List<ArtifactStore.StoredArtifact>> byJob = jobFolders();
         Set<String> claimed = claimedInputs(byJob, cutoff, byJob.keySet());
         Failures failures = new Failures();
@@ -154,7 +157,7 @@ public final class BatchRetention implements ExpiredBatchFiles {
         List<Due> due = new ArrayList<>();
         for (Finished job : finished) {
             if (job.earlier().isPresent() || job.at().isBefore(cutoff)) {
-                failures.attempt(() -> due.add(due(job, cutoff, retention, claimed, inside)));
+                failures.attempt(() -> due.add(due(job, cutoff, retention, claimed, inside, run)));
             }
         }
         boolean anyMarked = due.stream().anyMatch(d -> d.input() != null);
@@ -170,7 +173,7 @@ public final class BatchRetention implements ExpiredBatchFiles {
             });
         }
         // Once every job is done: two jobs that read one file mark it once, and it stays marked until it is gone.
-        due.stream().map(Due::input).filter(Objects::nonNull).map(r -> removalName(r.input(), r.etag())).distinct()
+        due.stream().map(Due::input).filter(Objects::nonNull).map(r -> removalName(r.input(), r.etag(), run)).distinct()
                 .forEach(marker -> failures.attempt(() -> artifacts.delete(ArtifactStore.BATCH_OUTPUT, marker)));
         failures.throwIfAny();
         return purged[0];
@@ -251,7 +254,8 @@ public final class BatchRetention implements ExpiredBatchFiles {
      * marked when the input is still the file the job read, no job in {@code claimed} reads it and no job that
      * finished {@code inside} the period read that version: the input is kept for the newest job that read it.
      */
-    private Due due(Finished job, Instant cutoff, Duration retention, Set<String> claimed, List<Finished> inside) {
+    private Due due(Finished job, Instant cutoff, Duration retention, Set<String> claimed, List<Finished> inside,
+            String run) {
         Removal input = null;
         boolean there = false;
         if (job.earlier().map(Purged::inputRemoved).orElse(true)) {
@@ -259,7 +263,7 @@ public final class BatchRetention implements ExpiredBatchFiles {
             there = read.isPresent();
             if (read.isPresent() && !claimed.contains(read.get().name())
                     && inside.stream().noneMatch(newer -> alsoRead(newer, job.job(), read.get()))) {
-                input = mark(read.get(), cutoff, retention, job.id());
+                input = mark(read.get(), cutoff, retention, job.id(), run);
             }
         }
         return new Due(job.id(), job.files(), job.job(), job.earlier(), job.at(), retention, input, there);
@@ -292,15 +296,15 @@ public final class BatchRetention implements ExpiredBatchFiles {
      * that cannot be read stops the removals, since the file it names is unknown. Returns how many files this call
      * removed, and how many it kept as written again since they were listed (no jobs).
      */
-    private Removed removeUnclaimedRequests(Instant cutoff, Duration retention) {
+    private Removed removeUnclaimedRequests(Instant cutoff, Duration retention, String run) {
         Failures failures = new Failures();
         failures.attempt(this::finishStoppedRemovals);
-        Removed removed = removeUnclaimedRequests(cutoff, retention, failures);
+        Removed removed = removeUnclaimedRequests(cutoff, retention, run, failures);
         failures.throwIfAny();
         return removed;
     }
 
-    private Removed removeUnclaimedRequests(Instant cutoff, Duration retention, Failures failures) {
+    private Removed removeUnclaimedRequests(Instant cutoff, Duration retention, String run, Failures failures) {
         List<ArtifactStore.StoredArtifact> old = artifacts.list(ArtifactStore.BATCH_INPUT,
                 BatchService.REQUESTED_PREFIX).stream()
                 .filter(b -> b.lastModified() != null && b.lastModified().isBefore(cutoff)).toList();
@@ -321,15 +325,15 @@ public final class BatchRetention implements ExpiredBatchFiles {
                 if (now.isPresent() && !Objects.equals(now.get().etag(), file.etag())) {
                     removedAndKept[1]++;
                 } else if (now.isPresent()) {
-                    marked.add(mark(file, cutoff, retention, null));
+                    marked.add(mark(file, cutoff, retention, null, run));
                 }
             });
         }
         Set<String> namedNow = marked.isEmpty() ? Set.of() : namedInputs(cutoff);
         for (Removal removal : marked) {
             failures.attempt(() -> {
-                Unclaimed fate = namedNow.contains(removal.input()) ? unmark(removal, Unclaimed.NAMED)
-                        : removeUnclaimed(removal);
+                Unclaimed fate = namedNow.contains(removal.input()) ? unmark(removal, run, Unclaimed.NAMED)
+                        : removeUnclaimed(removal, run);
                 if (fate == Unclaimed.REMOVED) {
                     removedAndKept[0]++;
                 } else if (fate == Unclaimed.WRITTEN_AGAIN) {
@@ -382,37 +386,52 @@ public final class BatchRetention implements ExpiredBatchFiles {
     record Removal(String input, String etag, Instant lastModified, Instant cutoff, long retentionDays, Instant at,
             String batchId) {}
 
-    /** The marker of the removal of {@code name}'s version {@code etag}, one per version. */
-    static String removalName(String name, String etag) {
-        return REMOVALS + Sha256.hex(name + "|" + etag) + ".json";
+    /**
+     * What every marker of a removal of {@code name}'s version {@code etag} starts with: this build's, one per run
+     * ({@link #removalName}), and an earlier build's, one per version ({@code <prefix>.json}).
+     */
+    static String removalsOf(String name, String etag) {
+        return REMOVALS + Sha256.hex(name + "|" + etag);
     }
 
     /**
-     * Whether a run is removing {@code file}, the version described, as {@code now}: its removal is marked, and the
-     * mark is younger than {@link #STOPPED_AFTER}. An older mark was left by a run that stopped before the removal
-     * took effect (the version is still there), and the next run finishes it ({@link #finishStoppedRemovals}): it
-     * turns no request away.
+     * The marker of the removal of {@code name}'s version {@code etag} by the run {@code run}: one per version and
+     * run, so that a run that keeps the file and takes its own mark away leaves another run's standing.
      */
-    static boolean removalUnderWay(StoredJson output, ArtifactStore.StoredArtifact file, Instant now) {
+    static String removalName(String name, String etag, String run) {
+        return removalsOf(name, etag) + "/" + run + ".json";
+    }
+
+    /**
+     * Whether a run is removing {@code file}, the version described, as {@code now}: any run's marker of it (either
+     * form, {@link #removalsOf}) is younger than {@link #STOPPED_AFTER}. An older one was left by a run that stopped
+     * before the removal took effect (the version is still there), and the next run finishes it
+     * ({@link #finishStoppedRemovals}): it turns no request away.
+     */
+    static boolean removalUnderWay(ArtifactStore artifacts, StoredJson output, ArtifactStore.StoredArtifact file,
+            Instant now) {
         Instant stopped = now.minus(STOPPED_AFTER);
-        return output.find(removalName(file.name(), file.etag()), Removal.class)
-                .filter(removal -> !removal.at().isBefore(stopped)).isPresent();
+        return artifacts.list(ArtifactStore.BATCH_OUTPUT, removalsOf(file.name(), file.etag())).stream()
+                .anyMatch(marker -> output.find(marker.name(), Removal.class)
+                        .filter(removal -> !removal.at().isBefore(stopped)).isPresent());
     }
 
     /**
      * Marks the removal of {@code listed}, the version of a request file no job names or of the input of the job
-     * {@code batchId} (null for a request file), as under way.
+     * {@code batchId} (null for a request file), as under way by the run {@code run}.
      */
-    private Removal mark(ArtifactStore.StoredArtifact listed, Instant cutoff, Duration retention, String batchId) {
+    private Removal mark(ArtifactStore.StoredArtifact listed, Instant cutoff, Duration retention, String batchId,
+            String run) {
         Removal removal = new Removal(listed.name(), listed.etag(), listed.lastModified(), cutoff, retention.toDays(),
                 clock.instant(), batchId);
-        artifacts.put(ArtifactStore.BATCH_OUTPUT, removalName(listed.name(), listed.etag()),
+        artifacts.put(ArtifactStore.BATCH_OUTPUT, removalName(listed.name(), listed.etag(), run),
                 new ByteArrayInputStream(Json.writeBytes(removal)), true);
         return removal;
     }
 
-    private Unclaimed unmark(Removal removal, Unclaimed fate) {
-        artifacts.delete(ArtifactStore.BATCH_OUTPUT, removalName(removal.input(), removal.etag()));
+    /** Takes the run {@code run}'s mark of {@code removal} away, and no other run's. */
+    private Unclaimed unmark(Removal removal, String run, Unclaimed fate) {
+        artifacts.delete(ArtifactStore.BATCH_OUTPUT, removalName(removal.input(), removal.etag(), run));
         return fate;
     }
 
@@ -424,7 +443,7 @@ public final class BatchRetention implements ExpiredBatchFiles {
      * removal and the record leaves the mark, and the next run records it ({@link #finishStoppedRemovals}) under the
      * same key, so the record is neither lost nor made twice.
      */
-    private Unclaimed removeUnclaimed(Removal removal) {
+    private Unclaimed removeUnclaimed(Removal removal, String run) {
         Unclaimed fate;
         try {
             fate = artifacts.delete(ArtifactStore.BATCH_INPUT, removal.input(), removal.etag()) ? Unclaimed.REMOVED
@@ -435,14 +454,14 @@ public final class BatchRetention implements ExpiredBatchFiles {
         if (fate == Unclaimed.REMOVED) {
             recordRemoval(removal);
         }
-        return unmark(removal, fate);
+        return unmark(removal, run, fate);
     }
 
     /**
      * Finishes the removals that a run which stopped left marked: one whose version is no longer there is recorded (the
      * record it did not make); one whose version is still there did not take effect, and its marker goes, the file
      * being judged again as any other. A marker younger than {@link #STOPPED_AFTER} may be another run's, under way,
-     * and is left to it.
+     * and is left to it. Every form is finished: each run's, and an earlier build's one per version.
      */
     private void finishStoppedRemovals() {
         Instant stopped = clock.instant().minus(STOPPED_AFTER);

@@ -311,7 +311,7 @@ public final class BatchService {
      * daily retention, which removes a request file no job names once it is older than the period, and the input of a
      * job it purges unless a job not finished names it, sees it named; or a refusal (409) when a retention run has
      * marked it as being removed, which that run may have decided before the request was stored
-     * ({@link BatchRetention}). Either way no job is planned on a file removed under it. A mark older than
+     * ({@link BatchRetention}), any run's. Either way no job is planned on a file removed under it. A mark older than
      * {@link BatchRetention#STOPPED_AFTER} is one a run that stopped left on a version still there: the request goes
      * on, and its stored request claims the file against the next run, which finishes that removal by keeping it.
      */
@@ -319,7 +319,7 @@ public final class BatchService {
         ArtifactStore.StoredArtifact input = artifacts.describe(ArtifactStore.BATCH_INPUT, request.input())
                 .orElseThrow(() -> new NotFoundException(ErrorCode.NOT_FOUND, "the " + ArtifactStore.BATCH_INPUT
                         + " container has no blob " + request.input() + "; upload the file there first"));
-        if (BatchRetention.removalUnderWay(output, input, clock.instant())) {
+        if (BatchRetention.removalUnderWay(artifacts, output, input, clock.instant())) {
             throw new ConflictException(ErrorCode.INVALID_STATE, "the " + ArtifactStore.BATCH_INPUT + " file "
                     + request.input() + " was last written before the retention period and is being removed by the"
                     + " daily retention, so nothing was planned: upload the file again, then send the request again");

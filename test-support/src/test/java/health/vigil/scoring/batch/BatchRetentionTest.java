@@ -661,6 +661,100 @@ class BatchRetentionTest {
     }
 
     /**
+     * Two runs at once (the timer and one started by hand) mark the same old request file, each under its own name.
+     * Run A, seeing a request that names the file at its last look, keeps the file and takes its mark away; run B,
+     * which looked before that request, goes on to remove it. A {@code POST /batches} between the two still finds B's
+     * mark and is refused (409), and no job is planned on the file B removes. Before, both runs used one marker, A's
+     * removal of it cleared B's, and the request was planned on the file B then removed.
+     */
+    @Test
+    void aRunThatKeepsAFileLeavesAnotherRunsMarkAndARequestBetweenThemIsRefused() {
+        uploadWrittenOn("requests/old.csv", clock.instant());
+        clock.advance(RETENTION.plusDays(1));
+        BatchRequest keyed = new BatchRequest(model, null, "requests/old.csv", false);
+        List<VigilException> keyedRefused = new ArrayList<>();
+        ArtifactStore runA = new BatchServiceTest.ForwardingStore(platform.artifacts()) {
+            @Override
+            public ArtifactStore.StoredArtifact put(String container, String name, InputStream content,
+                    boolean overwrite) {
+                ArtifactStore.StoredArtifact marked = store.put(container, name, content, overwrite);
+                if (name.startsWith(BatchRetention.REMOVALS) && keyedRefused.isEmpty()) {
+                    // A keyed request refused as the file is marked: the request it stored names the file to A.
+                    assertThatThrownBy(() -> platform.batches().submit(keyed, "analyst", "between-runs"))
+                            .isInstanceOfSatisfying(VigilException.class, keyedRefused::add);
+                }
+                return marked;
+            }
+        };
+        List<String> planned = new ArrayList<>();
+        List<VigilException> refused = new ArrayList<>();
+        List<ExpiredBatchFiles.Removed> runsA = new ArrayList<>();
+        ArtifactStore runB = new BatchServiceTest.ForwardingStore(platform.artifacts()) {
+            @Override
+            public boolean delete(String container, String name, String ifMatch) {
+                if (container.equals(ArtifactStore.BATCH_INPUT) && runsA.isEmpty()) {
+                    runsA.add(new BatchRetention(runA, platform.audit(), clock).purgeFinishedBefore(
+                            clock.instant().minus(RETENTION), RETENTION));
+                    try {
+                        planned.add(platform.batches().submit(new BatchRequest(model, null, name, false), "analyst")
+                                .id());
+                    } catch (VigilException e) {
+                        refused.add(e);
+                    }
+                }
+                return store.delete(container, name, ifMatch);
+            }
+        };
+
+        ExpiredBatchFiles.Removed removedByB = new BatchRetention(runB, platform.audit(), clock).purgeFinishedBefore(
+                clock.instant().minus(RETENTION), RETENTION);
+
+        assertThat(keyedRefused).singleElement().satisfies(e -> assertThat(e.httpStatus()).isEqualTo(409));
+        assertThat(runsA).singleElement().satisfies(a -> assertThat(a.requestFiles()).isZero());
+        assertThat(planned).as("a job planned on a file removed under it").isEmpty();
+        assertThat(refused).singleElement().satisfies(e -> {
+            assertThat(e.httpStatus()).isEqualTo(409);
+            assertThat(e.getMessage()).contains("requests/old.csv").contains("upload the file again");
+        });
+        assertThat(removedByB.requestFiles()).isEqualTo(1);
+        assertThat(snapshot(ArtifactStore.BATCH_INPUT, "requests/")).isEmpty();
+        assertThat(queued).isEmpty();
+        assertThat(snapshot(ArtifactStore.BATCH_OUTPUT, BatchRetention.REMOVALS)).isEmpty();
+    }
+
+    /**
+     * A marker as the build before this one wrote it, one per file version: a fresh one still turns a request away;
+     * one a run that stopped left is finished by the next run, which records the removal it took effect for, once.
+     */
+    @Test
+    void aMarkerInTheEarlierOnePerVersionFormStillRefusesARequestAndIsFinished() {
+        uploadWrittenOn("requests/old.csv", clock.instant());
+        Instant written = clock.instant();
+        clock.advance(RETENTION.plusDays(1));
+        ArtifactStore.StoredArtifact old = platform.artifacts().describe(ArtifactStore.BATCH_INPUT, "requests/old.csv")
+                .orElseThrow();
+        String marker = BatchRetention.removalsOf(old.name(), old.etag()) + ".json";
+        Instant cutoff = clock.instant().minus(RETENTION);
+        platform.artifacts().put(ArtifactStore.BATCH_OUTPUT, marker, new ByteArrayInputStream(
+                health.vigil.json.Json.writeBytes(new BatchRetention.Removal(old.name(), old.etag(), written, cutoff,
+                        RETENTION.toDays(), clock.instant(), null))), true);
+
+        assertThatThrownBy(() -> platform.batches().submit(new BatchRequest(model, null, "requests/old.csv", false),
+                "analyst")).isInstanceOfSatisfying(VigilException.class, e -> assertThat(e.httpStatus())
+                        .isEqualTo(409));
+
+        platform.artifacts().delete(ArtifactStore.BATCH_INPUT, "requests/old.csv"); // the run removed it, then stopped
+        clock.advance(BatchRetention.STOPPED_AFTER.plusMinutes(1));
+        platform.predictionRetention().purgeExpired();
+        platform.predictionRetention().purgeExpired();
+
+        assertThat(snapshot(ArtifactStore.BATCH_OUTPUT, BatchRetention.REMOVALS)).isEmpty();
+        assertThat(allRecords()).filteredOn(r -> r.action().equals(BatchRetention.AUDIT_UNCLAIMED_PURGED))
+                .singleElement().satisfies(r -> assertThat(r.details()).containsEntry("lastModified",
+                        written.toString()).containsEntry("input", "batch-input/requests/old.csv"));
+    }
+
+    /**
      * A {@code POST /batches} that names an old request file before a retention run's last look at the jobs keeps it:
      * the run sees the request and leaves the file, and the job scores it.
      */

@@ -11,18 +11,23 @@ import java.time.Instant;
 @FunctionalInterface
 public interface ExpiredBatchFiles {
     /**
-     * Removes the files of every job that finished before {@code cutoff}, and the request files no job names; returns
-     * how many of each this call removed.
+     * Removes the files of every job that finished before {@code cutoff}, the request files no job names, and the
+     * stored requests no job was planned for; returns how many of each this call removed.
      */
     Removed purgeFinishedBefore(Instant cutoff, Duration retention);
 
     /**
-     * What one call removed: the jobs whose files went, and the request files that went without a job; and the request
-     * files it kept though it had found them expired, as they were written again before it removed them.
+     * What one call removed: the jobs whose files went, and the request files that went without a job; the request
+     * files it kept though it had found them expired, as they were written again before it removed them; and the
+     * stored requests of submissions refused before a job was planned ({@code storedRequests}).
      */
-    record Removed(int jobs, int requestFiles, int requestFilesKept) {
+    record Removed(int jobs, int requestFiles, int requestFilesKept, int storedRequests) {
         public Removed(int jobs, int requestFiles) {
             this(jobs, requestFiles, 0);
+        }
+
+        public Removed(int jobs, int requestFiles, int requestFilesKept) {
+            this(jobs, requestFiles, requestFilesKept, 0);
         }
     }
 }

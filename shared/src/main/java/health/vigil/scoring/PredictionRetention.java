@@ -81,11 +81,12 @@ public final class PredictionRetention {
      * a job (none named them), copies of damaged log files, records the log had set aside as refused, realised
      * outcomes and outcome files; {@code outcomesExpireByTtl}: the outcome store expires outcomes by their own time
      * to live, so {@code outcomes} is 0 and says nothing of them. {@code batchRequestFilesKept}: request files found
-     * expired but written again before they could be removed, and so kept.
+     * expired but written again before they could be removed, and so kept. {@code batchStoredRequests}: the stored
+     * requests ({@code request.json}) of batch submissions refused before a job was planned, which no job needs.
      */
     public record Purge(long predictions, int batchJobs, int batchRequestFiles, int damagedCopies,
             long refusedRecords, long outcomes, int outcomeFiles, boolean outcomesExpireByTtl,
-            int batchRequestFilesKept) {}
+            int batchRequestFilesKept, int batchStoredRequests) {}
 
     /**
      * Deletes prediction records older than the retention period; returns how many this call removed, how many
@@ -125,7 +126,8 @@ public final class PredictionRetention {
         }
         failures.throwIfAny();
         return new Purge(purged[0], batch[0].jobs(), batch[0].requestFiles(), copies[0], refused[0],
-                labels[0].outcomes(), labels[0].files(), labels[0].outcomesExpireByTtl(), batch[0].requestFilesKept());
+                labels[0].outcomes(), labels[0].files(), labels[0].outcomesExpireByTtl(), batch[0].requestFilesKept(),
+                batch[0].storedRequests());
     }
 
     /** Audits a damaged copy's removal once, before it is removed: a run that stops after it adds no second record. */

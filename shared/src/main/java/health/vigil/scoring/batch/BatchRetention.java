@@ -118,9 +118,10 @@ public final class BatchRetention implements ExpiredBatchFiles {
 
     /**
      * Purges the jobs that finished before {@code cutoff}, then removes the request files no job names: the jobs
-     * first, so that a file a job purged now no longer names goes in the same run. Each part is attempted whatever
-     * the other met, and the run fails at the end with the first failure. Returns how many jobs and files went, and
-     * how many request files were kept as written again before they could be removed.
+     * first, so that a file a job purged now no longer names goes in the same run; then the stored requests no job was
+     * planned for ({@link #removeRefusedRequests}). Each part is attempted whatever the others met, and the run fails
+     * at the end with the first failure. Returns how many jobs, files and stored requests went, and how many request
+     * files were kept as written again before they could be removed.
      */
     @Override
     public Removed purgeFinishedBefore(Instant cutoff, Duration retention) {
@@ -130,8 +131,45 @@ public final class BatchRetention implements ExpiredBatchFiles {
         String run = UUID.randomUUID().toString();
         failures.attempt(() -> purged[0] = purgeJobs(cutoff, retention, run));
         failures.attempt(() -> unclaimed[0] = removeUnclaimedRequests(cutoff, retention, run));
+        int[] refused = {0};
+        failures.attempt(() -> refused[0] = removeRefusedRequests(cutoff));
         failures.throwIfAny();
-        return new Removed(purged[0], unclaimed[0].requestFiles(), unclaimed[0].requestFilesKept());
+        return new Removed(purged[0], unclaimed[0].requestFiles(), unclaimed[0].requestFilesKept(), refused[0]);
+    }
+
+    /**
+     * Removes each stored request ({@code {id}/request.json}) that the store last wrote before {@code cutoff} and
+     * that is all its job's folder holds: a {@code POST /batches} refused before its job was planned (one under an
+     * idempotency key keeps its request for the key's resends; one without keeps it only when its removal at the
+     * refusal failed). Such a request claims nothing ({@link #requestClaim}) and no job reads it. A request sent again
+     * under its key writes its request again before it looks at the file, so one being planned is younger than the
+     * cut-off, and only the version listed goes (by its ETag): one written since it was listed stays, as does any
+     * request beside which a job's file is stored. Counted in the run's result: a stored request holds no patient data
+     * (the model, version, file name and options), and its removal is not audited, as a refused request's is not.
+     * Returns how many went.
+     */
+    private int removeRefusedRequests(Instant cutoff) {
+        Failures failures = new Failures();
+        int[] removed = {0};
+        for (Map.Entry<String, List<ArtifactStore.StoredArtifact>> job : jobFolders().entrySet()) {
+            List<ArtifactStore.StoredArtifact> files = job.getValue();
+            ArtifactStore.StoredArtifact request = files.get(0);
+            if (files.size() != 1 || !request.name().equals(BatchService.requestName(job.getKey()))
+                    || request.lastModified() == null || !request.lastModified().isBefore(cutoff)) {
+                continue;
+            }
+            failures.attempt(() -> {
+                try {
+                    if (artifacts.delete(ArtifactStore.BATCH_OUTPUT, request.name(), request.etag())) {
+                        removed[0]++;
+                    }
+                } catch (ConflictException sentAgain) {
+                    // written again under its key since it was listed: its job is being planned
+                }
+            });
+        }
+        failures.throwIfAny();
+        return removed[0];
     }
 
     /**

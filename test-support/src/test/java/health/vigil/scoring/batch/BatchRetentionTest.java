@@ -980,6 +980,73 @@ class BatchRetentionTest {
     }
 
     /**
+     * The request a {@code POST /batches} under an {@code Idempotency-Key} stored before it was refused, with no job
+     * planned, goes once the store last wrote it before the cut-off, counted in the run's result; one written inside
+     * the period, and one beside which a job was planned, stay. A second run removes nothing more. Before, such a
+     * request stayed for good: no job of it ever finished, so no purge reached it.
+     */
+    @Test
+    void aKeyedRequestRefusedBeforeAJobWasPlannedGoesOnceOlderThanThePeriod() {
+        refusedKeyedRequest("requests/long-ago.csv", "long-ago");
+        String longAgo = keyedId("long-ago");
+        uploadWrittenOn("requests/planned.csv", clock.instant());
+        String planned = platform.batches().submit(new BatchRequest(model, null, "requests/planned.csv", false),
+                "analyst", "planned").job().id();
+        touch(ArtifactStore.BATCH_OUTPUT, BatchService.requestName(planned), clock.instant());
+        clock.advance(Duration.ofDays(25));
+        refusedKeyedRequest("requests/recently.csv", "recently");
+        String recently = keyedId("recently");
+        clock.advance(Duration.ofDays(6)); // the first two are 31 days old, the last 6
+        Map<String, String> plannedFiles = snapshot(ArtifactStore.BATCH_OUTPUT, planned + "/");
+
+        PredictionRetention.Purge purge = platform.predictionRetention().purgeExpired();
+
+        assertThat(purge.batchStoredRequests()).isEqualTo(1);
+        assertThat(outputOf(longAgo)).isEmpty();
+        assertThat(outputOf(recently)).containsExactly(BatchService.requestName(recently));
+        assertThat(snapshot(ArtifactStore.BATCH_OUTPUT, planned + "/")).isEqualTo(plannedFiles)
+                .containsKey(BatchService.requestName(planned));
+        assertThat(platform.predictionRetention().purgeExpired().batchStoredRequests()).as("the timer again").isZero();
+        drain();
+        assertThat(platform.batches().status(planned).state()).isEqualTo(BatchStatus.State.COMPLETED);
+    }
+
+    /**
+     * A keyed request refused long ago and sent again under its key while the run removes its stored request (the file
+     * is there now): the resend writes the request again before it looks at the file, so the run's removal of the
+     * version it listed is refused, and the job planned keeps its request.
+     */
+    @Test
+    void aKeyedRequestSentAgainWhileTheRunRemovesItsStoredRequestKeepsIt() {
+        BatchRequest request = new BatchRequest(model, null, "requests/late.csv", false);
+        assertThatThrownBy(() -> platform.batches().submit(request, "analyst", "late-key"))
+                .isInstanceOfSatisfying(VigilException.class, e -> assertThat(e.httpStatus()).isEqualTo(404));
+        String id = keyedId("late-key");
+        touch(ArtifactStore.BATCH_OUTPUT, BatchService.requestName(id), clock.instant());
+        clock.advance(RETENTION.plusDays(1));
+        upload("requests/late.csv");
+        List<BatchService.Submission> sent = new ArrayList<>();
+        ArtifactStore sentAgainBeforeRemoval = new BatchServiceTest.ForwardingStore(platform.artifacts()) {
+            @Override
+            public boolean delete(String container, String name, String ifMatch) {
+                if (name.equals(BatchService.requestName(id)) && sent.isEmpty()) {
+                    sent.add(platform.batches().submit(request, "analyst", "late-key"));
+                }
+                return store.delete(container, name, ifMatch);
+            }
+        };
+
+        ExpiredBatchFiles.Removed removed = new BatchRetention(sentAgainBeforeRemoval, platform.audit(), clock)
+                .purgeFinishedBefore(clock.instant().minus(RETENTION), RETENTION);
+
+        assertThat(sent).singleElement().satisfies(s -> assertThat(s.job().id()).isEqualTo(id));
+        assertThat(removed.storedRequests()).isZero();
+        assertThat(outputOf(id)).contains(BatchService.requestName(id), BatchService.jobName(id));
+        drain();
+        assertThat(platform.batches().status(id).state()).isEqualTo(BatchStatus.State.COMPLETED);
+    }
+
+    /**
      * A run that stopped after writing a job's tombstone and before removing its input (here the removal failed), and
      * a newer job that named the input before the next run: the next run keeps the input for the newer job, and the
      * tombstone and the job's record say the input stayed; a run after that changes nothing. Before, the tombstone
@@ -1078,6 +1145,11 @@ class BatchRetentionTest {
                 .map(ArtifactStore.StoredArtifact::name).filter(n -> n.endsWith("/request.json"))
                 .filter(n -> read(ArtifactStore.BATCH_OUTPUT, n).contains(input)).findFirst().orElseThrow();
         touch(ArtifactStore.BATCH_OUTPUT, request, clock.instant());
+    }
+
+    /** The id of the job {@code analyst} sends under {@code key}. */
+    private static String keyedId(String key) {
+        return java.util.UUID.nameUUIDFromBytes(("batches|analyst|" + key).getBytes(StandardCharsets.UTF_8)).toString();
     }
 
     private static String row(int row) {

@@ -30,7 +30,8 @@ public final class RetentionFunctions {
             context.getLogger().info("PredictionRetention removed " + purged.predictions() + " prediction records,"
                     + " the files of " + purged.batchJobs() + " finished batch jobs, " + purged.batchRequestFiles()
                     + " batch request files no job named (" + purged.batchRequestFilesKept() + " more kept: written"
-                    + " again before their removal), " + purged.damagedCopies()
+                    + " again before their removal), " + purged.batchStoredRequests() + " stored requests of batch"
+                    + " submissions refused before a job was planned, " + purged.damagedCopies()
                     + " kept copies of damaged prediction log files, " + purged.refusedRecords()
                     + " prediction records set aside as refused, " + (purged.outcomesExpireByTtl()
                             ? "no outcomes (the store expires them by their ttl)" : purged.outcomes() + " outcomes")

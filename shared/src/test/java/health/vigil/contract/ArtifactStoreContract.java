@@ -272,6 +272,9 @@ public abstract class ArtifactStoreContract {
                 .containsExactly(prefix + "a.zip", prefix + "b/c.zip", prefix + "b/d.zip", prefix + "bb.zip");
         assertThat(store.list(ArtifactStore.MODELS, prefix + "b/")).extracting(StoredArtifact::name)
                 .containsExactly(prefix + "b/c.zip", prefix + "b/d.zip");
+        assertThat(store.list(ArtifactStore.MODELS, prefix + "b")).extracting(StoredArtifact::name)
+                .containsExactly(prefix + "b/c.zip", prefix + "b/d.zip", prefix + "bb.zip");
+        assertThat(store.list(ArtifactStore.MODELS, prefix + "c")).isEmpty();
         assertThat(store.list(ArtifactStore.MODELS, prefix + "b/c")).singleElement()
                 .satisfies(a -> assertThat(a.size()).isEqualTo("b/c.zip".length()));
         assertThat(store.list(ArtifactStore.DATASETS, prefix)).isEmpty();

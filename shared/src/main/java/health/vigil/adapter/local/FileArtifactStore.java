@@ -291,6 +291,17 @@ final class FileArtifactStore implements ArtifactStore {
         List<StoredArtifact> found = new ArrayList<>();
         try {
             Files.walkFileTree(folder, new SimpleFileVisitor<>() {
+                /** A folder none of whose blobs can start with the prefix is not walked (a container may be large). */
+                @Override
+                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attributes) {
+                    if (dir.equals(folder)) {
+                        return FileVisitResult.CONTINUE;
+                    }
+                    String inside = blobName(folder.relativize(dir)) + "/";
+                    return inside.startsWith(wanted) || wanted.startsWith(inside) ? FileVisitResult.CONTINUE
+                            : FileVisitResult.SKIP_SUBTREE;
+                }
+
                 @Override
                 public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
                     if (attributes.isRegularFile()) {

@@ -122,7 +122,7 @@ final class OperationsView extends View {
                 + " counts from zero again. The same metrics are on <code>GET /metrics</code> and printed by"
                 + " <code>vigil metrics</code>; in Azure the scoring-health workbook shows them.</p>");
         body.append("<dl class=\"facts\" id=\"operations\">");
-        fact(body, "Scoring requests answered", "answered", Long.toString(answered));
+        fact(body, "Scoring requests answered, per slot", "answered", Long.toString(answered));
         fact(body, "Scoring requests refused (4xx)", "refused", Long.toString(refused));
         fact(body, "Scoring requests failed (5xx)", "failed", Long.toString(failed));
         fact(body, "Patients scored", "patients",
@@ -132,6 +132,10 @@ final class OperationsView extends View {
         fact(body, "Dead-lettered events", "dead-letters", Pages.link("/dashboard/dead-letters",
                 Integer.toString(DeadLettersView.read(deadLetters).size())));
         body.append("</dl>");
+        body.append("<p id=\"answered-per-slot\">A request answered with scores is counted in each slot its patients"
+                + " went to, as the latency histogram counts it: during a canary ramp one request may be counted in"
+                + " both slots, so the answered count can exceed the requests sent. A refusal or a failure is counted"
+                + " once.</p>");
 
         body.append("<h2>Scoring per model, version and slot</h2>");
         if (durations.isEmpty()) {

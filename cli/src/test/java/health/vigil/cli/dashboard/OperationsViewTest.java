@@ -149,6 +149,27 @@ class OperationsViewTest {
         }
     }
 
+    /**
+     * One request whose patients a canary ramp split between the stable and the canary slot is recorded once in each
+     * slot, as the scoring service records it: the answered count is said to be per slot, not taken for the requests
+     * sent beside the refusals and failures, which count each request once.
+     */
+    @Test
+    void aRequestSplitBetweenTwoSlotsIsCountedInEachAndThePageSaysSo() {
+        try (LocalMetrics metrics = new LocalMetrics()) {
+            Telemetry telemetry = metrics.telemetry();
+            telemetry.scored(ModelVersion.of("readmission", 1), Slot.STABLE, 3, 3_000_000L);
+            telemetry.scored(ModelVersion.of("readmission", 2), Slot.CANARY, 2, 3_000_000L);
+
+            String body = new OperationsView(metrics, List::of, home.resolve("deadletter")).render(OPERATOR).body();
+
+            assertThat(fact(body, "answered")).isEqualTo("2");
+            assertThat(fact(body, "patients")).isEqualTo("5");
+            assertThat(body).contains("<dt>Scoring requests answered, per slot</dt><dd data-fact=\"answered\">")
+                    .contains("id=\"answered-per-slot\"").contains("one request may be counted in both slots");
+        }
+    }
+
     @Test
     void withoutLocalMetricsThePageSaysSoInsteadOfFailing() {
         String body = new OperationsView(null, List::of, home.resolve("deadletter")).render(OPERATOR).body();

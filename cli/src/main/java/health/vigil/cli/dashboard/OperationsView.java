@@ -119,7 +119,8 @@ final class OperationsView extends View {
         }
 
         StringBuilder body = new StringBuilder("<p id=\"since-start\">Counted since the platform started: a restart"
-                + " counts from zero again. The same metrics are on <code>GET /metrics</code> and printed by"
+                + " counts from zero again, except the dead-lettered events, which are those the dead-letter folder"
+                + " holds now, whenever they came. The same metrics are on <code>GET /metrics</code> and printed by"
                 + " <code>vigil metrics</code>; in Azure the scoring-health workbook shows them.</p>");
         body.append("<dl class=\"facts\" id=\"operations\">");
         fact(body, "Scoring requests answered, per slot", "answered", Long.toString(answered));

@@ -170,6 +170,24 @@ class OperationsViewTest {
         }
     }
 
+    /**
+     * A dead letter the event bus wrote before the platform started again is still in its folder and still counted:
+     * the page says that this count, unlike the metrics, is not since the start.
+     */
+    @Test
+    void deadLettersFromBeforeARestartAreCountedAndNotSaidToBeSinceTheStart() throws Exception {
+        Path deadLetters = java.nio.file.Files.createDirectories(home.resolve("deadletter"));
+        java.nio.file.Files.writeString(deadLetters.resolve("event-1.json"), "{\"eventType\": \"Vigil.Model.Deployed\","
+                + " \"lastDeliveryAttemptTime\": \"2026-12-01T10:00:00Z\"}");
+        try (LocalMetrics metrics = new LocalMetrics()) {
+            String body = new OperationsView(metrics, List::of, deadLetters).render(OPERATOR).body();
+
+            assertThat(fact(body, "dead-letters")).isEqualTo("1");
+            assertThat(body).contains("except the dead-lettered events, which are those the dead-letter folder holds"
+                    + " now");
+        }
+    }
+
     @Test
     void withoutLocalMetricsThePageSaysSoInsteadOfFailing() {
         String body = new OperationsView(null, List::of, home.resolve("deadletter")).render(OPERATOR).body();

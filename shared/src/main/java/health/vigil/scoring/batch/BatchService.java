@@ -201,7 +201,7 @@ public final class BatchService {
         if (purged.isPresent()) {
             throw purged.get().gone();
         }
-        BatchRequest first = output.createOnce(requestName(id), request);
+        BatchRequest first = storedRequest(id, request);
         if (!first.equals(request)) {
             throw new ConflictException(ErrorCode.CONFLICT, "this Idempotency-Key was first sent with another request"
                     + " (model " + first.model().value() + ", input " + first.input() + ", version "
@@ -220,6 +220,20 @@ public final class BatchService {
                     true);
         }
         return started(id, request, actor);
+    }
+
+    /**
+     * The request stored under the key's job {@code id}, or {@code request} once stored there. The daily retention
+     * removes a key's request refused before its job was planned once older than the period ({@link BatchRetention}):
+     * when it does so between this call's create, refused as the request is there, and its read, nothing is left to
+     * read, and the request is stored as though it came after the removal.
+     */
+    private BatchRequest storedRequest(String id, BatchRequest request) {
+        try {
+            return output.createOnce(requestName(id), request);
+        } catch (ConflictException removedMeanwhile) {
+            return output.createOnce(requestName(id), request);
+        }
     }
 
     /** A submitted job, and whether it was found under its idempotency key rather than started by this call. */

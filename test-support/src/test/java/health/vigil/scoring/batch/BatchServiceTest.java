@@ -1139,6 +1139,45 @@ class BatchServiceTest {
         assertThat(batchEvents()).containsExactly(EventTypes.BATCH_SUBMITTED, EventTypes.BATCH_COMPLETED);
     }
 
+    /**
+     * A key's request refused before its job was planned, sent again as the daily retention removes the stored request
+     * (older than the period): the store refuses the resend's create, as the request is there, and the request is gone
+     * before it is read back. The resend writes it again and plans the job under its key, the answer the resend gets
+     * after the removal; before, it was refused with a 409 saying the stored request already exists.
+     */
+    @Test
+    void aKeyedResendWhoseStoredRequestRetentionRemovesMeanwhileIsPlanned() {
+        BatchRequest request = new BatchRequest(model, null, "nightly.csv", false);
+        assertThatThrownBy(() -> platform.batches().submit(request, "analyst", "k-removed"))
+                .isInstanceOf(health.vigil.error.NotFoundException.class);
+        upload("nightly.csv", csvFile(10));
+        List<String> removed = new ArrayList<>();
+        ArtifactStore removedAfterTheConflict = new ForwardingStore(platform.artifacts()) {
+            @Override
+            public ArtifactStore.StoredArtifact put(String container, String name, InputStream content,
+                    boolean overwrite) {
+                try {
+                    return store.put(container, name, content, overwrite);
+                } catch (ConflictException there) {
+                    if (name.endsWith("/request.json") && removed.isEmpty()) {
+                        store.delete(container, name); // the retention run's removal of the refused request
+                        removed.add(name);
+                    }
+                    throw there;
+                }
+            }
+        };
+
+        BatchService.Submission sent = service(removedAfterTheConflict, BatchSettings.DEFAULTS)
+                .submit(request, "analyst", "k-removed");
+
+        assertThat(removed).singleElement().isEqualTo(BatchService.requestName(sent.job().id()));
+        assertThat(sent.replayed()).isFalse();
+        assertThat(platform.artifacts().describe(ArtifactStore.BATCH_OUTPUT, BatchService.requestName(sent.job().id())))
+                .isPresent();
+        assertThat(queued).hasSize(sent.job().partitions().size());
+    }
+
     @Test
     void aKeySentWithAnotherRequestIsRefusedAndAMalformedKeyIsAValidationError() {
         upload("nightly.csv", csvFile(10));

@@ -42,13 +42,16 @@ import org.eclipse.jetty.util.Fields;
  * The local dashboard of {@code vigil up}: server-rendered pages at {@code /} and under {@code /dashboard/}, drawn
  * from the platform's own services (the ones the APIs call), with SVG charts, no script and nothing loaded from
  * elsewhere. A person signs in with an API key from {@code keys.json}; the key is checked again, with the role
- * each page needs, on every request, and a refusal is audited as the APIs' refusals are. Every other path is left
- * to the functions.
+ * each page needs, on every request, and a refusal is audited as the APIs' refusals are; a session whose key has been
+ * withdrawn ends there, and the person is asked to sign in again. Every other path is left to the functions.
  */
 public final class Dashboard extends Handler.Abstract {
     private static final Logger LOG = Logger.getLogger(Dashboard.class.getName());
     static final String COOKIE = "vigil_session";
     private static final int MAX_FORM_BYTES = 4096;
+    /** The sign-in page's query parameter saying why a session ended, and its one value: the key was withdrawn. */
+    private static final String ENDED = "ended";
+    private static final String KEY_WITHDRAWN = "key-withdrawn";
     /** Pages may not be framed by anyone (the clinical view on the scoring route is the one meant to be embedded). */
     private static final String POLICY = HttpApi.PAGE_SECURITY_POLICY + "; frame-ancestors 'none'";
 
@@ -139,14 +142,23 @@ public final class Dashboard extends Handler.Abstract {
 
     private void page(Request request, Response response, Callback callback, String method, String path,
             String requestId) {
+        String token = cookie(request);
+        Optional<String> key = sessions.key(token);
+        String back = path + (request.getHttpURI().getQuery() == null ? "" : "?" + request.getHttpURI().getQuery());
+        String signIn = "/login?next=" + java.net.URLEncoder.encode(back, StandardCharsets.UTF_8);
+        if (key.isPresent() && !stillValid(key.get())) {
+            // Checked before the method, so a form posted in such a session is refused the same way and does nothing.
+            sessions.close(token);
+            refused(method, path, request, ErrorCode.UNAUTHENTICATED);
+            response.getHeaders().add(HttpHeader.SET_COOKIE, sessionCookie(request, "", 0));
+            redirect(response, callback, signIn + "&" + ENDED + "=" + KEY_WITHDRAWN);
+            return;
+        }
         if (!method.equals("GET") && !method.equals("HEAD")) {
             throw new VigilException(ErrorCode.METHOD_NOT_ALLOWED, "dashboard pages are read with GET");
         }
-        String token = cookie(request);
-        Optional<String> key = sessions.key(token);
         if (key.isEmpty()) {
-            String back = path + (request.getHttpURI().getQuery() == null ? "" : "?" + request.getHttpURI().getQuery());
-            redirect(response, callback, "/login?next=" + java.net.URLEncoder.encode(back, StandardCharsets.UTF_8));
+            redirect(response, callback, signIn);
             return;
         }
         // The request kept the session alive for another IDLE; the cookie lives as long, or the browser would drop it
@@ -173,6 +185,19 @@ public final class Dashboard extends Handler.Abstract {
         return role == null ? p.authenticator().authenticate(headers) : p.authenticator().require(headers, role);
     }
 
+    /**
+     * Whether a session's key is still one of the platform's: one taken out of {@code keys.json} (or changed there) is
+     * not, and its session ends at once rather than answering every page 401 until it has been idle long enough.
+     */
+    private boolean stillValid(String key) {
+        try {
+            platform.get().authenticator().authenticate(Map.of("x-api-key", key));
+            return true;
+        } catch (AccessDeniedException e) {
+            return false;
+        }
+    }
+
     private void refused(String method, String path, Request request, ErrorCode code) {
         try {
             VigilPlatform p = platform.get();
@@ -186,7 +211,9 @@ public final class Dashboard extends Handler.Abstract {
     private void login(Request request, Response response, Callback callback, String method) throws Exception {
         String next = safeNext(query(request).get("next"));
         if (method.equals("GET") || method.equals("HEAD")) {
-            send(request, response, callback, 200, loginPage(next, null));
+            send(request, response, callback, 200, loginPage(next, KEY_WITHDRAWN.equals(query(request).get(ENDED))
+                    ? "Your key was withdrawn or changed, so your session has ended; sign in again with a key from"
+                            + " keys.json." : null));
             return;
         }
         if (!method.equals("POST")) {

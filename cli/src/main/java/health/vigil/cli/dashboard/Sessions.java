@@ -12,8 +12,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The dashboard's sign-in sessions, in memory: a random token (the cookie) stands for the API key the person
  * signed in with. Every page checks that key again with the platform's authenticator, so a key removed from
- * {@code keys.json} stops working at once. A session ends after {@link #IDLE} without a request, at sign-out, or
- * when the platform stops.
+ * {@code keys.json} stops working at once. A session ends after {@link #IDLE} without a request, at sign-out, at the
+ * first request after its key was withdrawn, or when the platform stops.
  */
 final class Sessions {
     static final Duration IDLE = Duration.ofMinutes(30);

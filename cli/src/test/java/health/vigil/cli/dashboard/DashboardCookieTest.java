@@ -40,11 +40,14 @@ class DashboardCookieTest {
     private Server server;
     private LocalConnector connector;
 
+    private static final String OPERATOR_ENTRY = "{\"id\": \"operator\", \"name\": \"Operator\", \"key\": \"" + KEY
+            + "\", \"roles\": [\"Deployments.Operate\"]}";
+    private static final String COMPLIANCE_ENTRY = "{\"id\": \"compliance\", \"name\": \"Compliance\", \"key\": \""
+            + COMPLIANCE_KEY + "\", \"roles\": [\"Audit.Export\"]}";
+
     @BeforeEach
     void start() throws Exception {
-        Files.writeString(home.resolve("keys.json"), "{\"keys\": [{\"id\": \"operator\", \"name\": \"Operator\","
-                + " \"key\": \"" + KEY + "\", \"roles\": [\"Deployments.Operate\"]}, {\"id\": \"compliance\","
-                + " \"name\": \"Compliance\", \"key\": \"" + COMPLIANCE_KEY + "\", \"roles\": [\"Audit.Export\"]}]}");
+        Files.writeString(home.resolve("keys.json"), "{\"keys\": [" + OPERATOR_ENTRY + ", " + COMPLIANCE_ENTRY + "]}");
         platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(event -> { }).build();
         server = new Server();
         connector = new LocalConnector(server);
@@ -120,6 +123,80 @@ class DashboardCookieTest {
         HttpTester.Response unknown = get("/dashboard/models", Dashboard.COOKIE + "=not-a-session");
         assertThat(unknown.getStatus()).isEqualTo(303);
         assertThat(unknown.get("Set-Cookie")).isNull();
+    }
+
+    /**
+     * A key taken out of keys.json ends the sessions signed in with it at their next request, as an expired session
+     * ends, but saying why: the browser goes to sign in with the reason, its cookie is cleared with the attributes it
+     * was set with, and the refusal is audited as before. A form posted in such a session is refused the same way, and
+     * neither session comes back when the key does.
+     */
+    @Test
+    void aSessionWhoseKeyWasWithdrawnEndsAndTheBrowserIsAskedToSignInAgain() throws Exception {
+        String browsing = cookieOf("/login", "key=" + KEY).split(";")[0];
+        String posting = cookieOf("/login", "key=" + KEY).split(";")[0];
+        assertThat(get("/dashboard/deployments", browsing).getStatus()).isEqualTo(200);
+
+        Files.writeString(home.resolve("keys.json"), "{\"keys\": [" + COMPLIANCE_ENTRY + "]}");
+        awaitKeyAccepted(KEY, false);
+        String cleared = Dashboard.COOKIE + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0";
+
+        HttpTester.Response page = get("/dashboard/deployments", browsing);
+        assertThat(page.getStatus()).as(page.getContent()).isEqualTo(303);
+        assertThat(page.get("Location")).isEqualTo("/login?next=%2Fdashboard%2Fdeployments&ended=key-withdrawn");
+        assertThat(page.get("Set-Cookie")).isEqualTo(cleared);
+        HttpTester.Response signIn = request("GET", page.get("Location"), null, null);
+        assertThat(signIn.getStatus()).isEqualTo(200);
+        assertThat(signIn.getContent()).contains("Your key was withdrawn or changed, so your session has ended; sign in"
+                + " again with a key from keys.json.").contains("value=\"/dashboard/deployments\"");
+
+        HttpTester.Response form = request("POST", "/dashboard/deployments", posting, "slot=canary");
+        assertThat(form.getStatus()).as(form.getContent()).isEqualTo(303);
+        assertThat(form.get("Location")).isEqualTo("/login?next=%2Fdashboard%2Fdeployments&ended=key-withdrawn");
+        assertThat(form.get("Set-Cookie")).isEqualTo(cleared);
+
+        var today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
+        assertThat(platform.audit().read(today, today)).filteredOn(r -> r.action().equals("access.refused"))
+                .extracting(r -> r.actor() + " " + r.subject() + " " + r.details().get("code"))
+                .containsExactly("unauthenticated GET /dashboard/deployments UNAUTHENTICATED",
+                        "unauthenticated POST /dashboard/deployments UNAUTHENTICATED");
+
+        Files.writeString(home.resolve("keys.json"), "{\"keys\": [" + OPERATOR_ENTRY + ", " + COMPLIANCE_ENTRY + "]}");
+        awaitKeyAccepted(KEY, true);
+        for (String ended : List.of(browsing, posting)) {
+            HttpTester.Response again = get("/dashboard/deployments", ended);
+            assertThat(again.getStatus()).isEqualTo(303);
+            assertThat(again.get("Location")).isEqualTo("/login?next=%2Fdashboard%2Fdeployments");
+            assertThat(again.get("Set-Cookie")).isNull();
+        }
+    }
+
+    /** Waits, at most ten seconds, until the platform reads keys.json again and {@code key} is accepted or not. */
+    private void awaitKeyAccepted(String key, boolean accepted) throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (accepts(key) != accepted) {
+            assertThat(System.nanoTime() - deadline).as("keys.json read again within ten seconds").isNegative();
+            Thread.sleep(50);
+        }
+    }
+
+    private boolean accepts(String key) {
+        try {
+            platform.authenticator().authenticate(java.util.Map.of("x-api-key", key));
+            return true;
+        } catch (health.vigil.error.AccessDeniedException refused) {
+            return false;
+        }
+    }
+
+    /** A request with the session cookie {@code session} ({@code name=value}, or null) and a form (or null). */
+    private HttpTester.Response request(String method, String target, String session, String form) throws Exception {
+        byte[] body = form == null ? new byte[0] : form.getBytes(StandardCharsets.UTF_8);
+        return HttpTester.parseResponse(connector.getResponse(method + " " + target + " HTTP/1.1\r\nHost: localhost\r\n"
+                + (session == null ? "" : "Cookie: " + session + "\r\n")
+                + (form == null ? "" : "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: "
+                        + body.length + "\r\n")
+                + "Connection: close\r\n\r\n" + (form == null ? "" : form)));
     }
 
     /** A forwarded header is not taken as the scheme: the host does not trust it. */

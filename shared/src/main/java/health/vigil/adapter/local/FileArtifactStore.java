@@ -47,6 +47,9 @@ import java.util.regex.Pattern;
  * <p>The sha256 computed by {@link #put} is kept in {@code {home}/blobs/.meta/}, tied to the file's size,
  * modification time and identity; a file dropped or edited by hand has no matching entry and is described
  * with a null sha256, as the port allows, rather than with a stale one.
+ *
+ * <p>A removal also removes the folders it leaves empty, up to the container's folder, as blob names have no
+ * folders in Blob Storage; a put that finds a folder of its name taken away meanwhile makes it again.
  */
 final class FileArtifactStore implements ArtifactStore {
     public static final String FOLDER = "blobs";
@@ -120,14 +123,23 @@ final class FileArtifactStore implements ArtifactStore {
             MessageDigest digest = digested ? Sha256.newDigest() : null;
             long size = copy(content, temp, digest, container, name);
             BasicFileAttributes staged = Files.readAttributes(temp, BasicFileAttributes.class);
-            createParentFolders(target, container, name);
+            boolean foldersMade = tryCreateParentFolders(target, container, name);
             if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
                 throw nameIsFolder(container, name);
             }
             if (mode == Mode.CREATE) {
-                createWithoutReplacing(target, temp, container, name);
+                if (!foldersMade || !tryCreateWithoutReplacing(target, temp, container, name)) {
+                    // A removal emptied and removed a folder of the name between its creation and the link. Removals
+                    // remove folders only under the replace lock, so under it the folders made again stay.
+                    underReplaceLock(() -> {
+                        createParentFolders(target, container, name);
+                        createWithoutReplacing(target, temp, container, name);
+                        return null;
+                    });
+                }
             } else {
                 underReplaceLock(() -> {
+                    createParentFolders(target, container, name);
                     if (mode == Mode.REPLACE && !describe(container, name).map(StoredArtifact::etag)
                             .filter(ifMatch::equals).isPresent()) {
                         throw new ConflictException(ErrorCode.CONFLICT, "blob " + container + "/" + name
@@ -238,11 +250,35 @@ final class FileArtifactStore implements ArtifactStore {
 
     /**
      * Removes a blob's metadata and then its file, so that a blob created under the name once the file is gone keeps
-     * the metadata its put writes. True when the file was there.
+     * the metadata its put writes, and then the folders the file leaves empty. True when the file was there.
      */
     private boolean remove(Path target, String container, String name) throws IOException {
         Files.deleteIfExists(metadataPath(container, name));
-        return Files.deleteIfExists(target);
+        if (!Files.deleteIfExists(target)) {
+            return false;
+        }
+        removeEmptiedFolders(target.getParent(), root.resolve(container));
+        return true;
+    }
+
+    /**
+     * Removes {@code folder} and its parents while they are empty, never {@code container} itself. Called under the
+     * replace lock. A folder that a put has written into meanwhile is not empty and stays, with its parents; a folder
+     * that cannot be removed (its permissions) stays too: the blob is removed all the same.
+     */
+    private static void removeEmptiedFolders(Path folder, Path container) {
+        for (Path dir = folder; dir.startsWith(container) && !dir.equals(container); dir = dir.getParent()) {
+            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                return; // a link to a folder elsewhere, made by hand, is not the store's to remove
+            }
+            try {
+                Files.delete(dir);
+            } catch (NoSuchFileException e) {
+                // removed by hand meanwhile: its parent may be empty now
+            } catch (IOException e) {
+                return; // DirectoryNotEmptyException: a put wrote into it, or it holds other blobs
+            }
+        }
     }
 
     private StoreException cannotRemove(String container, String name, IOException e) {
@@ -317,6 +353,15 @@ final class FileArtifactStore implements ArtifactStore {
                 public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
                     if (e instanceof NoSuchFileException) {
                         return FileVisitResult.CONTINUE; // replaced or removed while we walked
+                    }
+                    throw e;
+                }
+
+                /** A folder a removal emptied and removed while it was read ends its reading with NoSuchFile. */
+                @Override
+                public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+                    if (e == null || e instanceof NoSuchFileException) {
+                        return FileVisitResult.CONTINUE;
                     }
                     throw e;
                 }
@@ -454,9 +499,39 @@ final class FileArtifactStore implements ArtifactStore {
         }
     }
 
+    /**
+     * {@link #createParentFolders}, false when a removal took a folder of the path away while it was made (a removal
+     * that emptied it): the caller makes them again under the replace lock.
+     */
+    private boolean tryCreateParentFolders(Path target, String container, String name) throws IOException {
+        try {
+            createParentFolders(target, container, name);
+            return true;
+        } catch (NoSuchFileException e) {
+            return false;
+        }
+    }
+
+    /** {@link #createWithoutReplacing}, false when the blob's folder was removed since it was made. */
+    private static boolean tryCreateWithoutReplacing(Path target, Path temp, String container, String name)
+            throws IOException {
+        try {
+            createWithoutReplacing(target, temp, container, name);
+            return true;
+        } catch (NoSuchFileException e) {
+            if (Files.isDirectory(target.getParent(), LinkOption.NOFOLLOW_LINKS)) {
+                throw e;
+            }
+            return false;
+        }
+    }
+
+    /** Throws NoSuchFileException when a folder of the path was removed while the next one was made in it. */
     private void createParentFolders(Path target, String container, String name) throws IOException {
         try {
             OwnerOnlyFiles.createFolders(target.getParent());
+        } catch (NoSuchFileException e) {
+            throw e;
         } catch (FileAlreadyExistsException e) {
             throw new ConflictException(ErrorCode.CONFLICT, "blob " + container + "/" + name + " needs a folder where"
                     + " another blob is stored as a file; the local store cannot keep a blob named like a folder of"

@@ -17,11 +17,17 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -230,6 +236,144 @@ class FileArtifactStoreTest {
         assertThatThrownBy(() -> store.put(ArtifactStore.MODELS, bad, new ByteArrayInputStream(new byte[1]), true))
                 .isInstanceOf(ValidationException.class);
         assertThat(filesUnder(home)).isEmpty();
+    }
+
+    private static InputStream content(String text) {
+        return new ByteArrayInputStream(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private static List<Path> foldersUnder(Path folder) throws IOException {
+        try (Stream<Path> all = Files.walk(folder)) {
+            return all.filter(p -> !p.equals(folder) && Files.isDirectory(p)).toList();
+        }
+    }
+
+    @Test
+    void aRemovalRemovesTheFoldersItEmptiedUpToTheContainerAndKeepsThoseStillHoldingBlobs() throws IOException {
+        FileArtifactStore store = FileArtifactStore.open(home);
+        Path output = home.resolve("blobs").resolve(ArtifactStore.BATCH_OUTPUT);
+        String marker = "request-removals/" + sha256(new byte[] {1}) + "/run-1.json";
+        store.put(ArtifactStore.BATCH_OUTPUT, marker, content("{}"), false);
+        StoredArtifact chunk = store.put(ArtifactStore.BATCH_OUTPUT, "job-1/chunks/p0/000.jsonl", content("a"), false);
+        store.put(ArtifactStore.BATCH_OUTPUT, "job-1/job.json", content("{}"), false);
+        store.put(ArtifactStore.BATCH_OUTPUT, "job-2/job.json", content("{}"), false);
+
+        store.delete(ArtifactStore.BATCH_OUTPUT, marker);
+        assertThat(output.resolve("request-removals")).doesNotExist();
+
+        assertThat(store.delete(ArtifactStore.BATCH_OUTPUT, chunk.name(), chunk.etag())).isTrue();
+        assertThat(output.resolve("job-1/chunks")).doesNotExist();
+        assertThat(output.resolve("job-1")).isDirectory();
+
+        store.delete(ArtifactStore.BATCH_OUTPUT, "job-1/job.json");
+        assertThat(foldersUnder(output)).containsExactly(output.resolve("job-2"));
+        store.delete(ArtifactStore.BATCH_OUTPUT, "job-2/job.json");
+        assertThat(output).isEmptyDirectory();
+
+        store.put(ArtifactStore.BATCH_OUTPUT, "job-2/job.json", content("{}"), false);
+        if (Files.getFileStore(output).supportsFileAttributeView("posix")) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(output.resolve("job-2"))))
+                    .isEqualTo("rwx------");
+        }
+    }
+
+    @Test
+    void aRemovalLeavesNoMetadataOfTheBlobBehind() throws IOException {
+        FileArtifactStore store = FileArtifactStore.open(home);
+        Path metadata = home.resolve("blobs").resolve(FileArtifactStore.METADATA);
+        StoredArtifact first = store.put(ArtifactStore.BATCH_OUTPUT, "job-1/chunks/000.jsonl", content("a"), false);
+        store.put(ArtifactStore.BATCH_OUTPUT, "job-1/chunks/001.jsonl", content("b"), false);
+        store.put(ArtifactStore.BATCH_OUTPUT, "job-2/job.json", content("{}"), false);
+
+        assertThat(store.delete(ArtifactStore.BATCH_OUTPUT, first.name(), first.etag())).isTrue();
+        store.delete(ArtifactStore.BATCH_OUTPUT, "job-1/chunks/001.jsonl");
+
+        assertThat(foldersUnder(metadata)).isEmpty();
+        assertThat(filesUnder(metadata)).hasSize(1);
+        assertThat(store.describe(ArtifactStore.BATCH_OUTPUT, "job-2/job.json").orElseThrow().sha256())
+                .isEqualTo(sha256("{}".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * The removal of the last blob of {@code x/y/z/} takes its folders away while a put into them runs: each put
+     * succeeds whichever comes first, and its blob is read back whole.
+     */
+    @Test
+    void aPutIntoAFolderThatARacingRemovalEmptiesAndRemovesAlwaysSucceeds() throws Exception {
+        FileArtifactStore store = FileArtifactStore.open(home);
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try {
+            for (int i = 0; i < 100; i++) {
+                String old = "x/y/z/old-" + i;
+                String fresh = "x/y/z/new-" + i;
+                boolean overwrite = i % 2 == 1;
+                String text = "new " + i;
+                store.put(ArtifactStore.BATCH_OUTPUT, old, content("old"), false);
+                CyclicBarrier start = new CyclicBarrier(2);
+                Future<?> removal = threads.submit(() -> {
+                    start.await();
+                    store.delete(ArtifactStore.BATCH_OUTPUT, old);
+                    return null;
+                });
+                Future<StoredArtifact> put = threads.submit(() -> {
+                    start.await();
+                    return store.put(ArtifactStore.BATCH_OUTPUT, fresh, content(text), overwrite);
+                });
+
+                removal.get();
+                assertThat(put.get().name()).isEqualTo(fresh);
+                try (InputStream read = store.open(ArtifactStore.BATCH_OUTPUT, fresh)) {
+                    assertThat(new String(read.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))
+                            .isEqualTo(text);
+                }
+                assertThat(store.list(ArtifactStore.BATCH_OUTPUT, "x/")).extracting(StoredArtifact::name)
+                        .containsExactly(fresh);
+                store.delete(ArtifactStore.BATCH_OUTPUT, fresh);
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    @Test
+    void aListingRacingRemovalsOfWholeFoldersNeverFails() throws Exception {
+        FileArtifactStore store = FileArtifactStore.open(home);
+        store.put(ArtifactStore.BATCH_OUTPUT, "kept/job.json", content("{}"), false);
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        AtomicBoolean removalsDone = new AtomicBoolean();
+        CyclicBarrier start = new CyclicBarrier(2);
+        try {
+            Future<?> removals = threads.submit(() -> {
+                start.await();
+                try {
+                    for (int i = 0; i < 200; i++) {
+                        String name = "job-" + i + "/chunks/p" + i % 3 + "/000.jsonl";
+                        store.put(ArtifactStore.BATCH_OUTPUT, name, content("a"), false);
+                        store.delete(ArtifactStore.BATCH_OUTPUT, name);
+                    }
+                } finally {
+                    removalsDone.set(true);
+                }
+                return null;
+            });
+            Future<Integer> listings = threads.submit(() -> {
+                start.await();
+                int count = 0;
+                while (!removalsDone.get() || count < 10) {
+                    assertThat(store.list(ArtifactStore.BATCH_OUTPUT, null)).extracting(StoredArtifact::name)
+                            .contains("kept/job.json");
+                    count++;
+                }
+                return count;
+            });
+
+            removals.get();
+            assertThat(listings.get()).isGreaterThanOrEqualTo(10);
+        } finally {
+            threads.shutdownNow();
+        }
+        assertThat(foldersUnder(home.resolve("blobs").resolve(ArtifactStore.BATCH_OUTPUT)))
+                .containsExactly(home.resolve("blobs").resolve(ArtifactStore.BATCH_OUTPUT).resolve("kept"));
     }
 
     @Test

@@ -36,6 +36,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
@@ -257,12 +258,22 @@ final class FileArtifactStore implements ArtifactStore {
         if (!Files.deleteIfExists(target)) {
             return false;
         }
-        removeEmptiedFolders(target.getParent(), root.resolve(container));
+        if (!DROP_FOLDERS.contains(container)) {
+            removeEmptiedFolders(target.getParent(), root.resolve(container));
+        }
         return true;
     }
 
     /**
-     * Removes {@code folder} and its parents while they are empty, never {@code container} itself. Called under the
+     * The containers people drop files into by hand locally (a model package, an outcome file, a batch file into
+     * {@code batch-input/readmission/}): their folders are the people's, made once and kept when a removal empties
+     * them, so a folder someone drops files into is still there the next day.
+     */
+    private static final Set<String> DROP_FOLDERS = Set.of(MODELS, OUTCOMES, BATCH_INPUT);
+
+    /**
+     * Removes {@code folder} and its parents while they are empty, never {@code container} itself (nor any folder of
+     * the {@linkplain #DROP_FOLDERS drop folders}). Called under the
      * replace lock. A folder that a put has written into meanwhile is not empty and stays, with its parents; a folder
      * that cannot be removed (its permissions) stays too: the blob is removed all the same.
      */

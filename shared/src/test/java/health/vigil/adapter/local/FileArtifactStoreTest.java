@@ -278,6 +278,19 @@ class FileArtifactStoreTest {
     }
 
     @Test
+    void aRemovalKeepsTheFoldersOfTheContainersPeopleDropFilesInto() throws IOException {
+        FileArtifactStore store = FileArtifactStore.open(home);
+        for (String container : List.of(ArtifactStore.BATCH_INPUT, ArtifactStore.OUTCOMES, ArtifactStore.MODELS)) {
+            StoredArtifact dropped = store.put(container, "readmission/nightly/2026-12-07.csv", content("a"), false);
+
+            assertThat(store.delete(container, dropped.name(), dropped.etag())).isTrue();
+
+            assertThat(home.resolve("blobs").resolve(container).resolve("readmission/nightly")).as(container)
+                    .isEmptyDirectory();
+        }
+    }
+
+    @Test
     void aRemovalLeavesNoMetadataOfTheBlobBehind() throws IOException {
         FileArtifactStore store = FileArtifactStore.open(home);
         Path metadata = home.resolve("blobs").resolve(FileArtifactStore.METADATA);

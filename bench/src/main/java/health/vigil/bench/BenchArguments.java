@@ -1,5 +1,8 @@
 package health.vigil.bench;
 
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+
 /**
  * A benchmark's command-line arguments, each read and checked before any work starts: a value that is not a number,
  * or outside the range the benchmark can run with, is refused with the usage line, the argument's name and its
@@ -32,6 +35,27 @@ public final class BenchArguments {
         return value;
     }
 
+    /** The whole number at {@code index}, which must be given; at least {@code least}. */
+    public int atLeast(int index, String name, int least) {
+        required(index, name, "a whole number of at least " + least);
+        return atLeast(index, name, 0, least);
+    }
+
+    /** The whole number at {@code index}, which must be given; from {@code least} to {@code most}. */
+    public int wholeNumber(int index, String name, int least, int most) {
+        String text = required(index, name, "a whole number from " + least + " to " + most);
+        int value;
+        try {
+            value = Integer.parseInt(text.strip());
+        } catch (NumberFormatException e) {
+            throw refused(name + " is \"" + text + "\" and must be a whole number from " + least + " to " + most);
+        }
+        if (value < least || value > most) {
+            throw refused(name + " is " + value + " and must be from " + least + " to " + most);
+        }
+        return value;
+    }
+
     /** The number at {@code index}, {@code fallback} when not given; from {@code least} to {@code most}. */
     public double between(int index, String name, double fallback, double least, double most) {
         if (index >= args.length) {
@@ -47,6 +71,24 @@ public final class BenchArguments {
             throw refused(name + " is " + value + " and must be from " + least + " to " + most);
         }
         return value;
+    }
+
+    /** The path at {@code index}, which must be given; {@code what} says what it must name, for a refusal. */
+    public Path path(int index, String name, String what) {
+        String text = required(index, name, what);
+        try {
+            return Path.of(text);
+        } catch (InvalidPathException e) {
+            throw refused(name + " is \"" + text + "\" and must be " + what);
+        }
+    }
+
+    /** The argument at {@code index}, which must be given and not blank; {@code what} it must be, for a refusal. */
+    public String required(int index, String name, String what) {
+        if (index >= args.length || args[index].isBlank()) {
+            throw refused(name + " is missing and must be " + what);
+        }
+        return args[index];
     }
 
     /** A refusal with the usage line and {@code what} was wrong. */

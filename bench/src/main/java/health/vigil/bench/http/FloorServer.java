@@ -6,6 +6,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import health.vigil.bench.BenchArguments;
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
@@ -29,12 +30,30 @@ import org.eclipse.jetty.util.Callback;
  * uses, and answers the probability. Usage: {@code FloorServer MODEL.onnx PORT FEATURES} (features count).
  */
 public final class FloorServer {
+    private static final String MODEL = "an ONNX model file";
+
     private FloorServer() {}
 
+    /** What the floor serves: the model file, the loopback port to listen on (0: any free one) and its row width. */
+    record Settings(Path model, int port, int width) {}
+
+    /** The arguments, each checked before the model is loaded or the port bound. */
+    static Settings parse(String[] args) {
+        BenchArguments arguments = new BenchArguments("FloorServer MODEL.onnx PORT FEATURES", args);
+        Path model = arguments.path(0, "MODEL.onnx", MODEL);
+        int port = arguments.wholeNumber(1, "PORT", 0, 65_535);
+        int width = arguments.atLeast(2, "FEATURES", 1);
+        if (!Files.isRegularFile(model)) {
+            throw arguments.refused("MODEL.onnx is \"" + model + "\" and must be " + MODEL);
+        }
+        return new Settings(model, port, width);
+    }
+
     public static void main(String[] args) throws Exception {
-        Path model = Path.of(args[0]);
-        int port = Integer.parseInt(args[1]);
-        int width = Integer.parseInt(args[2]);
+        Settings settings = parse(args);
+        Path model = settings.model();
+        int port = settings.port();
+        int width = settings.width();
         OrtEnvironment environment = OrtEnvironment.getEnvironment();
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);

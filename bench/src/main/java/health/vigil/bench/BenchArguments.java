@@ -2,6 +2,7 @@ package health.vigil.bench;
 
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * A benchmark's command-line arguments, each read and checked before any work starts: a value that is not a number,
@@ -71,6 +72,16 @@ public final class BenchArguments {
             throw refused(name + " is " + value + " and must be from " + least + " to " + most);
         }
         return value;
+    }
+
+    /** The word at {@code index}, {@code fallback} when not given (none: it must be given); one of {@code words}. */
+    public String oneOf(int index, String name, String fallback, List<String> words) {
+        String choice = "one of " + String.join(", ", words);
+        String word = index < args.length || fallback == null ? required(index, name, choice) : fallback;
+        if (!words.contains(word)) {
+            throw refused(name + " is \"" + word + "\" and must be " + choice);
+        }
+        return word;
     }
 
     /** The path at {@code index}, which must be given; {@code what} says what it must name, for a refusal. */

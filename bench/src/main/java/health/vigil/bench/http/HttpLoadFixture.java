@@ -1,5 +1,6 @@
 package health.vigil.bench.http;
 
+import health.vigil.bench.BenchArguments;
 import health.vigil.bench.gates.GateEvaluationRatio;
 import health.vigil.json.Json;
 import health.vigil.testing.samples.SampleModels;
@@ -12,6 +13,7 @@ import health.vigil.training.TrainingProgress;
 import health.vigil.training.models.ReferenceModels;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -19,10 +21,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.ZipEntry;
+import java.util.stream.Stream;
 import java.util.zip.ZipInputStream;
 
 /**
@@ -51,11 +55,53 @@ public final class HttpLoadFixture {
 
     private HttpLoadFixture() {}
 
+    /** What was asked for: {@code prepare} or {@code deploy}, with their arguments. */
+    sealed interface Task permits Prepare, Deploy {}
+
+    record Prepare(Path dir, String model) implements Task {}
+
+    record Deploy(Path home, URI base, Path dir) implements Task {}
+
+    /** The mode and its arguments, each checked before anything is written or sent. */
+    static Task parse(String[] args) {
+        BenchArguments arguments = new BenchArguments("HttpLoadFixture prepare DIR [MODEL] | deploy HOME BASE_URL DIR",
+                args);
+        if (arguments.oneOf(0, "the mode", null, List.of("prepare", "deploy")).equals("prepare")) {
+            Path dir = arguments.path(1, "DIR", "the folder to write the model and the request bodies to");
+            List<String> models = Stream.concat(Stream.of(BENCHMARK), Arrays.stream(ClinicalModel.values())
+                    .map(m -> m.modelName().value())).toList();
+            return new Prepare(dir, arguments.oneOf(2, "MODEL", BENCHMARK, models));
+        }
+        String home = "the home folder of the running vigil up";
+        String url = "the http URL the running vigil up listens on, such as http://127.0.0.1:18071";
+        String prepared = "the folder prepare wrote (it holds model.name)";
+        Path homeDir = arguments.path(1, "HOME", home);
+        String baseText = arguments.required(2, "BASE_URL", url);
+        Path dir = arguments.path(3, "DIR", prepared);
+        URI base;
+        try {
+            base = new URI(baseText);
+        } catch (URISyntaxException e) {
+            base = null;
+        }
+        if (base == null || base.getHost() == null || !List.of("http", "https").contains(base.getScheme())) {
+            throw arguments.refused("BASE_URL is \"" + baseText + "\" and must be " + url);
+        }
+        if (!Files.isDirectory(homeDir)) {
+            throw arguments.refused("HOME is \"" + homeDir + "\" and must be " + home);
+        }
+        if (!Files.isRegularFile(dir.resolve("model.name"))) {
+            throw arguments.refused("DIR is \"" + dir + "\" and must be " + prepared);
+        }
+        return new Deploy(homeDir, base, dir);
+    }
+
     public static void main(String[] args) throws Exception {
-        switch (args[0]) {
-            case "prepare" -> prepare(Path.of(args[1]), args.length > 2 ? args[2] : BENCHMARK);
-            case "deploy" -> deploy(Path.of(args[1]), URI.create(args[2]), Path.of(args[3]));
-            default -> throw new IllegalArgumentException("usage: prepare DIR [MODEL] | deploy HOME BASE_URL DIR");
+        Task task = parse(args);
+        if (task instanceof Prepare p) {
+            prepare(p.dir(), p.model());
+        } else if (task instanceof Deploy d) {
+            deploy(d.home(), d.base(), d.dir());
         }
     }
 

@@ -1,5 +1,6 @@
 package health.vigil.bench.packaging;
 
+import health.vigil.bench.BenchArguments;
 import health.vigil.config.VigilConfig;
 import health.vigil.events.BlobCreated;
 import health.vigil.modelpackage.PackageEntries;
@@ -36,25 +37,45 @@ import java.util.zip.ZipOutputStream;
  * process's peak resident set (VmHWM).
  *
  * <p>{@code java -Xss8m -cp ... health.vigil.bench.packaging.PackageMemory [parallel] [xmx]} runs every kind;
- * {@code ... PackageMemory child KIND parallel} is one child.
+ * {@code ... PackageMemory child KIND parallel} is one child. Each argument is checked before any child starts.
  */
 public final class PackageMemory {
     private static final List<String> KINDS = List.of("sample", "evaluation-bomb", "reference-bomb", "model-bomb");
 
+    private static final String HEAP = "a heap size for -Xmx in megabytes or gigabytes, such as 512m or 3g";
+
     private PackageMemory() {}
 
-    public static void main(String[] args) throws Exception {
+    /** What a run was asked for: one child's kind ({@code null}: every kind, each in a child), parallel, heap. */
+    record Settings(String kind, int parallel, String xmx) {}
+
+    /** The arguments, each checked before any child starts or any package is built. */
+    static Settings parse(String[] args) {
+        BenchArguments arguments = new BenchArguments("PackageMemory [parallel] [xmx] | child KIND parallel", args);
         if (args.length > 0 && args[0].equals("child")) {
+            return new Settings(arguments.oneOf(1, "KIND", null, KINDS), arguments.atLeast(2, "parallel", 1), null);
+        }
+        int parallel = arguments.atLeast(0, "parallel", 2, 1);
+        String xmx = args.length > 1 ? args[1].strip() : "2g";
+        if (!xmx.matches("[1-9][0-9]*[mMgG]")) {
+            throw arguments.refused("xmx is \"" + args[1] + "\" and must be " + HEAP);
+        }
+        return new Settings(null, parallel, xmx);
+    }
+
+    public static void main(String[] args) throws Exception {
+        Settings settings = parse(args);
+        if (settings.kind() != null) {
             int status = 1;
             try {
-                child(args[1], Integer.parseInt(args[2]));
+                child(settings.kind(), settings.parallel());
                 status = 0;
             } finally {
                 System.exit(status); // the platform's non-daemon threads outlive a benchmark child
             }
         }
-        int parallel = args.length > 0 ? Integer.parseInt(args[0]) : 2;
-        String xmx = args.length > 1 ? args[1] : "2g";
+        int parallel = settings.parallel();
+        String xmx = settings.xmx();
         System.out.printf(Locale.ROOT, "| package | parallel | outcome | peak heap MiB | peak RSS MiB | ms |%n");
         System.out.printf(Locale.ROOT, "|---|---:|---|---:|---:|---:|%n");
         for (String kind : KINDS) {

@@ -29,13 +29,18 @@ public final class PackageStartupRatio {
     record Run(long cpuNanos, long wallNanos) {}
 
     public static void main(String[] args) throws Exception {
-        if (args.length < 2) {
-            System.err.println("usage: PackageStartupRatio BASELINE_STAGING CANDIDATE_STAGING [ROUNDS]");
-            System.exit(2);
+        BenchArguments arguments = new BenchArguments("PackageStartupRatio BASELINE_STAGING CANDIDATE_STAGING"
+                + " [ROUNDS]", args);
+        String staging = "a staged Function App folder (the app jar and lib/)";
+        Path[] sides = {arguments.path(0, "BASELINE_STAGING", staging),
+            arguments.path(1, "CANDIDATE_STAGING", staging)};
+        int rounds = arguments.atLeast(2, "ROUNDS", 15, 1);
+        for (int side = 0; side < 2; side++) {
+            if (!Files.isDirectory(sides[side])) {
+                throw arguments.refused((side == 0 ? "BASELINE_STAGING" : "CANDIDATE_STAGING") + " is \""
+                        + sides[side] + "\" and must be " + staging);
+            }
         }
-        Path[] sides = {Path.of(args[0]), Path.of(args[1])};
-        int rounds = new BenchArguments("PackageStartupRatio BASELINE_STAGING CANDIDATE_STAGING [ROUNDS]", args)
-                .atLeast(2, "ROUNDS", 15, 1);
         List<List<Run>> runs = List.of(new ArrayList<>(), new ArrayList<>());
         run(sides[0]);
         run(sides[1]);

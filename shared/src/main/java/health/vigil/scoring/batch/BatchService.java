@@ -630,11 +630,19 @@ public final class BatchService {
      * A partition's message that the queue gave up on after its last retry (the host moved it to the poison queue).
      * When a delivery met a fault ({@link #recordFault}: neither a refusal, which fails the job at once, nor a store
      * that was away), the job can no longer complete: it fails, audited and announced once, instead of reading
-     * RUNNING for good (ADR 0030). A partition without a fault, one that is done, or a finished job is left as it is;
-     * the answer says which, for the function's log.
+     * RUNNING for good (ADR 0030). A partition without a fault, one that is done, or a finished job is left as it is,
+     * as is a job retention has purged (its tombstone is there, checked first as {@link #scorePartition} does): the
+     * answer says which, and names the job, for the function's log.
      */
-    public Abandoned partitionAbandoned(String message) {
+    public AbandonedPartition partitionAbandoned(String message) {
         PartitionMessage m = partitionMessage(message);
+        return new AbandonedPartition(m.batchId(), abandoned(m));
+    }
+
+    private Abandoned abandoned(PartitionMessage m) {
+        if (output.exists(purgedName(m.batchId()))) {
+            return Abandoned.JOB_PURGED;
+        }
         Optional<BatchJob> found = readJob(m.batchId());
         if (found.isEmpty()) {
             return Abandoned.NO_SUCH_JOB;
@@ -665,6 +673,9 @@ public final class BatchService {
         return Abandoned.JOB_FAILED;
     }
 
+    /** The job an abandoned partition's message named, and what {@link #partitionAbandoned} did with it. */
+    public record AbandonedPartition(String batchId, Abandoned outcome) {}
+
     /** What {@link #partitionAbandoned} did with a partition's abandoned message, and why. */
     public enum Abandoned {
         /** A delivery met a fault: the job is failed (audited and announced once). */
@@ -675,6 +686,8 @@ public final class BatchService {
         PARTITION_DONE("the partition was scored by another delivery; nothing to do"),
         PARTITION_RUNNING("another delivery is scoring the partition now; nothing to do"),
         JOB_ALREADY_FINISHED("its job had already finished; nothing to do"),
+        /** The job finished and retention removed its files: nothing is left to score or to fail. */
+        JOB_PURGED("its job was purged by retention; nothing to do"),
         NO_SUCH_JOB("it names no planned job; nothing to do");
 
         private final String words;

@@ -300,6 +300,32 @@ class BatchRetentionTest {
     }
 
     /**
+     * A partition's message that reached the poison queue after its job was purged (one retried there before a purge,
+     * or sent again by hand) is taken for what it is: its job was purged, not "no planned job"; nothing is written,
+     * recorded or queued.
+     */
+    @Test
+    void aPoisonedMessageOfAPurgedJobIsSaidToBePurgedWithNothingWritten() {
+        upload("poisoned.csv");
+        String id = platform.batches().submit(new BatchRequest(model, null, "poisoned.csv", false), "analyst").id();
+        List<String> messages = new ArrayList<>(queued);
+        drain();
+        clock.advance(RETENTION.plusDays(1));
+        platform.predictionRetention().purgeExpired();
+        Map<String, String> output = snapshot(ArtifactStore.BATCH_OUTPUT, "");
+        int records = allRecords().size();
+
+        for (String poisoned : messages) {
+            assertThat(platform.batches().partitionAbandoned(poisoned))
+                    .isEqualTo(new BatchService.AbandonedPartition(id, BatchService.Abandoned.JOB_PURGED));
+        }
+
+        assertThat(snapshot(ArtifactStore.BATCH_OUTPUT, "")).isEqualTo(output);
+        assertThat(allRecords()).hasSize(records);
+        assertThat(queued).isEmpty();
+    }
+
+    /**
      * A message delivered while a purge is under way, once the tombstone is written and only the plan is left: the job
      * completed long ago and is not failed for the input the purge removed, nor are its files written again.
      */

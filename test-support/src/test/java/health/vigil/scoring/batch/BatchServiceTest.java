@@ -1365,8 +1365,9 @@ class BatchServiceTest {
         assertThat(faulty.service().status(job.id()).state()).isEqualTo(BatchStatus.State.RUNNING);
 
         BatchService batches = service(platform.artifacts(), new BatchSettings(1 << 20, 8, 1_024));
-        assertThat(batches.partitionAbandoned(message)).isEqualTo(BatchService.Abandoned.JOB_FAILED);
-        assertThat(batches.partitionAbandoned(message)).isEqualTo(BatchService.Abandoned.JOB_ALREADY_FINISHED);
+        assertThat(batches.partitionAbandoned(message).outcome()).isEqualTo(BatchService.Abandoned.JOB_FAILED);
+        assertThat(batches.partitionAbandoned(message).outcome())
+                .isEqualTo(BatchService.Abandoned.JOB_ALREADY_FINISHED);
 
         BatchStatus status = batches.status(job.id());
         assertThat(status.state()).isEqualTo(BatchStatus.State.FAILED);
@@ -1428,7 +1429,7 @@ class BatchServiceTest {
         assertThatThrownBy(() -> away.scorePartition(message)).isInstanceOf(StoreException.class);
 
         BatchService batches = service(platform.artifacts(), new BatchSettings(1 << 20, 8, 1_024));
-        assertThat(batches.partitionAbandoned(message)).isEqualTo(BatchService.Abandoned.LEFT_RESUMABLE);
+        assertThat(batches.partitionAbandoned(message).outcome()).isEqualTo(BatchService.Abandoned.LEFT_RESUMABLE);
         assertThat(batches.status(job.id()).state()).isEqualTo(BatchStatus.State.RUNNING);
 
         batches.scorePartition(message); // the operator sends the message again once the store is back
@@ -1851,12 +1852,12 @@ class BatchServiceTest {
                 new BlobLease.Lease("another-delivery", Instant.now().plusSeconds(60)))), true);
         BatchService batches = service(platform.artifacts(), new BatchSettings(1 << 20, 8, 1_024));
 
-        assertThat(batches.partitionAbandoned(message)).isEqualTo(BatchService.Abandoned.PARTITION_RUNNING);
+        assertThat(batches.partitionAbandoned(message).outcome()).isEqualTo(BatchService.Abandoned.PARTITION_RUNNING);
         assertThat(batches.status(job.id()).state()).isEqualTo(BatchStatus.State.RUNNING);
 
         platform.artifacts().put(ArtifactStore.BATCH_OUTPUT, lease, new ByteArrayInputStream(Json.writeBytes(
                 new BlobLease.Lease("another-delivery", Instant.EPOCH))), true);
-        assertThat(batches.partitionAbandoned(message)).isEqualTo(BatchService.Abandoned.JOB_FAILED);
+        assertThat(batches.partitionAbandoned(message).outcome()).isEqualTo(BatchService.Abandoned.JOB_FAILED);
     }
 
     @Test
@@ -1867,7 +1868,8 @@ class BatchServiceTest {
         String message = queued.poll();
         batches.scorePartition(message);
 
-        assertThat(batches.partitionAbandoned(message)).isEqualTo(BatchService.Abandoned.JOB_ALREADY_FINISHED);
+        assertThat(batches.partitionAbandoned(message).outcome())
+                .isEqualTo(BatchService.Abandoned.JOB_ALREADY_FINISHED);
 
         assertThat(batches.status(job.id()).state()).isEqualTo(BatchStatus.State.COMPLETED);
         assertThat(audited(job.id())).containsExactly("batch.submitted", "batch.completed");

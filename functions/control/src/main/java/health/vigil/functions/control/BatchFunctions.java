@@ -151,13 +151,22 @@ public final class BatchFunctions {
 
     /**
      * A partition message the host moved to the poison queue after its last retry: the job is failed (audited and
-     * announced once) rather than left running with a partition nobody will score.
+     * announced once) rather than left running with a partition nobody will score. One of a job retention has purged
+     * is nothing to warn about, and says so in one INFO line naming the job.
      */
     @FunctionName("FailAbandonedBatchPartition")
     public void partitionAbandoned(
             @QueueTrigger(name = "message", queueName = WorkQueue.BATCH_PARTITIONS + "-poison",
                     connection = "AzureWebJobsStorage") String message, ExecutionContext context) {
-        triggers.run(context, () -> context.getLogger().warning("FailAbandonedBatchPartition: a batch partition failed"
-                + " every retry; " + batches.partitionAbandoned(message).words()));
+        triggers.run(context, () -> {
+            BatchService.AbandonedPartition abandoned = batches.partitionAbandoned(message);
+            if (abandoned.outcome() == BatchService.Abandoned.JOB_PURGED) {
+                context.getLogger().info("FailAbandonedBatchPartition: batch " + abandoned.batchId() + " was purged"
+                        + " by retention; its partition message is done with nothing to score");
+            } else {
+                context.getLogger().warning("FailAbandonedBatchPartition: a batch partition failed every retry; "
+                        + abandoned.outcome().words());
+            }
+        });
     }
 }

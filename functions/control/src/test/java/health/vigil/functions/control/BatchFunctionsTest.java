@@ -2,9 +2,11 @@ package health.vigil.functions.control;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import health.vigil.config.VigilConfig;
 import health.vigil.error.ErrorCode;
+import health.vigil.error.NotFoundException;
 import health.vigil.functions.common.VigilInstanceInjector;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.port.ArtifactStore;
@@ -71,5 +73,47 @@ class BatchFunctionsTest {
         });
         assertThat(platform.artifacts().list(ArtifactStore.BATCH_OUTPUT, ""))
                 .extracting(ArtifactStore.StoredArtifact::name).containsExactly(JOB + "/purged.json");
+    }
+
+    /**
+     * The same message in the poison queue (retried there before the job was purged): an INFO line naming the job and
+     * why there is nothing to do, not the WARNING of an abandoned partition; nothing is written or counted as failed.
+     */
+    @Test
+    void aPoisonedMessageOfAPurgedJobIsLoggedAtInfoByTheJobsId() throws Exception {
+        new StoredJson(platform.artifacts(), ArtifactStore.BATCH_OUTPUT).createOnce(JOB + "/purged.json",
+                new BatchRetention.Purged(JOB, "readmission", 1, Instant.parse("2026-01-02T03:00:00Z"),
+                        Instant.parse("2026-02-03T02:30:00Z"), 30, true, "population-health", BatchOrigin.REQUEST));
+        BatchFunctions functions = new VigilInstanceInjector(() -> platform).getInstance(BatchFunctions.class);
+        RecordingContext context = new RecordingContext("FailAbandonedBatchPartition");
+
+        functions.partitionAbandoned("{\"batchId\": \"" + JOB + "\", \"partition\": 0}", context);
+
+        assertThat(failures).isEmpty();
+        assertThat(context.logged()).singleElement().satisfies(line -> {
+            assertThat(line.getLevel()).isEqualTo(Level.INFO);
+            assertThat(line.getMessage()).contains("batch " + JOB + " was purged by retention");
+        });
+        assertThat(platform.artifacts().list(ArtifactStore.BATCH_OUTPUT, ""))
+                .extracting(ArtifactStore.StoredArtifact::name).containsExactly(JOB + "/purged.json");
+    }
+
+    /** A message naming a job that never existed is as before: its delivery fails, and its poisoned copy warns. */
+    @Test
+    void aMessageOfAJobThatNeverExistedStillFailsAndWarns() throws Exception {
+        BatchFunctions functions = new VigilInstanceInjector(() -> platform).getInstance(BatchFunctions.class);
+        String message = "{\"batchId\": \"" + JOB + "\", \"partition\": 0}";
+
+        assertThatThrownBy(() -> functions.scorePartition(message, new RecordingContext("ScoreBatchPartition")))
+                .isInstanceOf(NotFoundException.class).hasMessageContaining("never submitted");
+        RecordingContext poison = new RecordingContext("FailAbandonedBatchPartition");
+        functions.partitionAbandoned(message, poison);
+
+        assertThat(failures).containsExactly("ScoreBatchPartition NOT_FOUND");
+        assertThat(poison.logged()).singleElement().satisfies(line -> {
+            assertThat(line.getLevel()).isEqualTo(Level.WARNING);
+            assertThat(line.getMessage()).contains("it names no planned job");
+        });
+        assertThat(platform.artifacts().list(ArtifactStore.BATCH_OUTPUT, "")).isEmpty();
     }
 }

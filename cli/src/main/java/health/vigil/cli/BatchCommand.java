@@ -130,7 +130,7 @@ final class BatchCommand {
             String id = ControlClient.parse(response).path("id").asText();
             // With --json, standard output is the one JSON document follow prints: the line is for the person.
             (target.json ? System.err : System.out).println("batch " + id + " submitted");
-            return follow(client, id, target.json, allowEmpty);
+            return follow(target, client, id, allowEmpty);
         }
     }
 
@@ -148,7 +148,8 @@ final class BatchCommand {
             exitCodeListHeading = "%nExit codes:%n",
             exitCodeList = {
                 "0:the job is running, or it completed and scored rows",
-                "1:the job failed, it completed without scoring a row, or the platform refused the request",
+                "1:the job failed, it completed without scoring a row, or the platform refused the request (with"
+                        + " --wait too, at once: a job purged by retention answers 410 PURGED_BY_RETENTION)",
                 "2:the command line was wrong",
                 EMPTY_INPUT_CODE})
     static final class Status implements Callable<Integer> {
@@ -168,7 +169,7 @@ final class BatchCommand {
         public Integer call() throws IOException, InterruptedException {
             ControlClient client = target.client(PERSONA);
             if (await) {
-                return follow(client, id, target.json, allowEmpty);
+                return follow(target, client, id, allowEmpty);
             }
             HttpResponse<String> response = client.exchange("GET", "/batches/" + id, null);
             int printed = target.print(response, BatchCommand::statusLine);
@@ -279,16 +280,21 @@ final class BatchCommand {
         }
     }
 
-    /** Polls the job, drawing a progress bar on standard error, until it completes or fails. */
-    private static int follow(ControlClient client, String id, boolean json, boolean allowEmpty)
+    /**
+     * Polls the job, drawing a progress bar on standard error, until it completes or fails. A refusal (an unknown id,
+     * a job purged by retention) ends it at once, said as any command says one: its code and message, or with
+     * {@code --json} the platform's answer on standard output.
+     */
+    private static int follow(ModelsCommand.Target target, ControlClient client, String id, boolean allowEmpty)
             throws IOException, InterruptedException {
+        boolean json = target.json;
         while (true) {
             HttpResponse<String> response = client.exchange("GET", "/batches/" + id, null);
-            JsonNode status = ControlClient.parse(response);
             if (response.statusCode() != 200) {
-                System.err.println(response.statusCode() + " " + shown(status.at("/error/message").asText()));
+                target.print(response, body -> "");
                 return 1;
             }
+            JsonNode status = ControlClient.parse(response);
             bar(System.err, status.path("rowsDone").asLong(), status.path("rows").asLong(), "rows");
             String state = status.path("state").asText();
             if (!state.equals("RUNNING")) {

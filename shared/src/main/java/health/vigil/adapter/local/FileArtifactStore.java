@@ -523,16 +523,17 @@ final class FileArtifactStore implements ArtifactStore {
         }
     }
 
-    /** {@link #createWithoutReplacing}, false when the blob's folder was removed since it was made. */
+    /**
+     * {@link #createWithoutReplacing}, false when the blob's folder was removed since it was made. The folder is not
+     * looked at again here: another put may have made it again meanwhile. The caller tries once more under the replace
+     * lock, where no removal takes a folder away, so a folder that is really missing fails there.
+     */
     private static boolean tryCreateWithoutReplacing(Path target, Path temp, String container, String name)
             throws IOException {
         try {
             createWithoutReplacing(target, temp, container, name);
             return true;
         } catch (NoSuchFileException e) {
-            if (Files.isDirectory(target.getParent(), LinkOption.NOFOLLOW_LINKS)) {
-                throw e;
-            }
             return false;
         }
     }

@@ -348,6 +348,48 @@ class FileArtifactStoreTest {
         }
     }
 
+    /**
+     * Puts into one folder while the removal of its last blob takes it away: one put's link can fail because the
+     * folder went, and another put make it again before the first looks, which must still make its blob.
+     */
+    @Test
+    void putsIntoAFolderThatARacingRemovalTakesAwayAndAnotherPutMakesAgainAllSucceed() throws Exception {
+        FileArtifactStore store = FileArtifactStore.open(home);
+        int puts = 4;
+        ExecutorService threads = Executors.newFixedThreadPool(puts + 1);
+        try {
+            for (int i = 0; i < 1500; i++) {
+                store.put(ArtifactStore.BATCH_OUTPUT, "f/old", content("old"), false);
+                CyclicBarrier start = new CyclicBarrier(puts + 1);
+                Future<?> removal = threads.submit(() -> {
+                    start.await();
+                    store.delete(ArtifactStore.BATCH_OUTPUT, "f/old");
+                    return null;
+                });
+                List<String> names = new ArrayList<>();
+                List<Future<StoredArtifact>> written = new ArrayList<>();
+                for (int p = 0; p < puts; p++) {
+                    String name = "f/new-" + i + "-" + p;
+                    names.add(name);
+                    written.add(threads.submit(() -> {
+                        start.await();
+                        return store.put(ArtifactStore.BATCH_OUTPUT, name, content("new"), false);
+                    }));
+                }
+
+                removal.get();
+                for (Future<StoredArtifact> put : written) {
+                    assertThat(names).contains(put.get().name());
+                }
+                for (String name : names) {
+                    store.delete(ArtifactStore.BATCH_OUTPUT, name);
+                }
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
     @Test
     void aListingRacingRemovalsOfWholeFoldersNeverFails() throws Exception {
         FileArtifactStore store = FileArtifactStore.open(home);

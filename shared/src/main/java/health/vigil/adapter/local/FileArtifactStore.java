@@ -50,7 +50,8 @@ import java.util.regex.Pattern;
  * with a null sha256, as the port allows, rather than with a stale one.
  *
  * <p>A removal also removes the folders it leaves empty, up to the container's folder, as blob names have no
- * folders in Blob Storage; a put that finds a folder of its name taken away meanwhile makes it again.
+ * folders in Blob Storage (but not in the drop folders, whose folders people made); a put that finds a folder of its
+ * name taken away meanwhile makes it again.
  */
 final class FileArtifactStore implements ArtifactStore {
     public static final String FOLDER = "blobs";
@@ -512,13 +513,15 @@ final class FileArtifactStore implements ArtifactStore {
 
     /**
      * {@link #createParentFolders}, false when a removal took a folder of the path away while it was made (a removal
-     * that emptied it): the caller makes them again under the replace lock.
+     * that emptied it), or when a folder seemed to stand where a file was in the moment between another put making it
+     * and a removal taking it away: the caller makes them again under the replace lock, where no removal takes a
+     * folder away, so a file that really stands in the way is refused there.
      */
     private boolean tryCreateParentFolders(Path target, String container, String name) throws IOException {
         try {
             createParentFolders(target, container, name);
             return true;
-        } catch (NoSuchFileException e) {
+        } catch (NoSuchFileException | ConflictException e) {
             return false;
         }
     }

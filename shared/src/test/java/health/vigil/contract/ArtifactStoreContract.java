@@ -280,7 +280,8 @@ public abstract class ArtifactStoreContract {
         assertThat(store.list(ArtifactStore.DATASETS, prefix)).isEmpty();
         // A listed version is the version a describe finds, so a listing can name what a conditional delete removes.
         for (StoredArtifact listed : store.list(ArtifactStore.MODELS, prefix)) {
-            assertThat(listed.etag()).isEqualTo(store.describe(ArtifactStore.MODELS, listed.name()).orElseThrow().etag());
+            assertThat(listed.etag())
+                    .isEqualTo(store.describe(ArtifactStore.MODELS, listed.name()).orElseThrow().etag());
         }
         StoredArtifact first = store.list(ArtifactStore.MODELS, prefix).get(0);
         assertThat(store.delete(ArtifactStore.MODELS, first.name(), first.etag())).isTrue();

@@ -99,17 +99,21 @@ public final class CanarySimulation {
     static final double MATCHED_RATE = 0.001;
 
     public static void main(String[] args) {
-        BenchArguments arguments = new BenchArguments("CanarySimulation [canaries] [tuning canaries]", args);
+        BenchArguments arguments = new BenchArguments("CanarySimulation [canaries] [tuning canaries]"
+                + " [Vigil's false-rollback rate]", args);
         int canaries = arguments.atLeast(0, "canaries", 1000, 1);
         int tuning = arguments.atLeast(1, "tuning canaries", canaries, 1);
+        // Vigil at another configured rate than the default, to compare it with the rule at equal realised rates.
+        CanaryPolicy policy = policy(arguments.between(2, "Vigil's false-rollback rate",
+                CanaryPolicy.DEFAULT.falseRollbackRate(), 0.0001, 0.5));
         Rule tuned = tune(tuning, CanaryPolicy.DEFAULT.falseRollbackRate());
         // The rule held to what Vigil realises (0.1 % of healthy canaries), for a comparison at a matched rate.
         Rule matched = tune(tuning, MATCHED_RATE);
         System.out.printf(Locale.ROOT, "%d canaries per kind, %d requests/min, ramp %s, bake %d min, horizon %d h;"
-                + " Vigil: default policy (false-rollback rate %.2f, min %d per slot, looks at %s rows)%n",
+                + " Vigil: default policy (false-rollback rate %.3f, min %d per slot, looks at %s rows)%n",
                 canaries, RATE_PER_MINUTE, CanaryRamp.DEFAULT_STEPS, BAKE_MINUTES, HORIZON_MINUTES / 60,
-                CanaryPolicy.DEFAULT.falseRollbackRate(), CanaryPolicy.DEFAULT.minSamplePerSlot(),
-                CanaryAnalysis.lookSchedule(CanaryPolicy.DEFAULT, 8).stream().map(l -> Long.toString(l.rowsPerSlot()))
+                policy.falseRollbackRate(), policy.minSamplePerSlot(),
+                CanaryAnalysis.lookSchedule(policy, 8).stream().map(l -> Long.toString(l.rowsPerSlot()))
                         .collect(Collectors.joining(", ")));
         System.out.println("Flagger-style rule: " + Rule.FLAGGER);
         System.out.printf(Locale.ROOT, "tuned rule (on %d healthy and %d of each degraded kind, seeds from %d): %s%n",
@@ -125,13 +129,15 @@ public final class CanarySimulation {
             List<Outcome> matchedRule = new ArrayList<>();
             for (int i = 0; i < canaries; i++) {
                 long seed = seed(EVALUATION_SEEDS, kind, i);
-                vigil.add(vigil(new Stream(kind, seed)));
+                vigil.add(vigil(new Stream(kind, seed), policy));
                 RuleTrace trace = RuleTrace.of(new Stream(kind, seed));
                 rule.add(trace.judge(Rule.FLAGGER));
                 tunedRule.add(trace.judge(tuned));
                 matchedRule.add(trace.judge(matched));
             }
-            print(kind, "Vigil", vigil);
+            String method = policy.equals(CanaryPolicy.DEFAULT) ? "Vigil"
+                    : String.format(Locale.ROOT, "Vigil (configured at %.2f %%)", 100 * policy.falseRollbackRate());
+            print(kind, method, vigil);
             print(kind, "threshold rule (Flagger's usual limits)", rule);
             print(kind, "threshold rule (tuned to 1 %)", tunedRule);
             print(kind, "threshold rule (tuned to 0.1 %)", matchedRule);
@@ -221,9 +227,22 @@ public final class CanarySimulation {
         return new double[] {lower, upper};
     }
 
-    /** Vigil's method: the controller's analysis and its move of the ramp, at each look when the bake time is over. */
+    /** The default policy with another false-rollback rate (the default policy itself at its own rate). */
+    static CanaryPolicy policy(double falseRollbackRate) {
+        CanaryPolicy d = CanaryPolicy.DEFAULT;
+        return falseRollbackRate == d.falseRollbackRate() ? d
+                : new CanaryPolicy(falseRollbackRate, d.minSamplePerSlot(), d.flagRateMargin(), d.missingRateMargin(),
+                        d.psiLimit());
+    }
+
+    /** Vigil's method at the default policy. */
     static Outcome vigil(Stream stream) {
-        CanaryRamp ramp = ramp(stream.salt, 0);
+        return vigil(stream, CanaryPolicy.DEFAULT);
+    }
+
+    /** Vigil's method: the controller's analysis and its move of the ramp, at each look when the bake time is over. */
+    static Outcome vigil(Stream stream, CanaryPolicy policy) {
+        CanaryRamp ramp = ramp(stream.salt, 0, policy);
         Window window = new Window(stream.seed);
         List<StepEvidence> earlier = new ArrayList<>();
         long canaryServed = 0;
@@ -260,7 +279,12 @@ public final class CanarySimulation {
 
     /** The simulated canary's ramp (version 2 over stable 1, default steps and policy) at {@code step}, salted. */
     static CanaryRamp ramp(String salt, int step) {
-        return new CanaryRamp(2, 1, CanaryRamp.DEFAULT_STEPS, BAKE_MINUTES * 60L, CanaryPolicy.DEFAULT,
+        return ramp(salt, step, CanaryPolicy.DEFAULT);
+    }
+
+    /** The simulated canary's ramp under {@code policy}. */
+    static CanaryRamp ramp(String salt, int step, CanaryPolicy policy) {
+        return new CanaryRamp(2, 1, CanaryRamp.DEFAULT_STEPS, BAKE_MINUTES * 60L, policy,
                 CanaryStatus.RUNNING, step, T0, T0.plusSeconds(BAKE_MINUTES * 60L), 0, "simulation", T0, "started", "",
                 List.of(), salt);
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import health.vigil.model.BucketSalt;
+import health.vigil.model.CanaryPolicy;
 import health.vigil.model.Deployment;
 import health.vigil.routing.TrafficRouter;
 import java.util.ArrayList;
@@ -52,6 +53,20 @@ class CanarySimulationTest {
     }
 
     @Test
+    void vigilConfiguredAtAnotherRateJudgesWithThatRateAndTheDefaultMarginsOnly() {
+        CanaryPolicy policy = CanarySimulation.policy(0.03);
+
+        assertThat(policy.falseRollbackRate()).isEqualTo(0.03);
+        assertThat(new CanaryPolicy(CanaryPolicy.DEFAULT.falseRollbackRate(), policy.minSamplePerSlot(),
+                policy.flagRateMargin(), policy.missingRateMargin(), policy.psiLimit(), policy.errorRateMargin(),
+                policy.refusedRateMargin(), policy.latencyMargin(), policy.latencyRatioLimit(),
+                policy.calibrationMargin(), policy.aurocMargin(), policy.scoreMeanMargin()))
+                .isEqualTo(CanaryPolicy.DEFAULT);
+        assertThat(CanarySimulation.ramp("0123456789abcdef", 0, policy).policy()).isEqualTo(policy);
+        assertThat(CanarySimulation.policy(CanaryPolicy.DEFAULT.falseRollbackRate())).isSameAs(CanaryPolicy.DEFAULT);
+    }
+
+    @Test
     void theSamePatientsUnderAnotherRampsSaltAreAnotherShareAsTheRouterSendsThem() {
         CanarySimulation.Stream stream = new CanarySimulation.Stream(CanarySimulation.Kind.HEALTHY, 21);
         List<CanarySimulation.Request> patients = requests(stream);
@@ -80,10 +95,14 @@ class CanarySimulationTest {
     @CsvSource(delimiter = '|', value = {
         "0|canaries is 0 and must be at least 1",
         "-3|canaries is -3 and must be at least 1",
-        "10 0|tuning canaries is 0 and must be at least 1"})
+        "10 0|tuning canaries is 0 and must be at least 1",
+        "10 10 0|Vigil's false-rollback rate is 0.0 and must be from 1.0E-4 to 0.5",
+        "10 10 1|Vigil's false-rollback rate is 1.0 and must be from 1.0E-4 to 0.5",
+        "10 10 x|Vigil's false-rollback rate is \"x\" and must be a number from 1.0E-4 to 0.5"})
     void anArgumentOutOfItsRangeIsRefusedUpFrontWithItsNameAndRange(String arguments, String message) {
         assertThatThrownBy(() -> CanarySimulation.main(arguments.split(" ")))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("usage: CanarySimulation [canaries] [tuning canaries]; " + message);
+                .hasMessage("usage: CanarySimulation [canaries] [tuning canaries] [Vigil's false-rollback rate]; "
+                        + message);
     }
 }

@@ -110,7 +110,7 @@ public final class CanarySimulation {
         // The rule held to what Vigil realises (0.1 % of healthy canaries), for a comparison at a matched rate.
         Rule matched = tune(tuning, MATCHED_RATE);
         System.out.printf(Locale.ROOT, "%d canaries per kind, %d requests/min, ramp %s, bake %d min, horizon %d h;"
-                + " Vigil: default policy (false-rollback rate %.3f, min %d per slot, looks at %s rows)%n",
+                + " Vigil: the default policy at false-rollback rate %.3f (min %d per slot, looks at %s rows)%n",
                 canaries, RATE_PER_MINUTE, CanaryRamp.DEFAULT_STEPS, BAKE_MINUTES, HORIZON_MINUTES / 60,
                 policy.falseRollbackRate(), policy.minSamplePerSlot(),
                 CanaryAnalysis.lookSchedule(policy, 8).stream().map(l -> Long.toString(l.rowsPerSlot()))

@@ -64,8 +64,7 @@ class BatchEmptyInputExitTest {
                 } else if (target.equals("/batches/b-3")) {
                     LoopbackServer.answer(response, callback, 200, WARNED_OTHERWISE);
                 } else {
-                    LoopbackServer.answer(response, callback, 404, "{\"error\": {\"code\": \"NOT_FOUND\","
-                            + " \"message\": \"no route\"}}");
+                    LoopbackServer.noRoute(response, callback);
                 }
                 return true;
             }

@@ -53,8 +53,7 @@ class BatchJsonOutputTest {
                     response.getHeaders().put("x-vigil-total-bytes", page.length);
                     LoopbackServer.answer(response, callback, 200, RESULTS);
                 } else {
-                    LoopbackServer.answer(response, callback, 404, "{\"error\": {\"code\": \"NOT_FOUND\","
-                            + " \"message\": \"no route\"}}");
+                    LoopbackServer.noRoute(response, callback);
                 }
                 return true;
             }

@@ -52,8 +52,7 @@ class BatchStatusPurgedTest {
                     LoopbackServer.answer(response, callback, 410, Json.write(Map.of("error",
                             Map.of("code", "PURGED_BY_RETENTION", "message", GONE))));
                 } else {
-                    LoopbackServer.answer(response, callback, 404, "{\"error\": {\"code\": \"NOT_FOUND\","
-                            + " \"message\": \"no route\"}}");
+                    LoopbackServer.noRoute(response, callback);
                 }
                 return true;
             }

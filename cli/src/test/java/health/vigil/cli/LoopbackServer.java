@@ -53,4 +53,9 @@ final class LoopbackServer {
         response.getHeaders().put("Content-Length", bytes.length);
         response.write(true, java.nio.ByteBuffer.wrap(bytes), callback);
     }
+
+    /** Answers a path the test's routes do not serve, as the platform answers one: 404 {@code NOT_FOUND}. */
+    static void noRoute(org.eclipse.jetty.server.Response response, org.eclipse.jetty.util.Callback callback) {
+        answer(response, callback, 404, "{\"error\": {\"code\": \"NOT_FOUND\", \"message\": \"no route\"}}");
+    }
 }

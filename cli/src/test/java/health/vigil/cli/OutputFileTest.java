@@ -64,8 +64,7 @@ class OutputFileTest {
                     response.getHeaders().put("Content-Length", card.length);
                     response.write(true, java.nio.ByteBuffer.wrap(card), callback);
                 } else {
-                    LoopbackServer.answer(response, callback, 404, "{\"error\": {\"code\": \"NOT_FOUND\","
-                            + " \"message\": \"no route\"}}");
+                    LoopbackServer.noRoute(response, callback);
                 }
                 return true;
             }

@@ -6,10 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.json.Json;
 import health.vigil.model.ModelName;
-import health.vigil.scoring.ScoreRequest;
-import health.vigil.testing.governance.SetUpApproval;
-import health.vigil.testing.samples.PatientRows;
-import health.vigil.testing.samples.SampleModels;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -33,13 +29,7 @@ class LocalPlatformMetricsTest {
     @Test
     void rowsScoredThroughTheLocalPlatformAreCountedOnItsMetricsRouteForTheOperatorOnly() throws Exception {
         try (LocalPlatform local = LocalPlatform.start(home, 0)) {
-            ModelName model = SetUpApproval.deployFirstVersion(local.platform(), SampleModels.readmissionLogistic(),
-                    "uploads/readmission.zip");
-            Map<String, Object> patient = Map.of("age", 71, "prior_inpatient_stays", 2, "hba1c", 8.4, "on_insulin",
-                    true, "admission_type", "emergency", "length_of_stay_days", 5);
-            local.platform().scoring().score(new ScoreRequest(model, null, List.of(PatientRows.of("p-1", patient),
-                    PatientRows.of("p-2", patient))));
-            local.platform().scoring().score(new ScoreRequest(model, null, List.of(PatientRows.of("p-3", patient))));
+            ModelName model = ScoredPlatform.deployAndScoreThreePatients(local);
 
             HttpResponse<String> operator = get(local, LocalAdapters.apiKey(home, "operator"), "GET");
             assertThat(operator.statusCode()).isEqualTo(200);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.cli.LocalPlatform;
+import health.vigil.cli.ScoredPlatform;
 import health.vigil.cli.metrics.LocalMetrics;
 import health.vigil.error.ErrorCode;
 import health.vigil.host.LocalFunction;
@@ -11,12 +12,8 @@ import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
 import health.vigil.model.Slot;
 import health.vigil.port.Telemetry;
-import health.vigil.scoring.ScoreRequest;
 import health.vigil.security.Principal;
 import health.vigil.security.Role;
-import health.vigil.testing.governance.SetUpApproval;
-import health.vigil.testing.samples.PatientRows;
-import health.vigil.testing.samples.SampleModels;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -48,13 +45,7 @@ class OperationsViewTest {
     @Test
     void requestsScoredThroughTheLocalPlatformAreCountedOnItsOperationsPageForTheOperatorOnly() throws Exception {
         try (LocalPlatform local = LocalPlatform.start(home, 0)) {
-            ModelName model = SetUpApproval.deployFirstVersion(local.platform(), SampleModels.readmissionLogistic(),
-                    "uploads/readmission.zip");
-            Map<String, Object> patient = Map.of("age", 71, "prior_inpatient_stays", 2, "hba1c", 8.4, "on_insulin",
-                    true, "admission_type", "emergency", "length_of_stay_days", 5);
-            local.platform().scoring().score(new ScoreRequest(model, null, List.of(PatientRows.of("p-1", patient),
-                    PatientRows.of("p-2", patient))));
-            local.platform().scoring().score(new ScoreRequest(model, null, List.of(PatientRows.of("p-3", patient))));
+            ModelName model = ScoredPlatform.deployAndScoreThreePatients(local);
             // A request the scoring function refuses, counted by the HTTP layer as every refusal is.
             HttpResponse<String> refused = CLIENT.send(HttpRequest.newBuilder(local.baseUri().resolve("/score/"
                     + model.value())).header("x-api-key", LocalAdapters.apiKey(home, "clinical-app"))

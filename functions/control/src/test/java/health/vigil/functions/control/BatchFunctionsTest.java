@@ -57,9 +57,7 @@ class BatchFunctionsTest {
      */
     @Test
     void aLateMessageOfAPurgedJobIsDoneAndLoggedOnceByTheJobsId() throws Exception {
-        new StoredJson(platform.artifacts(), ArtifactStore.BATCH_OUTPUT).createOnce(JOB + "/purged.json",
-                new BatchRetention.Purged(JOB, "readmission", 1, Instant.parse("2026-01-02T03:00:00Z"),
-                        Instant.parse("2026-02-03T02:30:00Z"), 30, true, "population-health", BatchOrigin.REQUEST));
+        purgedByRetention();
         BatchFunctions functions = new VigilInstanceInjector(() -> platform).getInstance(BatchFunctions.class);
         RecordingContext context = new RecordingContext("ScoreBatchPartition");
 
@@ -81,9 +79,7 @@ class BatchFunctionsTest {
      */
     @Test
     void aPoisonedMessageOfAPurgedJobIsLoggedAtInfoByTheJobsId() throws Exception {
-        new StoredJson(platform.artifacts(), ArtifactStore.BATCH_OUTPUT).createOnce(JOB + "/purged.json",
-                new BatchRetention.Purged(JOB, "readmission", 1, Instant.parse("2026-01-02T03:00:00Z"),
-                        Instant.parse("2026-02-03T02:30:00Z"), 30, true, "population-health", BatchOrigin.REQUEST));
+        purgedByRetention();
         BatchFunctions functions = new VigilInstanceInjector(() -> platform).getInstance(BatchFunctions.class);
         RecordingContext context = new RecordingContext("FailAbandonedBatchPartition");
 
@@ -96,6 +92,13 @@ class BatchFunctionsTest {
         });
         assertThat(platform.artifacts().list(ArtifactStore.BATCH_OUTPUT, ""))
                 .extracting(ArtifactStore.StoredArtifact::name).containsExactly(JOB + "/purged.json");
+    }
+
+    /** The tombstone retention leaves of the job {@link #JOB}, purged with its input. */
+    private void purgedByRetention() {
+        new StoredJson(platform.artifacts(), ArtifactStore.BATCH_OUTPUT).createOnce(JOB + "/purged.json",
+                new BatchRetention.Purged(JOB, "readmission", 1, Instant.parse("2026-01-02T03:00:00Z"),
+                        Instant.parse("2026-02-03T02:30:00Z"), 30, true, "population-health", BatchOrigin.REQUEST));
     }
 
     /** A message naming a job that never existed is as before: its delivery fails, and its poisoned copy warns. */

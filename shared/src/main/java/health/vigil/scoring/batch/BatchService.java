@@ -636,7 +636,7 @@ public final class BatchService {
      */
     public AbandonedPartition partitionAbandoned(String message) {
         PartitionMessage m = partitionMessage(message);
-        return new AbandonedPartition(m.batchId(), abandoned(m));
+        return new AbandonedPartition(m.batchId(), m.partition(), abandoned(m));
     }
 
     private Abandoned abandoned(PartitionMessage m) {
@@ -673,8 +673,8 @@ public final class BatchService {
         return Abandoned.JOB_FAILED;
     }
 
-    /** The job an abandoned partition's message named, and what {@link #partitionAbandoned} did with it. */
-    public record AbandonedPartition(String batchId, Abandoned outcome) {}
+    /** The job and partition an abandoned message named, and what {@link #partitionAbandoned} did with it. */
+    public record AbandonedPartition(String batchId, int partition, Abandoned outcome) {}
 
     /** What {@link #partitionAbandoned} did with a partition's abandoned message, and why. */
     public enum Abandoned {

@@ -152,7 +152,8 @@ public final class BatchFunctions {
     /**
      * A partition message the host moved to the poison queue after its last retry: the job is failed (audited and
      * announced once) rather than left running with a partition nobody will score. One of a job retention has purged
-     * is nothing to warn about, and says so in one INFO line naming the job.
+     * is nothing to warn about, and says so in one INFO line naming the job; any other outcome is one WARNING line
+     * naming the job and the partition, so that an operator can find the job from the log.
      */
     @FunctionName("FailAbandonedBatchPartition")
     public void partitionAbandoned(
@@ -164,8 +165,8 @@ public final class BatchFunctions {
                 context.getLogger().info("FailAbandonedBatchPartition: batch " + abandoned.batchId() + " was purged"
                         + " by retention; its partition message is done with nothing to score");
             } else {
-                context.getLogger().warning("FailAbandonedBatchPartition: a batch partition failed every retry; "
-                        + abandoned.outcome().words());
+                context.getLogger().warning("FailAbandonedBatchPartition: partition " + abandoned.partition()
+                        + " of batch " + abandoned.batchId() + " failed every retry; " + abandoned.outcome().words());
             }
         });
     }

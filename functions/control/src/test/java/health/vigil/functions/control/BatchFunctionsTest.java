@@ -119,4 +119,22 @@ class BatchFunctionsTest {
         });
         assertThat(platform.artifacts().list(ArtifactStore.BATCH_OUTPUT, "")).isEmpty();
     }
+
+    /**
+     * The WARNING of an abandoned partition names the job and the partition (ids only, never a row's values), so that
+     * an operator reading the log can find the job with {@code vigil batch status}.
+     */
+    @Test
+    void anAbandonedPartitionsWarningNamesItsJobAndPartition() throws Exception {
+        BatchFunctions functions = new VigilInstanceInjector(() -> platform).getInstance(BatchFunctions.class);
+        RecordingContext poison = new RecordingContext("FailAbandonedBatchPartition");
+
+        functions.partitionAbandoned("{\"batchId\": \"" + JOB + "\", \"partition\": 2}", poison);
+
+        assertThat(poison.logged()).singleElement().satisfies(line -> {
+            assertThat(line.getLevel()).isEqualTo(Level.WARNING);
+            assertThat(line.getMessage()).contains("partition 2 of batch " + JOB + " failed every retry")
+                    .contains("it names no planned job");
+        });
+    }
 }

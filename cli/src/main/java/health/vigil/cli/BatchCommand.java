@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -130,7 +131,7 @@ final class BatchCommand {
             String id = ControlClient.parse(response).path("id").asText();
             // With --json, standard output is the one JSON document follow prints: the line is for the person.
             (target.json ? System.err : System.out).println("batch " + id + " submitted");
-            return follow(target, client, id, allowEmpty);
+            return follow(target, client, id, allowEmpty, Patience.THROUGH_A_RESTART);
         }
     }
 
@@ -149,14 +150,16 @@ final class BatchCommand {
             exitCodeList = {
                 "0:the job is running, or it completed and scored rows",
                 "1:the job failed, it completed without scoring a row, or the platform refused the request (with"
-                        + " --wait too, at once: a job purged by retention answers 410 PURGED_BY_RETENTION)",
+                        + " --wait too, at once: a job purged by retention answers 410 PURGED_BY_RETENTION); with"
+                        + " --wait, 5xx answers or no answer for 60 s in a row",
                 "2:the command line was wrong",
                 EMPTY_INPUT_CODE})
     static final class Status implements Callable<Integer> {
         @Parameters(index = "0", description = "The batch id vigil batch submit printed")
         String id;
 
-        @Option(names = "--wait", description = "Follow the job with a progress bar until it ends")
+        @Option(names = "--wait", description = "Follow the job with a progress bar until it ends, asking again through"
+                + " 5xx answers or no answer (a platform restarting) for up to 60 s in a row")
         boolean await;
 
         @Option(names = "--allow-empty", description = "A file without rows (no patients that day) is a success")
@@ -165,11 +168,14 @@ final class BatchCommand {
         @Mixin
         ModelsCommand.Target target = new ModelsCommand.Target();
 
+        /** How {@code --wait} polls; not an option (a test shortens it). */
+        Patience patience = Patience.THROUGH_A_RESTART;
+
         @Override
         public Integer call() throws IOException, InterruptedException {
             ControlClient client = target.client(PERSONA);
             if (await) {
-                return follow(target, client, id, allowEmpty);
+                return follow(target, client, id, allowEmpty, patience);
             }
             HttpResponse<String> response = client.exchange("GET", "/batches/" + id, null);
             int printed = target.print(response, BatchCommand::statusLine);
@@ -281,21 +287,77 @@ final class BatchCommand {
     }
 
     /**
+     * How a wait polls a job: every {@code between} while the platform answers; through answers that say it is away
+     * for now (a 5xx, such as 503 while it restarts or a store is briefly unavailable, or no answer at all) ever less
+     * often, up to ten times {@code between} apart, until they have lasted {@code giveUpAfter} in a row.
+     */
+    record Patience(Duration between, Duration giveUpAfter) {
+        static final Patience THROUGH_A_RESTART = new Patience(Duration.ofMillis(500), Duration.ofSeconds(60));
+
+        /** The pause after the {@code failures}-th such answer in a row: 2, 4, 8, then 10 times {@code between}. */
+        long pauseMillis(int failures) {
+            return between.toMillis() * Math.min(10, 1L << Math.min(failures, 4));
+        }
+    }
+
+    /**
      * Polls the job, drawing a progress bar on standard error, until it completes or fails. A refusal (an unknown id,
      * a job purged by retention) ends it at once, said as any command says one: its code and message, or with
-     * {@code --json} the platform's answer on standard output.
+     * {@code --json} the platform's answer on standard output. A 5xx or no answer (the platform restarting, a store
+     * briefly away) is said in one line on standard error and asked again, until such answers have lasted
+     * {@link Patience#giveUpAfter()} in a row: the last one then ends it as a refusal does (no answer: as any command
+     * the platform does not answer). An unknown host (a wrong --url) ends it at once.
      */
-    private static int follow(ModelsCommand.Target target, ControlClient client, String id, boolean allowEmpty)
-            throws IOException, InterruptedException {
+    private static int follow(ModelsCommand.Target target, ControlClient client, String id, boolean allowEmpty,
+            Patience patience) throws IOException, InterruptedException {
         boolean json = target.json;
+        boolean barShown = false;
+        int failures = 0;
+        long failingSince = 0;
         while (true) {
-            HttpResponse<String> response = client.exchange("GET", "/batches/" + id, null);
+            HttpResponse<String> response = null;
+            IOException unanswered = null;
+            try {
+                response = client.exchange("GET", "/batches/" + id, null);
+            } catch (java.net.UnknownHostException e) {
+                throw e;
+            } catch (IOException e) {
+                unanswered = e;
+            }
+            if (unanswered != null || response.statusCode() / 100 == 5) {
+                long now = System.nanoTime();
+                if (failures++ == 0) {
+                    failingSince = now;
+                }
+                if (barShown) {
+                    System.err.println();
+                    barShown = false;
+                }
+                long seconds = patience.giveUpAfter().toSeconds();
+                if (now - failingSince >= patience.giveUpAfter().toNanos()) {
+                    System.err.println("vigil: batch " + shown(id) + ": the platform has given no status for " + seconds
+                            + " s in a row; giving up waiting (the job may still be running: ask again later)");
+                    if (unanswered != null) {
+                        throw unanswered;
+                    }
+                    target.print(response, body -> "");
+                    return 1;
+                }
+                System.err.println("vigil: " + (unanswered != null ? "no answer from the platform ("
+                        + unanswered.getClass().getSimpleName() + ")" : "the platform answered "
+                        + response.statusCode() + " (" + ControlClient.refusal(response.body()) + ")")
+                        + "; asking again, for up to " + seconds + " s of such answers in a row");
+                Thread.sleep(patience.pauseMillis(failures));
+                continue;
+            }
+            failures = 0;
             if (response.statusCode() != 200) {
                 target.print(response, body -> "");
                 return 1;
             }
             JsonNode status = ControlClient.parse(response);
             bar(System.err, status.path("rowsDone").asLong(), status.path("rows").asLong(), "rows");
+            barShown = true;
             String state = status.path("state").asText();
             if (!state.equals("RUNNING")) {
                 System.err.println();
@@ -313,7 +375,7 @@ final class BatchCommand {
                 }
                 return exitCode(status, allowEmpty);
             }
-            Thread.sleep(500);
+            Thread.sleep(patience.between().toMillis());
         }
     }
 

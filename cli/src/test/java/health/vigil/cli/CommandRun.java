@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import picocli.CommandLine;
 
@@ -24,6 +25,18 @@ record CommandRun(int exit, String out, String err) {
      */
     static CommandRun at(URI url, Path home, String... args) {
         return capture(Main::commandLine, home, url, args);
+    }
+
+    /**
+     * {@link #at(URI, Path, String...)}, with {@code adjust} given the command line before it runs: to set what a
+     * command holds but no option sets (how long it waits).
+     */
+    static CommandRun at(URI url, Path home, Consumer<CommandLine> adjust, String... args) {
+        return capture(() -> {
+            CommandLine commandLine = Main.commandLine();
+            adjust.accept(commandLine);
+            return commandLine;
+        }, home, url, args);
     }
 
     private static CommandRun capture(Supplier<CommandLine> commandLine, Path home, URI url, String... args) {

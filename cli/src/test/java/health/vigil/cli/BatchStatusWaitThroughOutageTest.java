@@ -1,0 +1,132 @@
+package health.vigil.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import health.vigil.json.Json;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.Callback;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * {@code vigil batch status --wait} against a platform on loopback that is away for a while (503 while it restarts or a
+ * store is briefly unavailable, a 500, a connection dropped without an answer): the wait asks again, saying so on
+ * standard error, and ends as the job ends; answers that stay away end it with exit 1 and the last answer once they
+ * have lasted the wait's bound in a row (shortened here).
+ */
+class BatchStatusWaitThroughOutageTest {
+    private static final String ID = "3f1c2a4e-9b7d-4c21-8e5f-0a6b7c8d9e10";
+    private static final String BUSY = Json.write(Map.of("error", Map.of("code", "STORE_UNAVAILABLE", "message",
+            "the registry store did not answer; try again shortly")));
+    private static final String COMPLETED = Json.write(Map.of("id", ID, "model", "readmission", "version", 2,
+            "state", "COMPLETED", "rows", 10, "rowsDone", 10, "scored", 10, "refused", 0,
+            "results", "batch-output/" + ID + "/results.jsonl"));
+    /** Hangs up without an answer. */
+    private static final int NO_ANSWER = 0;
+
+    private final Server server = new Server();
+    private final AtomicInteger asked = new AtomicInteger();
+    /** The status the n-th ask (from 1) is answered with; past the end, the last one, and 200 is the completed job. */
+    private volatile int[] answers;
+
+    @TempDir
+    Path home;
+
+    private URI base;
+
+    @BeforeEach
+    void aPlatformThatIsAwayForAWhile() throws Exception {
+        Files.writeString(home.resolve("keys.json"), "{\"keys\": [{\"id\": \"population-health\", \"key\":"
+                + " \"k-population-health\", \"roles\": [\"Batches.Submit\"]}]}");
+        base = LoopbackServer.start(server, new Handler.Abstract() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) {
+                if (!request.getHttpURI().getPathQuery().equals("/batches/" + ID)) {
+                    LoopbackServer.noRoute(response, callback);
+                    return true;
+                }
+                int n = asked.incrementAndGet();
+                int status = answers[Math.min(n, answers.length) - 1];
+                if (status == NO_ANSWER) {
+                    request.getConnectionMetaData().getConnection().getEndPoint().close();
+                    callback.succeeded();
+                } else {
+                    LoopbackServer.answer(response, callback, status, status == 200 ? COMPLETED : BUSY);
+                }
+                return true;
+            }
+        });
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        server.stop();
+    }
+
+    @Test
+    void twoAnswersOf503ThenTheFinishedJobExitZero() {
+        answers = new int[] {503, 503, 200};
+
+        CommandRun run = CommandRun.at(base, home, waitingThroughOutagesOf(Duration.ofSeconds(60)), "batch", "status",
+                ID, "--wait");
+
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(asked).hasValue(3);
+        assertThat(run.out()).contains("batch " + ID + " completed: readmission version 2, 10 of 10 rows");
+        assertThat(run.err().lines().filter(line -> line.contains("asking again")))
+                .containsExactly("vigil: the platform answered 503 (STORE_UNAVAILABLE: the registry store did not"
+                        + " answer; try again shortly); asking again, for up to 60 s of such answers in a row",
+                        "vigil: the platform answered 503 (STORE_UNAVAILABLE: the registry store did not"
+                        + " answer; try again shortly); asking again, for up to 60 s of such answers in a row");
+    }
+
+    @Test
+    void aConnectionDroppedWithoutAnAnswerAndA500AreWaitedThroughToo() {
+        // Twice: a GET whose connection closed unanswered is sent once more by the JDK's connection itself.
+        answers = new int[] {NO_ANSWER, NO_ANSWER, 500, 200};
+
+        CommandRun run = CommandRun.at(base, home, waitingThroughOutagesOf(Duration.ofSeconds(60)), "batch", "status",
+                ID, "--wait", "--json");
+
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(asked).hasValue(4);
+        assertThat(Json.readTree("standard output", run.out().getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .path("state").asText()).isEqualTo("COMPLETED");
+        assertThat(run.err()).contains("vigil: no answer from the platform (")
+                .contains("vigil: the platform answered 500");
+    }
+
+    @Test
+    void answersThatStayAwayEndTheWaitWithTheLastOneOnceTheyLastedTheBound() {
+        answers = new int[] {503};
+
+        CommandRun run = CommandRun.at(base, home, waitingThroughOutagesOf(Duration.ofSeconds(1)), "batch", "status",
+                ID, "--wait");
+
+        assertThat(run.exit()).as(run.err()).isEqualTo(1);
+        assertThat(asked.get()).isGreaterThan(1);
+        assertThat(run.err()).contains("vigil: batch " + ID + ": the platform has given no status for 1 s in a row;"
+                + " giving up waiting").endsWith("503 STORE_UNAVAILABLE: the registry store did not answer; try again"
+                + " shortly" + System.lineSeparator());
+        assertThat(run.out()).isEmpty();
+    }
+
+    /** The status command's wait, asking every 10 ms and through outages of up to {@code bound} in a row. */
+    private static Consumer<CommandLine> waitingThroughOutagesOf(Duration bound) {
+        return line -> ((BatchCommand.Status) line.getSubcommands().get("batch").getSubcommands().get("status")
+                .getCommand()).patience = new BatchCommand.Patience(Duration.ofMillis(10), bound);
+    }
+}

@@ -6,6 +6,7 @@ import health.vigil.error.ErrorCode;
 import health.vigil.error.Failures;
 import health.vigil.error.NotFoundException;
 import health.vigil.error.StoreException;
+import health.vigil.error.ValidationException;
 import health.vigil.error.VigilException;
 import health.vigil.hash.Sha256;
 import health.vigil.json.Json;
@@ -30,6 +31,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.logging.Logger;
 
 /**
  * Removes the files of batch jobs that finished (completed or failed) before the retention cut-off: everything under
@@ -56,6 +58,7 @@ import java.util.UUID;
  * removal's marker ({@value #REMOVALS}), from which the next run makes the record.
  */
 public final class BatchRetention implements ExpiredBatchFiles {
+    private static final Logger LOG = Logger.getLogger(BatchRetention.class.getName());
     static final String AUDIT_PURGED = "batch.purged";
     static final String AUDIT_UNCLAIMED_PURGED = "batch.input.purged";
     /**
@@ -444,14 +447,40 @@ public final class BatchRetention implements ExpiredBatchFiles {
      * Whether a run is removing {@code file}, the version described, as {@code now}: any run's marker of it (either
      * form, {@link #removalsOf}) is younger than {@link #STOPPED_AFTER}. An older one was left by a run that stopped
      * before the removal took effect (the version is still there), and the next run finishes it
-     * ({@link #finishStoppedRemovals}): it turns no request away.
+     * ({@link #finishStoppedRemovals}): it turns no request away. A marker that cannot be read is dated by when the
+     * store last wrote it ({@link Marker#at}), so that one may neither let a request plan on a file being removed
+     * nor turn requests away for good.
      */
     static boolean removalUnderWay(ArtifactStore artifacts, StoredJson output, ArtifactStore.StoredArtifact file,
             Instant now) {
         Instant stopped = now.minus(STOPPED_AFTER);
         return artifacts.list(ArtifactStore.BATCH_OUTPUT, removalsOf(file.name(), file.etag())).stream()
-                .anyMatch(marker -> output.find(marker.name(), Removal.class)
-                        .filter(removal -> !removal.at().isBefore(stopped)).isPresent());
+                .flatMap(listed -> Marker.read(output, listed).stream())
+                .anyMatch(marker -> marker.at() == null || !marker.at().isBefore(stopped));
+    }
+
+    /**
+     * A removal's marker as listed, and the removal it holds: null when it cannot be read (not JSON, or without the
+     * file, version or time it marks; a store that is away is no such marker, and fails the caller).
+     */
+    private record Marker(ArtifactStore.StoredArtifact listed, Removal removal) {
+        /** {@code listed} as read; empty when it is gone since it was listed. */
+        static Optional<Marker> read(StoredJson output, ArtifactStore.StoredArtifact listed) {
+            try {
+                return output.find(listed.name(), Removal.class).map(removal -> new Marker(listed,
+                        removal.input() != null && removal.etag() != null && removal.at() != null ? removal : null));
+            } catch (ValidationException unreadable) {
+                return Optional.of(new Marker(listed, null));
+            }
+        }
+
+        /**
+         * When its run set out: as the marker says, or, for one that cannot be read, when the store last wrote it
+         * (a marker is written once, as its run sets out); null when the store does not say.
+         */
+        Instant at() {
+            return removal != null ? removal.at() : listed.lastModified();
+        }
     }
 
     /**
@@ -499,22 +528,34 @@ public final class BatchRetention implements ExpiredBatchFiles {
      * Finishes the removals that a run which stopped left marked: one whose version is no longer there is recorded (the
      * record it did not make); one whose version is still there did not take effect, and its marker goes, the file
      * being judged again as any other. A marker younger than {@link #STOPPED_AFTER} may be another run's, under way,
-     * and is left to it. Every form is finished: each run's, and an earlier build's one per version.
+     * and is left to it. Every form is finished: each run's, and an earlier build's one per version. A marker that
+     * cannot be read, as old by when the store last wrote it, goes with a WARNING naming it: what it marked is unknown,
+     * so there is nothing to record, and left there it would fail every run.
      */
     private void finishStoppedRemovals() {
         Instant stopped = clock.instant().minus(STOPPED_AFTER);
-        Failures.forEach(artifacts.list(ArtifactStore.BATCH_OUTPUT, REMOVALS), marker -> {
-            Optional<Removal> removal = output.find(marker.name(), Removal.class);
-            if (removal.isEmpty() || !removal.get().at().isBefore(stopped)) {
+        Failures.forEach(artifacts.list(ArtifactStore.BATCH_OUTPUT, REMOVALS), listed -> {
+            Optional<Marker> marker = Marker.read(output, listed);
+            if (marker.isEmpty() || marker.get().at() == null || !marker.get().at().isBefore(stopped)) {
+                return;
+            }
+            Removal removal = marker.get().removal();
+            if (removal == null) {
+                artifacts.delete(ArtifactStore.BATCH_OUTPUT, listed.name());
+                LOG.warning(() -> "batch retention removed the marker " + ArtifactStore.BATCH_OUTPUT + "/"
+                        + listed.name() + ", which could not be read (not JSON, or without the file, version or time"
+                        + " it marks) and was last written more than " + STOPPED_AFTER.toHours() + " hour(s) ago:"
+                        + " a request file it marked, if a run removed it, has no " + AUDIT_UNCLAIMED_PURGED
+                        + " record; a request file it marked that is still there is judged again as any other");
                 return;
             }
             Optional<ArtifactStore.StoredArtifact> now = artifacts.describe(ArtifactStore.BATCH_INPUT,
-                    removal.get().input());
+                    removal.input());
             // A purged job's input is recorded with its job (batch.purged, before the removal).
-            if (removal.get().batchId() == null && (now.isEmpty() || !now.get().etag().equals(removal.get().etag()))) {
-                recordRemoval(removal.get());
+            if (removal.batchId() == null && (now.isEmpty() || !now.get().etag().equals(removal.etag()))) {
+                recordRemoval(removal);
             }
-            artifacts.delete(ArtifactStore.BATCH_OUTPUT, marker.name());
+            artifacts.delete(ArtifactStore.BATCH_OUTPUT, listed.name());
         });
     }
 

@@ -18,6 +18,7 @@ import health.vigil.scoring.ExpiredBatchFiles;
 import health.vigil.scoring.PredictionRetention;
 import health.vigil.security.Principal;
 import health.vigil.security.Role;
+import health.vigil.testing.CapturedLog;
 import health.vigil.testing.governance.SetUpApproval;
 import health.vigil.testing.samples.SampleModels;
 import java.io.ByteArrayInputStream;
@@ -779,6 +780,70 @@ class BatchRetentionTest {
         assertThat(allRecords()).filteredOn(r -> r.action().equals(BatchRetention.AUDIT_UNCLAIMED_PURGED))
                 .singleElement().satisfies(r -> assertThat(r.details()).containsEntry("lastModified",
                         written.toString()).containsEntry("input", "batch-input/requests/old.csv"));
+    }
+
+    /**
+     * A removal's marker that does not read as JSON, written within {@link BatchRetention#STOPPED_AFTER} by the store's
+     * time, may be a run's under way: the request is refused with the 409 of any fresh mark, saying what to do, and
+     * no job is planned. Before, every request naming the file was refused as malformed JSON, for good.
+     */
+    @Test
+    void anUnreadableMarkerWrittenWithinTheHourRefusesARequestAsAFreshMarkDoes() {
+        uploadWrittenOn("requests/old.csv", clock.instant());
+        clock.advance(RETENTION.plusDays(1));
+        unreadableMarkerOf("requests/old.csv", clock.instant().minus(BatchRetention.STOPPED_AFTER.minusMinutes(1)));
+
+        assertThatThrownBy(() -> platform.batches().submit(new BatchRequest(model, null, "requests/old.csv", false),
+                "analyst")).isInstanceOfSatisfying(VigilException.class, e -> {
+                    assertThat(e.httpStatus()).isEqualTo(409);
+                    assertThat(e.getMessage()).contains("requests/old.csv").contains("being removed by the daily"
+                            + " retention").contains("upload the file again, then send the request again");
+                });
+        assertThat(queued).isEmpty();
+    }
+
+    /**
+     * The same marker last written longer ago than {@link BatchRetention#STOPPED_AFTER} refuses nothing: the request
+     * is planned and its job completes, and the next run removes the marker with one WARNING naming it, keeping the
+     * file the job names, without failing. Before, the request was refused as malformed JSON and every run failed on
+     * the marker, which stayed.
+     */
+    @Test
+    void anUnreadableMarkerOlderThanTheHourRefusesNothingAndTheNextRunRemovesItWithAWarning() {
+        uploadWrittenOn("requests/old.csv", clock.instant());
+        clock.advance(RETENTION.plusDays(1));
+        String marker = unreadableMarkerOf("requests/old.csv",
+                clock.instant().minus(BatchRetention.STOPPED_AFTER.plusMinutes(1)));
+
+        String id = platform.batches().submit(new BatchRequest(model, null, "requests/old.csv", false), "analyst")
+                .id();
+        drain();
+        try (CapturedLog log = CapturedLog.of(BatchRetention.class)) {
+            assertThatCode(() -> platform.predictionRetention().purgeExpired()).doesNotThrowAnyException();
+
+            assertThat(log.records()).singleElement().satisfies(line -> {
+                assertThat(line.getLevel()).isEqualTo(java.util.logging.Level.WARNING);
+                assertThat(line.getMessage()).contains("removed the marker " + ArtifactStore.BATCH_OUTPUT + "/"
+                        + marker + ", which could not be read");
+            });
+        }
+
+        assertThat(snapshot(ArtifactStore.BATCH_OUTPUT, BatchRetention.REMOVALS)).isEmpty();
+        assertThat(platform.batches().status(id).state()).isEqualTo(BatchStatus.State.COMPLETED);
+        assertThat(platform.artifacts().describe(ArtifactStore.BATCH_INPUT, "requests/old.csv")).isPresent();
+    }
+
+    /**
+     * A marker of the removal of {@code name}'s version now in the store that is not JSON, as the store keeps it when
+     * it was last written at {@code when}; returns its name.
+     */
+    private String unreadableMarkerOf(String name, Instant when) {
+        ArtifactStore.StoredArtifact file = platform.artifacts().describe(ArtifactStore.BATCH_INPUT, name)
+                .orElseThrow();
+        String marker = BatchRetention.removalName(file.name(), file.etag(), "3b9e6f0a-5c1d-4e2f-8a7b-9c0d1e2f3a4b");
+        platform.artifacts().put(ArtifactStore.BATCH_OUTPUT, marker, stream("{\"input\": \"requests/old"), true);
+        touch(ArtifactStore.BATCH_OUTPUT, marker, when);
+        return marker;
     }
 
     /**

@@ -13,6 +13,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -38,7 +39,9 @@ import java.util.logging.Logger;
  * Watches the local blob container folder (the {@code models} drop folder) and raises BlobCreated for every
  * file once it is complete: its size and modification time unchanged across two checks at least one
  * interval apart. A WatchService makes new files show up quickly and a periodic scan catches anything the
- * WatchService misses (overflow, file systems without notifications). Names with a segment starting with
+ * WatchService misses (overflow, file systems without notifications). A folder removed and made again (the drop
+ * folder itself or one inside it) is watched again once it reappears: the folder above the drop folder is watched for
+ * it being made again. Names with a segment starting with
  * '.' are ignored, so writers can upload to a hidden temporary name and rename. Symbolic links are ignored too,
  * and a folder that cannot be read is skipped with what it holds (logged once, never by name) while the rest is raised.
  *
@@ -66,7 +69,10 @@ final class DropFolderWatcher implements AutoCloseable {
     private final Map<Path, Version> raised = new HashMap<>();
     /** The files raised and not settled yet: not raised again while their events are on their way. */
     private final Map<Path, Version> inFlight = new HashMap<>();
+    /** The folders registered with the WatchService whose keys are still valid; touched by the scanner thread only. */
     private final Set<Path> watched = new HashSet<>();
+    /** The key watching the folder above the root for the root being made again; null where there is none. */
+    private volatile WatchKey parentKey;
     /** What the last scan could not read, so that each is logged once. */
     private Set<Path> unreadableBefore = Set.of();
     private final AtomicLong sequence = new AtomicLong();
@@ -130,10 +136,23 @@ final class DropFolderWatcher implements AutoCloseable {
         try {
             while (!Thread.currentThread().isInterrupted()) {
                 WatchKey key = watchService.take();
-                key.pollEvents();
-                key.reset();
+                List<WatchEvent<?>> events = key.pollEvents();
+                boolean valid = key.reset();
+                Runnable task = this::scanSafely;
+                if (key == parentKey) {
+                    if (valid && events.stream().noneMatch(this::concernsRoot)) {
+                        continue; // another folder next to the drop folder
+                    }
+                } else if (!valid) {
+                    // The folder was removed: forgotten, so that the scan that sees it made again registers it anew.
+                    Path folder = (Path) key.watchable();
+                    task = () -> {
+                        watched.remove(folder);
+                        scanSafely();
+                    };
+                }
                 try {
-                    executor.execute(this::scanSafely);
+                    executor.execute(task);
                 } catch (java.util.concurrent.RejectedExecutionException e) {
                     return;
                 }
@@ -141,6 +160,11 @@ final class DropFolderWatcher implements AutoCloseable {
         } catch (InterruptedException | ClosedWatchServiceException e) {
             // closing
         }
+    }
+
+    private boolean concernsRoot(WatchEvent<?> event) {
+        return event.kind() == StandardWatchEventKinds.OVERFLOW
+                || root.toAbsolutePath().getFileName().equals(event.context());
     }
 
     private void scanSafely() {
@@ -167,10 +191,6 @@ final class DropFolderWatcher implements AutoCloseable {
                 continue;
             } catch (IOException e) {
                 unreadable.put(path, e.getClass().getSimpleName());
-                continue;
-            }
-            if (attributes.isDirectory()) {
-                register(path);
                 continue;
             }
             if (!attributes.isRegularFile()) {
@@ -200,7 +220,6 @@ final class DropFolderWatcher implements AutoCloseable {
                 }
             }
         }
-        register(root);
         report(unreadable);
         candidates.keySet().retainAll(present);
         // A file not seen because its folder could not be read is not gone: it stays in the ledger, so it is not
@@ -216,22 +235,21 @@ final class DropFolderWatcher implements AutoCloseable {
     }
 
     /**
-     * The folders and files under the root, hidden ones left out. A folder that cannot be read (its permissions, a path
-     * longer than the system takes) is put in {@code unreadable} with its failure and left out with what it holds, so
-     * that the rest is still raised.
+     * The files under the root, hidden ones left out; each folder read is registered for change notices first. A
+     * folder that cannot be read (its permissions, a path longer than the system takes) is put in {@code unreadable}
+     * with its failure and left out with what it holds, so that the rest is still raised.
      */
     private List<Path> list(Map<Path, String> unreadable) throws IOException {
         List<Path> found = new ArrayList<>();
+        watchParent();
         Files.walkFileTree(root, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult preVisitDirectory(Path directory, BasicFileAttributes attributes) {
-                if (directory.equals(root)) {
-                    return FileVisitResult.CONTINUE;
-                }
-                if (hidden(root.relativize(directory))) {
+                if (!directory.equals(root) && hidden(root.relativize(directory))) {
                     return FileVisitResult.SKIP_SUBTREE;
                 }
-                found.add(directory);
+                // Registered before it is read, so a file put in it meanwhile is either read here or noticed.
+                register(directory);
                 return FileVisitResult.CONTINUE;
             }
 
@@ -353,6 +371,23 @@ final class DropFolderWatcher implements AutoCloseable {
             watched.add(directory);
         } catch (IOException | ClosedWatchServiceException e) {
             // The periodic scan still covers this folder.
+        }
+    }
+
+    /**
+     * Watches the folder above the root for the root being made again after it was removed (its own key is then no
+     * longer valid); registered again by the scan if that folder was itself removed and made again.
+     */
+    private void watchParent() {
+        Path parent = root.toAbsolutePath().getParent();
+        WatchKey key = parentKey;
+        if (watchService == null || parent == null || key != null && key.isValid()) {
+            return;
+        }
+        try {
+            parentKey = parent.register(watchService, StandardWatchEventKinds.ENTRY_CREATE);
+        } catch (IOException | ClosedWatchServiceException e) {
+            // The periodic scan still notices the root made again.
         }
     }
 

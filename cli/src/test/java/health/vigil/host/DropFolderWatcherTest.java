@@ -7,13 +7,21 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,6 +50,113 @@ class DropFolderWatcherTest {
         Instant deadline = Instant.now().plus(WAIT);
         while (list.size() < size && Instant.now().isBefore(deadline)) {
             Thread.sleep(20);
+        }
+    }
+
+    /** A clock that moves only when a test moves it. */
+    private static final class SteppedClock extends Clock {
+        private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-12-07T00:00:00Z"));
+
+        void advance(Duration step) {
+            now.updateAndGet(instant -> instant.plus(step));
+        }
+
+        @Override
+        public Instant instant() {
+            return now.get();
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            throw new UnsupportedOperationException();
+        }
+    }
+
+    /**
+     * A watcher with an hour's interval, scanning on its own when it starts and then hourly: within a test only a
+     * change notice starts a scan. What it raises goes into {@code names}, each as its blob name.
+     */
+    private static DropFolderWatcher noticesOnly(Path drop, Clock clock, BlockingQueue<String> names) {
+        return new DropFolderWatcher(drop, "batch-input", Duration.ofHours(1), (name, file) -> { },
+                (event, settled) -> {
+                    names.add(event.get("subject").asText().replaceAll(".*/blobs/", ""));
+                    settled.run();
+                }, clock, null);
+    }
+
+    /**
+     * The next blob name raised, or null if none came within {@link #WAIT}. Each 100 ms without one, the clock moves an
+     * interval on and a hidden file is made in {@code folder}: ignored itself, it starts a scan if the folder is
+     * watched, and two such scans raise a complete file. Only the clock's moving here lets a file count as complete,
+     * so scans started otherwise (by the removal, say) raise nothing of their own.
+     */
+    private static String nextRaised(BlockingQueue<String> names, SteppedClock clock, Path folder) throws Exception {
+        Instant deadline = Instant.now().plus(WAIT);
+        String name;
+        for (int i = 0; (name = names.poll(100, TimeUnit.MILLISECONDS)) == null && Instant.now().isBefore(deadline);
+                i++) {
+            clock.advance(Duration.ofHours(1));
+            Files.createFile(folder.resolve(".nudge-" + i));
+        }
+        return name;
+    }
+
+    /** Puts a complete file in place at once, as a hidden file renamed. */
+    private static void drop(Path file) throws Exception {
+        Path part = Files.writeString(file.resolveSibling("." + file.getFileName() + ".part"), "id,age\n");
+        Files.move(part, file, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    @Test
+    void aFolderInsideTheDropFolderRemovedAndMadeAgainIsWatchedAgain() throws Exception {
+        Path drop = Files.createDirectories(home.resolve("blobs").resolve("batch-input"));
+        Path folder = Files.createDirectories(drop.resolve("readmission"));
+        drop(folder.resolve("first.csv"));
+        BlockingQueue<String> names = new LinkedBlockingQueue<>();
+        SteppedClock clock = new SteppedClock();
+        try (DropFolderWatcher watcher = noticesOnly(drop, clock, names)) {
+            watcher.start();
+            assertThat(nextRaised(names, clock, folder)).as("raised on a notice from the folder")
+                    .isEqualTo("readmission/first.csv");
+
+            deleteTree(folder);
+            Files.createDirectory(folder);
+            drop(folder.resolve("second.csv"));
+
+            assertThat(nextRaised(names, clock, folder)).as("raised on a notice from the folder made again")
+                    .isEqualTo("readmission/second.csv");
+        }
+    }
+
+    @Test
+    void theDropFolderRemovedAndMadeAgainIsWatchedAgain() throws Exception {
+        Path drop = Files.createDirectories(home.resolve("blobs").resolve("batch-input"));
+        drop(drop.resolve("first.csv"));
+        BlockingQueue<String> names = new LinkedBlockingQueue<>();
+        SteppedClock clock = new SteppedClock();
+        try (DropFolderWatcher watcher = noticesOnly(drop, clock, names)) {
+            watcher.start();
+            assertThat(nextRaised(names, clock, drop)).as("raised on a notice from the folder").isEqualTo("first.csv");
+
+            deleteTree(drop);
+            Files.createDirectory(drop);
+            drop(drop.resolve("second.csv"));
+
+            assertThat(nextRaised(names, clock, drop)).as("raised on a notice from the folder made again")
+                    .isEqualTo("second.csv");
+        }
+    }
+
+    private static void deleteTree(Path folder) throws Exception {
+        try (Stream<Path> paths = Files.walk(folder)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
         }
     }
 

@@ -36,8 +36,11 @@ import java.util.stream.Collectors;
  * to the role list: whoever uploaded a version can never approve it; the approver persona only approves. Each entry may carry the {@code name} its
  * holder signs with (an approval's printed name); without one the id is the name. Keys are compared by their sha256 in
  * constant time. A request sends its key as {@code x-api-key: KEY} or {@code Authorization: Bearer KEY}. A file changed
- * into one that does not read (a malformed entry, an id that could look like another, an unknown role) fails closed: no
- * key of it is trusted until it is fixed; the platform's log says once per change which entry is wrong and how to fix it.
+ * into one that does not read (caught half-written, a malformed entry, an id that could look like another, an unknown
+ * role, gone) leaves the keys of its last version that read in force, as a server keeps the last configuration that
+ * loaded: no key of the new version is trusted, and none of the old is withdrawn, until it reads. The platform's log
+ * says once per version which entry is wrong and how to fix it; the file is read again at every check until it reads.
+ * At the start there is no last version: a file that does not read stops the start.
  */
 final class ApiKeyAuthenticator implements Authenticator {
     /** The personas {@code keys.json} starts with, and their roles. */
@@ -55,27 +58,28 @@ final class ApiKeyAuthenticator implements Authenticator {
 
     private static final Logger LOG = Logger.getLogger(ApiKeyAuthenticator.class.getName());
 
-    /**
-     * The sha256 of each key, and the principal it stands for at the same index; {@code fileInvalid} when there are none
-     * because the file did not read, so that a refused caller is told why.
-     */
-    private record Keys(byte[][] hashes, Principal[] principals, boolean fileInvalid) {}
-
-    private static final Keys NONE_FILE_INVALID = new Keys(new byte[0][], new Principal[0], true);
+    /** The sha256 of each key, and the principal it stands for at the same index. */
+    private record Keys(byte[][] hashes, Principal[] principals) {}
 
     /** The key file, or null for keys given once ({@link #fromJson}). */
     private final Path file;
+    private final long recheckNanos;
+    /** The keys of the last version of the file that read. */
     private volatile Keys keys;
+    /** The stamp of the version in force; null while the file does not read, so that every check reads it again. */
     private volatile String stamp;
+    /** Whether the file's current version does not read, so that a refused caller is told the keys may be old. */
+    private volatile boolean unread;
     private volatile long nextCheckNanos;
     /** The last problem of the file written to the log, with the file's stamp: each change of the file is logged once. */
     private String loggedProblem;
 
-    private ApiKeyAuthenticator(Path file, Keys keys, String stamp) {
+    private ApiKeyAuthenticator(Path file, Keys keys, String stamp, long recheckNanos) {
         this.file = file;
         this.keys = keys;
         this.stamp = stamp;
-        this.nextCheckNanos = System.nanoTime() + RECHECK_NANOS;
+        this.recheckNanos = recheckNanos;
+        this.nextCheckNanos = System.nanoTime() + recheckNanos;
     }
 
     /**
@@ -84,13 +88,18 @@ final class ApiKeyAuthenticator implements Authenticator {
      * for a dashboard session signed in with it, without a restart.
      */
     public static ApiKeyAuthenticator openOrCreate(Path home) {
+        return openOrCreate(home, RECHECK_NANOS);
+    }
+
+    /** As {@link #openOrCreate(Path)}, looking at the file for a change at most every {@code recheckNanos}. */
+    static ApiKeyAuthenticator openOrCreate(Path home, long recheckNanos) {
         Path file = keysFile(home);
         try {
             if (!Files.exists(file)) {
                 create(file);
             }
             String stamp = stamp(file);
-            return new ApiKeyAuthenticator(file, parse(Files.readAllBytes(file)), stamp);
+            return new ApiKeyAuthenticator(file, parse(Files.readAllBytes(file)), stamp, recheckNanos);
         } catch (IOException e) {
             throw new StoreException("cannot read or create the API key file keys.json in the Vigil home", e);
         }
@@ -107,22 +116,25 @@ final class ApiKeyAuthenticator implements Authenticator {
         }
         synchronized (this) {
             if (System.nanoTime() - nextCheckNanos >= 0) {
-                nextCheckNanos = System.nanoTime() + RECHECK_NANOS;
+                nextCheckNanos = System.nanoTime() + recheckNanos;
                 String now = null;
                 try {
                     now = stamp(file);
                     if (!now.equals(stamp)) {
                         keys = parse(Files.readAllBytes(file));
                         stamp = now;
+                        unread = false;
                         if (loggedProblem != null) {
                             loggedProblem = null;
-                            LOG.info("keys.json in the Vigil home reads again: its keys are accepted");
+                            LOG.info("keys.json in the Vigil home reads again: its keys are the ones in force");
                         }
                     }
                 } catch (IOException | RuntimeException e) {
-                    // Gone, or caught half-written by an editor: no key of the file is trusted until it reads again.
-                    keys = NONE_FILE_INVALID;
+                    // Gone, or caught half-written by an editor: the last keys that read stay in force (refusing
+                    // every key would turn every caller and dashboard session away), and the file is read again at
+                    // every check, so a key taken out stops working at the first check after the file reads.
                     stamp = null;
+                    unread = true;
                     logOnce(now, e);
                 }
             }
@@ -130,7 +142,7 @@ final class ApiKeyAuthenticator implements Authenticator {
         }
     }
 
-    /** Says why the file does not read, once per change of the file; the messages name entries, never a key. */
+    /** Says why the file does not read, once per version of the file; the messages name entries, never a key. */
     private void logOnce(String fileStamp, Exception e) {
         String problem = e instanceof IOException
                 ? "it cannot be read (" + e.getClass().getSimpleName() + "); restore it, or stop the platform and"
@@ -138,8 +150,9 @@ final class ApiKeyAuthenticator implements Authenticator {
                 : e.getMessage();
         if (!(fileStamp + " " + problem).equals(loggedProblem)) {
             loggedProblem = fileStamp + " " + problem;
-            LOG.log(Level.SEVERE, "keys.json in the Vigil home is invalid, so no API key is accepted until it is fixed: "
-                    + problem);
+            LOG.log(Level.SEVERE, "keys.json in the Vigil home is invalid, so the keys of its last version that read"
+                    + " stay in force until it is fixed (a key added since is not accepted yet, one taken out since is"
+                    + " still accepted): " + problem);
         }
     }
 
@@ -171,7 +184,7 @@ final class ApiKeyAuthenticator implements Authenticator {
     }
 
     static ApiKeyAuthenticator fromJson(byte[] json) {
-        return new ApiKeyAuthenticator(null, parse(json), null);
+        return new ApiKeyAuthenticator(null, parse(json), null, RECHECK_NANOS);
     }
 
     /** Every entry checked; a problem is named by the entry's position (and its id once that is known to be plain). */
@@ -244,7 +257,7 @@ final class ApiKeyAuthenticator implements Authenticator {
             keyHashes.add(keyHash);
             principals.add(new Principal(id, entry.path("name").asText(id), roles));
         }
-        return new Keys(keyHashes.toArray(new byte[0][]), principals.toArray(new Principal[0]), false);
+        return new Keys(keyHashes.toArray(new byte[0][]), principals.toArray(new Principal[0]));
     }
 
     /** Whether {@code id}, in any case, is one the platform records for a caller that holds no key. */
@@ -273,9 +286,10 @@ final class ApiKeyAuthenticator implements Authenticator {
                 match = inForce.principals()[i];
             }
         }
-        if (match == null && inForce.fileInvalid()) {
-            throw new AccessDeniedException(ErrorCode.UNAUTHENTICATED, "no API key is accepted: the platform's key file"
-                    + " keys.json is invalid; the platform's log says which entry is wrong and how to fix it");
+        if (match == null && unread) {
+            throw new AccessDeniedException(ErrorCode.UNAUTHENTICATED, "the API key is not valid; the platform's key"
+                    + " file keys.json is invalid, so the keys in force are those of its last version that read: the"
+                    + " platform's log says which entry is wrong and how to fix it");
         }
         if (match == null) {
             throw new AccessDeniedException(ErrorCode.UNAUTHENTICATED, "the API key is not valid");

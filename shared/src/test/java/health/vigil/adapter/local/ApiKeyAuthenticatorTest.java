@@ -136,8 +136,8 @@ class ApiKeyAuthenticatorTest {
     }
 
     @Test
-    void aKeyFileBrokenWhileThePlatformRunsIsLoggedOncePerChangeAndTheRefusalSaysToLookThere() throws Exception {
-        ApiKeyAuthenticator keys = ApiKeyAuthenticator.openOrCreate(home);
+    void aKeyFileBrokenWhileThePlatformRunsKeepsTheLastKeysThatReadAndIsLoggedOncePerVersion() throws Exception {
+        ApiKeyAuthenticator keys = ApiKeyAuthenticator.openOrCreate(home, 0); // looks at the file at every request
         String operator = ApiKeyAuthenticator.keyOf(home, "operator");
         Path file = ApiKeyAuthenticator.keysFile(home);
         String good = Files.readString(file);
@@ -155,31 +155,76 @@ class ApiKeyAuthenticatorTest {
                             "entry 2 ('bob') has no \"roles\"; list the roles of its holder"},
                     {"{\"keys\": [{\"id\": \"alice\", \"key\": \"vk_secret_0123456789\", \"roles\":"
                             + " \"Models.Approve\"}]}",
-                            "entry 1 ('alice') has \"roles\" that are not a list"}};
+                            "entry 1 ('alice') has \"roles\" that are not a list"},
+                    {"{\"keys\": [{\"id\": \"alice\", \"key\": \"vk_sec", "keys.json is not valid JSON"}};
             for (String[] broken : brokenAndSaid) {
                 logged.clear();
                 Files.writeString(file, broken[0]);
-                Thread.sleep(ApiKeyAuthenticator.RECHECK_NANOS / 1_000_000 + 100);
-                for (int attempt = 0; attempt < 2; attempt++) {
-                    assertThatThrownBy(() -> keys.authenticate(Map.of("x-api-key", operator))).as(broken[1])
-                            .isInstanceOfSatisfying(AccessDeniedException.class,
+                for (int attempt = 0; attempt < 3; attempt++) {
+                    assertThat(keys.authenticate(Map.of("x-api-key", operator)).id()).as(broken[1])
+                            .isEqualTo("operator");
+                    // A key of the version that does not read is not trusted; the refusal says where to look.
+                    assertThatThrownBy(() -> keys.authenticate(Map.of("x-api-key", "vk_secret_0123456789")))
+                            .as(broken[1]).isInstanceOfSatisfying(AccessDeniedException.class,
                                     e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAUTHENTICATED))
-                            .hasMessage("no API key is accepted: the platform's key file keys.json is invalid; the"
-                                    + " platform's log says which entry is wrong and how to fix it");
-                    Thread.sleep(ApiKeyAuthenticator.RECHECK_NANOS / 1_000_000 + 100);
+                            .hasMessage("the API key is not valid; the platform's key file keys.json is invalid, so the"
+                                    + " keys in force are those of its last version that read: the platform's log says"
+                                    + " which entry is wrong and how to fix it");
                 }
 
                 assertThat(logged.records()).as(broken[1]).singleElement().satisfies(record -> {
                     assertThat(record.getLevel()).isEqualTo(java.util.logging.Level.SEVERE);
-                    assertThat(record.getMessage()).startsWith("keys.json in the Vigil home is invalid, so no API key"
-                            + " is accepted until it is fixed: ").contains(broken[1]).doesNotContain("vk_secret");
+                    assertThat(record.getMessage()).startsWith("keys.json in the Vigil home is invalid, so the keys of"
+                            + " its last version that read stay in force until it is fixed").contains(broken[1])
+                            .doesNotContain("vk_secret").doesNotContain(operator);
                 });
             }
 
+            logged.clear();
             Files.writeString(file, good);
-            Thread.sleep(ApiKeyAuthenticator.RECHECK_NANOS / 1_000_000 + 100);
             assertThat(keys.authenticate(Map.of("x-api-key", operator)).id()).isEqualTo("operator");
+            assertThatThrownBy(() -> keys.authenticate(Map.of("x-api-key", "vk_secret_0123456789")))
+                    .isInstanceOf(AccessDeniedException.class).hasMessage("the API key is not valid");
+            assertThat(logged.records()).singleElement().satisfies(record -> assertThat(record.getMessage())
+                    .isEqualTo("keys.json in the Vigil home reads again: its keys are the ones in force"));
         }
+    }
+
+    @Test
+    void aKeyTakenOutWhileTheFileDidNotReadStopsWorkingAsSoonAsItReads() throws Exception {
+        ApiKeyAuthenticator keys = ApiKeyAuthenticator.openOrCreate(home, 0);
+        String approver = ApiKeyAuthenticator.keyOf(home, "approver");
+        String operator = ApiKeyAuthenticator.keyOf(home, "operator");
+        Path file = ApiKeyAuthenticator.keysFile(home);
+        com.fasterxml.jackson.databind.node.ObjectNode root = (com.fasterxml.jackson.databind.node.ObjectNode)
+                health.vigil.json.Json.readTree("keys", Files.readAllBytes(file));
+        com.fasterxml.jackson.databind.node.ArrayNode kept = health.vigil.json.Json.mapper().createArrayNode();
+        root.get("keys").forEach(k -> {
+            if (!k.path("id").asText().equals("approver")) {
+                kept.add(k);
+            }
+        });
+        root.set("keys", kept);
+        byte[] withdrawn = health.vigil.json.Json.writeBytes(root);
+
+        // The editor's save, caught half-way: the version before it is the one in force.
+        Files.write(file, java.util.Arrays.copyOf(withdrawn, withdrawn.length / 2));
+        assertThat(keys.authenticate(Map.of("x-api-key", approver)).id()).isEqualTo("approver");
+        Files.delete(file); // an editor that writes a new file in place of the old
+        assertThat(keys.authenticate(Map.of("x-api-key", approver)).id()).isEqualTo("approver");
+
+        Files.write(file, withdrawn);
+        assertThatThrownBy(() -> keys.authenticate(Map.of("x-api-key", approver)))
+                .isInstanceOf(AccessDeniedException.class).hasMessage("the API key is not valid");
+        assertThat(keys.authenticate(Map.of("x-api-key", operator)).id()).isEqualTo("operator");
+    }
+
+    @Test
+    void aKeyFileThatDoesNotReadAtTheStartStopsTheStart() throws Exception {
+        Files.writeString(ApiKeyAuthenticator.keysFile(home), "{\"keys\": [{\"id\": \"alice\", \"key\": \"vk_sec");
+
+        assertThatThrownBy(() -> ApiKeyAuthenticator.openOrCreate(home)).hasMessageContaining("not valid JSON")
+                .hasMessageNotContaining("vk_sec");
     }
 
     @Test

@@ -43,6 +43,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * Puts one version of a model on all of its live traffic (an operator's direct deployment, a pin or a
@@ -56,7 +57,9 @@ import java.util.function.Consumer;
  * deployment that won. Only a version the {@link Lifecycle} lets into production is deployed: an approved one,
  * or a retired or canary one that was approved before; every stage moves through {@link VersionLifecycle}, so it
  * is audited and kept in the version's history. Each saved revision is audited once ({@link AuditLog#recordOnce},
- * keyed on the revision): concurrent deploys of one version make one revision and one record. A call that finds its
+ * keyed on the revision): concurrent deploys of one version make one revision and one record. A model whose policy
+ * requires a canary takes a version that has never been its stable version onto live traffic only through a canary's
+ * promotion: a direct deploy of one over a stable version is refused, a rollback never is. A call that finds its
  * version deployed waits for that revision's record, and completes the record itself only once the call that saved
  * it has had {@link #SETTLE_TIME} to do so (it died), so no call answers before the decision is recorded. Whether the
  * caller may deploy is checked by the HTTP
@@ -85,10 +88,11 @@ public final class DeploymentService {
     private final Clock clock;
     private final Consumer<VersionRecord> warmer;
     private final Duration settleTime;
+    private final Predicate<ModelName> canaryRequired;
 
     public DeploymentService(RegistryStore store, VersionLifecycle lifecycle, AuditLog audit, EventPublisher events,
             Clock clock) {
-        this(store, lifecycle, audit, events, clock, version -> { }, SETTLE_TIME);
+        this(store, lifecycle, audit, events, clock, version -> { }, SETTLE_TIME, model -> false);
     }
 
     /**
@@ -97,19 +101,29 @@ public final class DeploymentService {
      */
     public DeploymentService(RegistryStore store, VersionLifecycle lifecycle, AuditLog audit, EventPublisher events,
             Clock clock, Consumer<VersionRecord> warmer) {
-        this(store, lifecycle, audit, events, clock, warmer, SETTLE_TIME);
+        this(store, lifecycle, audit, events, clock, warmer, SETTLE_TIME, model -> false);
+    }
+
+    /**
+     * @param canaryRequired whether the model's policy in force lets a version that has never been its stable version
+     *        reach live traffic only through a canary; asked only of a direct deploy that would need it
+     */
+    public DeploymentService(RegistryStore store, VersionLifecycle lifecycle, AuditLog audit, EventPublisher events,
+            Clock clock, Consumer<VersionRecord> warmer, Predicate<ModelName> canaryRequired) {
+        this(store, lifecycle, audit, events, clock, warmer, SETTLE_TIME, canaryRequired);
     }
 
     /** With another settle time, so tests can play a deploy that stopped half-way without waiting 30 s. */
     DeploymentService(RegistryStore store, VersionLifecycle lifecycle, AuditLog audit, EventPublisher events,
             Clock clock, Duration settleTime) {
-        this(store, lifecycle, audit, events, clock, version -> { }, settleTime);
+        this(store, lifecycle, audit, events, clock, version -> { }, settleTime, model -> false);
     }
 
     private DeploymentService(RegistryStore store, VersionLifecycle lifecycle, AuditLog audit, EventPublisher events,
-            Clock clock, Consumer<VersionRecord> warmer, Duration settleTime) {
+            Clock clock, Consumer<VersionRecord> warmer, Duration settleTime, Predicate<ModelName> canaryRequired) {
         this.warmer = Objects.requireNonNull(warmer, "warmer");
         this.settleTime = Objects.requireNonNull(settleTime, "settleTime");
+        this.canaryRequired = Objects.requireNonNull(canaryRequired, "canaryRequired");
         this.store = Objects.requireNonNull(store, "store");
         this.registry = new ModelRegistry(store);
         this.stages = new DeploymentStages(store, Objects.requireNonNull(lifecycle, "lifecycle"));
@@ -291,6 +305,9 @@ public final class DeploymentService {
                 stages.settle(model);
                 return serving;
             }
+            if (request.equals(RecentRequest.DEPLOY)) {
+                requireCanaryIfPolicySays(target, current);
+            }
             // The stages of the revision this one replaces first, should they lag it (its writer is still settling
             // them, or stopped before): the version it put on the stable slot is then retired as the one it replaced.
             if (current.isPresent()) {
@@ -462,6 +479,34 @@ public final class DeploymentService {
                     + e.getMessage() + ". Upload a corrected package, let it register and deploy its version, or"
                     + " restore this version's package blob from a backup", e);
         }
+    }
+
+    /**
+     * Refuses a direct deploy that would replace the stable version with one that has never been stable, when the
+     * model's policy requires a canary: such a version reaches patients through a canary's ramp and analysis. The
+     * first deploy (nothing to compare with), the stable version itself and a version that was stable before (putting
+     * back what served) are not new to patients. Nothing is changed before this, so a refusal leaves all as it was.
+     */
+    private void requireCanaryIfPolicySays(VersionRecord target, Optional<Deployment> current) {
+        if (current.isEmpty() || current.get().stable().version() == target.version() || wasStable(target)
+                || !canaryRequired.test(target.id().name())) {
+            return;
+        }
+        ModelVersion id = target.id();
+        String model = id.name().value();
+        throw new ConflictException(ErrorCode.CANARY_REQUIRED, id + " has never been the stable version of `" + model
+                + "`, and its gate policy requires a new version to reach patients through a canary (requireCanary),"
+                + " so it was not deployed and the deployment is unchanged (its stable version is still version "
+                + current.get().stable().version() + ", revision " + current.get().revision() + "). Start a canary"
+                + " with POST /models/" + model + "/canary and body {\"version\": " + id.number() + "} (vigil canary"
+                + " start " + model + " " + id.number() + "); to put back a version that was stable before, roll back"
+                + " (POST /models/" + model + "/rollback, vigil rollback " + model + ")");
+    }
+
+    /** Whether the version was ever the model's stable version, as its stage history says. */
+    private static boolean wasStable(VersionRecord version) {
+        return version.stage() == Stage.PRODUCTION
+                || version.history().stream().anyMatch(change -> change.to() == Stage.PRODUCTION);
     }
 
     /** Only what the lifecycle lets into production: approved (or approved before and since retired or canary). */

@@ -40,6 +40,10 @@ import java.util.List;
  *     provenance gate; when false it is flagged for the approver
  * @param requiredCardFields the manifest's {@code card} fields ({@link CardFacts#FIELDS}) a version must provide; each
  *     one missing fails the {@code card} gate (none by default: older packages have no card section)
+ * @param requireCanary whether a version that has never been the model's stable version reaches its patients only
+ *     through a canary: a direct deploy of one over a stable version is refused, while a first deploy, a deploy of the
+ *     stable version and a rollback are not. Not a gate: the deploy reads it from the policy in force. Optional in a
+ *     policy sent or stored before it existed: false then
  */
 public record GatePolicy(
         int version,
@@ -63,6 +67,7 @@ public record GatePolicy(
         boolean allowSchemaChanges,
         boolean requireCleanTree,
         List<String> requiredCardFields,
+        Boolean requireCanary,
         String changedBy,
         Instant changedAt,
         String reason) {
@@ -125,21 +130,38 @@ public record GatePolicy(
         }
         between("maxRefusedRowShare", maxRefusedRowShare, 0, 1);
         requiredCardFields = CardFacts.checkFieldNames("requiredCardFields", requiredCardFields);
+        if (requireCanary == null) {
+            requireCanary = false;
+        }
         if (shapRows < 0) {
             throw new ValidationException("shapRows is " + shapRows + "; use 0 for every row or a positive count");
         }
     }
 
+    /** A policy that lets an approved version be deployed directly, as one stored before {@code requireCanary}. */
+    public GatePolicy(int version, double aurocFloor, double nonInferiorityMargin, double alpha,
+            double maxCalibrationError, double maxBrier, double maxInterceptDeviation, double minSlope, double maxSlope,
+            int minSegmentSize, Integer minSegmentPerClass, double maxSegmentAurocGap, double maxSegmentCalibrationGap,
+            double maxP99LatencyMillis, double shapTolerance, int shapRows, double leakageAuroc,
+            Double maxRefusedRowShare, boolean allowSchemaChanges, boolean requireCleanTree,
+            List<String> requiredCardFields, String changedBy, Instant changedAt, String reason) {
+        this(version, aurocFloor, nonInferiorityMargin, alpha, maxCalibrationError, maxBrier, maxInterceptDeviation,
+                minSlope, maxSlope, minSegmentSize, minSegmentPerClass, maxSegmentAurocGap, maxSegmentCalibrationGap,
+                maxP99LatencyMillis, shapTolerance, shapRows, leakageAuroc, maxRefusedRowShare, allowSchemaChanges,
+                requireCleanTree, requiredCardFields, false, changedBy, changedAt, reason);
+    }
+
     /** The platform's defaults (version 0), in force until someone changes the model's policy. */
     public static GatePolicy defaults() {
         return new GatePolicy(0, 0.65, 0.02, 0.05, 0.05, 0.25, 0.25, 0.8, 1.25, 100, DEFAULT_MIN_SEGMENT_PER_CLASS,
-                0.10, 0.10, 5.0, 1e-4, 2000, 0.97, DEFAULT_MAX_REFUSED_ROW_SHARE, false, false, List.of(), "platform",
-                null, "platform defaults");
+                0.10, 0.10, 5.0, 1e-4, 2000, 0.97, DEFAULT_MAX_REFUSED_ROW_SHARE, false, false, List.of(), false,
+                "platform", null, "platform defaults");
     }
 
     /**
-     * Whether {@code other} holds the same thresholds, whoever set either, when and why: a threshold of -0.0 is the
-     * threshold 0 (a record's equality tells them apart), and the card fields a version must provide are a set.
+     * Whether {@code other} holds the same thresholds and canary requirement, whoever set either, when and why: a
+     * threshold of -0.0 is the threshold 0 (a record's equality tells them apart), and the card fields a version must
+     * provide are a set.
      */
     public boolean sameThresholds(GatePolicy other) {
         return canonical().equals(other.canonical());
@@ -151,7 +173,7 @@ public record GatePolicy(
                 maxBrier + 0.0, maxInterceptDeviation + 0.0, minSlope + 0.0, maxSlope + 0.0, minSegmentSize,
                 minSegmentPerClass, maxSegmentAurocGap + 0.0, maxSegmentCalibrationGap + 0.0, maxP99LatencyMillis + 0.0,
                 shapTolerance + 0.0, shapRows, leakageAuroc + 0.0, maxRefusedRowShare + 0.0, allowSchemaChanges,
-                requireCleanTree, requiredCardFields.stream().sorted().toList(), null, null, null);
+                requireCleanTree, requiredCardFields.stream().sorted().toList(), requireCanary, null, null, null);
     }
 
     /** The same thresholds as the next version, changed by {@code by} at {@code at} for {@code why}. */
@@ -159,7 +181,8 @@ public record GatePolicy(
         return new GatePolicy(next, aurocFloor, nonInferiorityMargin, alpha, maxCalibrationError, maxBrier,
                 maxInterceptDeviation, minSlope, maxSlope, minSegmentSize, minSegmentPerClass, maxSegmentAurocGap,
                 maxSegmentCalibrationGap, maxP99LatencyMillis, shapTolerance, shapRows, leakageAuroc,
-                maxRefusedRowShare, allowSchemaChanges, requireCleanTree, requiredCardFields, by, at, why);
+                maxRefusedRowShare, allowSchemaChanges, requireCleanTree, requiredCardFields, requireCanary, by, at,
+                why);
     }
 
     private static void unit(String name, double value) {

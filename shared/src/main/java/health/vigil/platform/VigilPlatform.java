@@ -157,9 +157,11 @@ public final class VigilPlatform implements AutoCloseable {
         // Batch files are scored by the same loaded versions, validator, pipelines and runtime as requests.
         this.batches = new BatchService(registry, scoring.models(), artifacts, predictionLog, pseudonymizer, audit,
                 events, b.workQueue, clock, b.batchSettings, a.telemetry);
-        // A deploy returns once the version is loaded and warmed in this process's scoring service.
+        this.gatePolicies = new GatePolicies(artifacts, registryStore, audit, clock);
+        // A deploy returns once the version is loaded and warmed in this process's scoring service; a model's gate
+        // policy may require its new versions to come through a canary.
         this.deployments = new DeploymentService(registryStore, lifecycle, audit, events, clock,
-                scoring.models()::warm);
+                scoring.models()::warm, model -> gatePolicies.current(model).requireCanary());
         // Every count of a few patients' outcomes is withheld by the model's one small-cell rule: its monitoring
         // policy's minCellSize, read when the count is made.
         ToIntFunction<ModelName> minCellSizes = model -> b.monitoringPolicies.apply(model).minCellSize();
@@ -191,7 +193,6 @@ public final class VigilPlatform implements AutoCloseable {
                 model -> Optional.of(shadowMirror.counts(model)).filter(c -> c.offered() > 0), minCellSizes);
         this.experiments = new ExperimentService(registryStore, audit, events, predictionLog,
                 Optional.of(outcomeJoin::outcomesOf), clock, scoring.models()::warm, minCellSizes);
-        this.gatePolicies = new GatePolicies(artifacts, registryStore, audit, clock);
         this.gates = new GateEvaluation(registryStore, lifecycle, artifacts, datasets, gatePolicies,
                 new RegisteredModelLoader(artifacts, runtime, pipelines, config.limits().maxUncompressedBytes()), audit,
                 events, clock, a.telemetry, minCellSizes);

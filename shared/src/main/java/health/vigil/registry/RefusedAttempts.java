@@ -18,8 +18,9 @@ import java.util.function.Supplier;
 
 /**
  * The evidence of a caller's decision that the lifecycle refused: approving a version whose gates did not pass,
- * deploying or ramping out one that was never approved, rolling back to one that cannot serve, promoting a canary that
- * has ended, stopping a shadow that was never set. Nothing changed, but a governance board asks who tried (an approval
+ * deploying or ramping out one that was never approved, deploying one directly that its model's policy lets reach
+ * patients only through a canary, rolling back to one that cannot serve, promoting a canary that has ended, stopping a
+ * shadow that was never set. Nothing changed, but a governance board asks who tried (an approval
  * of a version whose gates were judged on a production version, dataset or policy no longer in force among them), so
  * each such attempt is one audit record of the attempted action, outcome
  * {@value #OUTCOME}: the caller, the version (or the model) it named, the refusal's code as {@code reason} and the
@@ -43,7 +44,7 @@ public final class RefusedAttempts {
     public static final String REQUEST = "request";
     /** The refusals of a version's or a deployment's state (409): sending the request again changes nothing. */
     static final Set<ErrorCode> LIFECYCLE = EnumSet.of(ErrorCode.INVALID_STATE, ErrorCode.GATES_OUT_OF_DATE,
-            ErrorCode.VERSION_NOT_SERVABLE, ErrorCode.MODEL_NOT_DEPLOYED);
+            ErrorCode.VERSION_NOT_SERVABLE, ErrorCode.MODEL_NOT_DEPLOYED, ErrorCode.CANARY_REQUIRED);
 
     private final RegistryStore store;
     private final AuditLog audit;

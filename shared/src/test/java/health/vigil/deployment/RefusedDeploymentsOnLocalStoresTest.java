@@ -15,9 +15,13 @@ import health.vigil.error.VigilException;
 import health.vigil.experiment.ExperimentPlan;
 import health.vigil.experiment.ExperimentService;
 import health.vigil.features.FeaturePipelines;
+import health.vigil.gates.GatePolicies;
+import health.vigil.gates.GatePolicy;
+import health.vigil.json.Json;
 import health.vigil.model.AuditRecord;
 import health.vigil.model.Deployment;
 import health.vigil.model.ExperimentMetric;
+import health.vigil.model.IdempotencyKey;
 import health.vigil.model.PredictionIds;
 import health.vigil.model.PredictionRecord;
 import health.vigil.model.Slot;
@@ -95,6 +99,24 @@ class RefusedDeploymentsOnLocalStoresTest {
                 warmer);
     }
 
+    /**
+     * Deploys judged by each model's gate policy as stored on the local stores, the one of {@code readmission} set by
+     * a data steward to require a canary.
+     */
+    private DeploymentService deploymentsRequiringACanary() {
+        GatePolicies policies = new GatePolicies(adapters.artifactStore(), store, audit, clock);
+        com.fasterxml.jackson.databind.node.ObjectNode requiring = Json.mapper().valueToTree(GatePolicy.defaults());
+        requiring.put("requireCanary", true);
+        policies.update(READMISSION, Json.convert("the policy", requiring, GatePolicy.class),
+                new Principal("data-steward", Set.of(Role.DATASETS_REGISTER)), "new versions reach patients by canary");
+        return new DeploymentService(store, new VersionLifecycle(store, audit, clock), audit, event -> { }, clock,
+                warmer, model -> policies.current(model).requireCanary());
+    }
+
+    private Stage stageOf(int version) {
+        return store.findVersion(READMISSION, version).orElseThrow().stage();
+    }
+
     private List<AuditRecord> refused() {
         return adapters.auditStore().read(DAY).stream().filter(r -> r.outcome().equals("refused")).toList();
     }
@@ -164,6 +186,59 @@ class RefusedDeploymentsOnLocalStoresTest {
         deployments.deploy(READMISSION, 1, OPS);
 
         assertThat(records()).isEqualTo(records);
+    }
+
+    @Test
+    void whereTheModelsPolicyRequiresACanaryADirectDeployOfANeverStableVersionIsRefusedAndChangesNothing() {
+        DeploymentService deployments = deploymentsRequiringACanary();
+        deployments.deploy(READMISSION, 1, OPS);
+        Deployment before = store.findDeployment(READMISSION).orElseThrow();
+        IdempotencyKey key = new IdempotencyKey("deploy-4");
+
+        VigilException refused = refusal(() -> deployments.deploy(READMISSION, 4, OPS, Optional.of(key)));
+        VigilException sentAgain = refusal(() -> deployments.deploy(READMISSION, 4, OPS, Optional.of(key)));
+
+        assertThat(refused.code()).isEqualTo(ErrorCode.CANARY_REQUIRED);
+        assertThat(refused.code().httpStatus()).isEqualTo(409);
+        assertThat(refused.getMessage()).contains("readmission:4 has never been the stable version",
+                "stable version is still version 1, revision 1", "POST /models/readmission/canary",
+                "vigil canary start readmission 4", "vigil rollback readmission");
+        assertThat(sentAgain.code()).isEqualTo(ErrorCode.CANARY_REQUIRED);
+        assertThat(store.findDeployment(READMISSION)).contains(before);
+        assertThat(stageOf(1)).isEqualTo(Stage.PRODUCTION);
+        assertThat(stageOf(4)).isEqualTo(Stage.APPROVED);
+        // Each request refused is an attempt of its own, the one sent again under its key too: nothing was done.
+        assertThat(refused()).hasSize(2).allSatisfy(r -> {
+            assertThat(r.action()).isEqualTo(DeploymentService.ACTION);
+            assertThat(r.actor()).isEqualTo("ops-oncall");
+            assertThat(r.subject()).isEqualTo("/models/readmission/versions/4");
+            assertThat(r.details()).containsEntry("reason", "CANARY_REQUIRED")
+                    .containsEntry("message", refused.getMessage())
+                    .containsEntry("stage", "approved")
+                    .containsEntry("request", "deploy");
+        });
+    }
+
+    @Test
+    void whereTheModelsPolicyRequiresACanaryAFirstDeployACanarysPromotionARollbackAndAFormerStableVersionGoAhead() {
+        DeploymentService deployments = deploymentsRequiringACanary();
+        CanaryService canaries = canaries();
+
+        deployments.deploy(READMISSION, 1, OPS);
+        int records = records();
+        deployments.deploy(READMISSION, 1, OPS);
+        assertThat(records()).as("a deploy of the stable version changes nothing").isEqualTo(records);
+        canaries.start(READMISSION, new CanaryService.StartCommand(4, null, null, null), OPS);
+        canaries.promote(READMISSION, OPS);
+        assertThat(store.findDeployment(READMISSION).orElseThrow().stable().version()).isEqualTo(4);
+        deployments.rollback(READMISSION, OptionalInt.empty(), OPS);
+        assertThat(store.findDeployment(READMISSION).orElseThrow().stable().version()).isEqualTo(1);
+        Deployment again = deployments.deploy(READMISSION, 4, OPS);
+
+        assertThat(again.stable().version()).as("version 4 was stable before").isEqualTo(4);
+        assertThat(stageOf(4)).isEqualTo(Stage.PRODUCTION);
+        assertThat(stageOf(1)).isEqualTo(Stage.RETIRED);
+        assertThat(refused()).isEmpty();
     }
 
     @Test

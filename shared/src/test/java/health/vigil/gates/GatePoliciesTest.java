@@ -107,6 +107,31 @@ class GatePoliciesTest {
         assertThat(with(written, "requiredCardFields", fields.subList(0, 1)).sameThresholds(written)).isFalse();
     }
 
+    /**
+     * Whether a model's new versions must come through a canary is part of its policy: turning it on is a change, and
+     * a policy sent or stored before the setting existed reads as not requiring one.
+     */
+    @Test
+    void requiringACanaryIsAChangeOfThePolicyAndAPolicyWithoutTheSettingRequiresNone() {
+        RegistryStore registry = Mockito.mock(RegistryStore.class);
+        Mockito.when(registry.listVersions(MODEL)).thenReturn(List.of());
+        GatePolicies policies = new GatePolicies(new InMemoryArtifactStore(), registry,
+                new AuditLog(new InMemoryAuditStore(), Clock.systemUTC()), Clock.systemUTC());
+        com.fasterxml.jackson.databind.node.ObjectNode older = health.vigil.json.Json.mapper()
+                .valueToTree(GatePolicy.defaults());
+        older.remove("requireCanary");
+
+        assertThat(health.vigil.json.Json.convert("the policy", older, GatePolicy.class).requireCanary()).isFalse();
+        assertThat(policies.current(MODEL).requireCanary()).isFalse();
+        GatePolicy requiring = with(GatePolicy.defaults(), "requireCanary", true);
+        assertThat(requiring.sameThresholds(GatePolicy.defaults())).isFalse();
+        GatePolicies.Change change = policies.update(MODEL, requiring, STEWARD, "new versions go live by canary");
+
+        assertThat(change.changed()).isTrue();
+        assertThat(policies.current(MODEL).version()).isEqualTo(1);
+        assertThat(policies.current(MODEL).requireCanary()).isTrue();
+    }
+
     private static GatePolicy with(GatePolicy policy, String field, Object value) {
         com.fasterxml.jackson.databind.node.ObjectNode thresholds = health.vigil.json.Json.mapper().valueToTree(policy);
         thresholds.set(field, health.vigil.json.Json.mapper().valueToTree(value));

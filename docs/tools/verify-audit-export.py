@@ -45,6 +45,7 @@ TIME = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9
 DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 HOUR = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2})Z")
 WHOLE_NUMBER = re.compile(r"0|[1-9][0-9]*")
+SHA256 = re.compile(r"[0-9a-f]{64}")
 LARGEST_WHOLE_NUMBER = 2 ** 63 - 1
 # Read no further than these: a forged folder of gigabytes must not take all the memory there is.
 MAX_STATEMENT_BYTES = 1 << 20
@@ -451,6 +452,40 @@ def statement_count(fields, name):
     return count
 
 
+def day_last_records(fields, name):
+    """The last record of each day with records that a digest of more than one day names in dayLastRecords, in day
+    order, as (day, sequence, hash): its count of each day. None for a digest without the field (of one day, or
+    written before digests gave each day's count), which gives only the total of the days between its first and last
+    records'. The entries must be well formed, in order within the digest's period, and agree with its count and its
+    first and last records."""
+    if "dayLastRecords" not in fields:
+        return None
+    value = fields["dayLastRecords"]
+    first_day, last_day = statement_day(fields, name, "from"), statement_day(fields, name, "to")
+    lasts = []
+    for entry in value.split(",") if value else ():
+        ref, colon, hash_ = entry.rpartition(":")
+        day, mark, number = ref.rpartition("#")
+        sequence = whole_number(number) if colon and mark else None
+        if (not is_day(day) or sequence is None or sequence < 1 or not SHA256.fullmatch(hash_)
+                or not first_day <= day <= last_day or (lasts and day <= lasts[-1][0])):
+            raise Failed("MALFORMED_STATEMENT", name, 0, "%s names '%s' in 'dayLastRecords': each day's last record is"
+                         " named day#sequence:sha256, one for each day with records, in order, within the digest's"
+                         " period %s to %s" % (name, entry, first_day, last_day))
+        lasts.append((day, sequence, hash_))
+    count = statement_count(fields, name)
+    last = "%s#%d" % lasts[-1][:2] if lasts else ""
+    first = fields.get("firstRecord", "")
+    if (sum(sequence for _, sequence, _ in lasts) != count or last != fields.get("lastRecord", "")
+            or (lasts[-1][2] if lasts else "") != fields.get("lastRecordHash", "")
+            or (first.rpartition("#")[0] != lasts[0][0] if lasts else first != "")):
+        raise Failed("MALFORMED_STATEMENT", name, 0, "%s's 'dayLastRecords' does not agree with its count, first record"
+                     " and last record: the sequences of the days' last records add up to the count, the first names"
+                     " the first record's day and the last is the last record, with its hash; it was not made by"
+                     " Vigil's export" % name)
+    return lasts
+
+
 def statement_day(fields, name, field):
     if not is_day(fields.get(field, "")):
         raise Failed("MALFORMED_STATEMENT", name, 0, "%s has no valid day in '%s'" % (name, field))
@@ -585,6 +620,8 @@ class Verifier:
             for record, hash_ in (("firstRecord", "firstRecordHash"), ("lastRecord", "lastRecordHash"),
                                   ("chainHeadRecord", "chainHeadHash")):
                 add_witness(self.witnesses, name, fields.get(record, ""), fields.get(hash_, ""), at)
+            for day, sequence, hash_ in day_last_records(fields, name) or ():
+                add_witness(self.witnesses, name, "%s#%d" % (day, sequence), hash_, at)
             check_latest_anchor(fields, name, anchor_sha256s)
             add_closure(self.closures, fields, name, at)
         for _, fields in self.digests:
@@ -849,7 +886,12 @@ class Verifier:
                     " were checked" % (absent, first_day, last_day))
         if count == 0 or first is None or last is None:
             return absent + "; it holds no record"
-        for day, sequence in (first, last):
+        day_lasts = day_last_records(digest, name)
+        # A digest that names each day's last record holds each day to its own count; one that does not, its first
+        # and last records' days to theirs and the days between them to their total.
+        named = (first, last) if day_lasts is None else [(datetime.date.fromisoformat(day), sequence)
+                                                        for day, sequence, _ in day_lasts]
+        for day, sequence in named:
             held = coverage.held.get(day, 0)
             if coverage.covers(day) and held < sequence:
                 raise Failed("MISSING_EXPORT", name, 0, "%s attests records %s#%d to %s#%d, which no export among"
@@ -857,6 +899,8 @@ class Verifier:
                              % (name, day, held + 1, day, sequence, day,
                                 " without records" if held == 0 else " up to #%d" % held, include))
         whole = absent + "; every record it holds of the days these exports hold is among them"
+        if day_lasts is not None:
+            return whole
         if coverage.covers_all_but(first[0], last[0], last[0]):
             # Records of the last day after its sequence were written after the digest read the day: they stand for
             # none of its other days' records.

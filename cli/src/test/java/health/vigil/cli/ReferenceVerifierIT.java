@@ -55,7 +55,8 @@ import org.junit.jupiter.api.io.TempDir;
  * noon export instead of the whole day's fails {@code MISSING_EXPORT}, and with both exports it verifies. A digest
  * of three days whose export is left out, beside a noon export of some of them, is a note where its count cannot
  * tell how many records the held days have, and {@code MISSING_EXPORT} where it can; records of its last day written
- * after it read them do not stand for records of its earlier days that no export holds.
+ * after it read them do not stand for records of its earlier days that no export holds, nor records added to one of
+ * its days for another day's, since it names each day's last record.
  */
 class ReferenceVerifierIT {
     static final Path SCRIPT = Path.of("..", "docs", "tools", "verify-audit-export.py").toAbsolutePath().normalize();
@@ -504,6 +505,54 @@ class ReferenceVerifierIT {
                 + " to " + to + ", which ends before it starts");
     }
 
+    /**
+     * Signs every digest of {@code evidence} again with the key of {@code logHome} without {@code dayLastRecords}, each
+     * chained to the one before as signed again: the digests as Vigil wrote them before they named each day's last
+     * record, which give the days between their first and last records' only as a total.
+     */
+    private static void signedAsWrittenBeforeDigestsNamedEachDay(Path evidence, Path logHome) throws IOException {
+        Path previous = null;
+        for (Path digest : digests(evidence)) {
+            Map<String, String> fields = new TreeMap<>(SignedStatement.parse(Files.readAllBytes(digest)).orElseThrow()
+                    .fields());
+            fields.remove("dayLastRecords");
+            if (previous != null) {
+                fields.put("previousDigestSha256", health.vigil.hash.Sha256.hex(Files.readAllBytes(previous)));
+            }
+            Files.write(digest, SignedStatement.sign(fields, LocalAuditSigner.open(logHome)).toJson(List.of()));
+            previous = digest;
+        }
+    }
+
+    @Test
+    void aDigestWhoseDaysLastRecordsDoNotAgreeWithItselfIsMalformedForBothVerifiers() throws Exception {
+        String days = field(lastDigest(folder), "dayLastRecords");
+        List<String> entries = List.of(days.split(","));
+        assertThat(entries).hasSize(2);
+        String first = entries.get(0);
+        int mark = first.lastIndexOf('#');
+        int colon = first.lastIndexOf(':');
+        long sequence = Long.parseLong(first.substring(mark + 1, colon));
+        String day = first.substring(0, mark);
+        Map<String, String> changes = new LinkedHashMap<>();
+        changes.put("one-more", first.substring(0, mark + 1) + (sequence + 1) + first.substring(colon) + ","
+                + entries.get(1));
+        changes.put("sequence-with-sign", first.substring(0, mark + 1) + "+" + first.substring(mark + 1) + ","
+                + entries.get(1));
+        changes.put("days-out-of-order", entries.get(1) + "," + first);
+        changes.put("hash-in-upper-case", first.substring(0, colon + 1)
+                + first.substring(colon + 1).toUpperCase(java.util.Locale.ROOT) + "," + entries.get(1));
+        changes.put("first-day-left-out", entries.get(1));
+        changes.put("day-outside-the-period", LocalDate.parse(day).minusDays(1) + first.substring(mark) + ","
+                + entries.get(1));
+        for (Map.Entry<String, String> change : changes.entrySet()) {
+            Path edited = copy(folder, "day-last-records-" + change.getKey());
+            resignLastDigest(edited, Map.of("dayLastRecords", change.getValue()));
+            assertThat(bothVerify(edited, key)).as(change.getKey()).startsWith("1\n")
+                    .contains("FAILED MALFORMED_STATEMENT in digests/00000002.json: ");
+        }
+    }
+
     private static Path lastDigest(Path evidence) throws IOException {
         List<Path> all = digests(evidence);
         return all.get(all.size() - 1);
@@ -572,6 +621,8 @@ class ReferenceVerifierIT {
         Path evidence = copy(LocalAdapters.blobFolder(logHome.toAbsolutePath(), ArtifactStore.AUDIT_EXPORTS),
                 "last-day-after-read");
         Files.delete(evidence.resolve(spanning));
+        // As written before digests named each day's last record: the days before the last are given as a total.
+        signedAsWrittenBeforeDigestsNamedEachDay(evidence, logHome);
         Path trusted = Files.writeString(work.resolve("audit-signing-last-day-after-read.pem"),
                 SigningKeys.pem(LocalAuditSigner.open(logHome).publicKey()));
 
@@ -581,10 +632,51 @@ class ReferenceVerifierIT {
                 .contains("records of the days from " + day + " to " + next + " other than " + next);
     }
 
+    @Test
+    void recordsAddedToOneOfADigestsDaysAfterItReadThemDoNotMakeUpForAnotherDayForBothVerifiers() throws Exception {
+        LocalDate first = LocalDate.now(ZoneOffset.UTC).minusDays(9);
+        LocalDate second = first.plusDays(1);
+        LocalDate third = second.plusDays(1);
+        Path logHome = work.resolve("home-added-to-another-day");
+        long noon;
+        String spanning;
+        try (LocalAdapters local = LocalAdapters.at(logHome, VigilConfig.PredictionLogDurability.DEFAULT)) {
+            register(local, first.atTime(9, 0).toInstant(ZoneOffset.UTC), "first");
+            register(local, second.atTime(9, 0).toInstant(ZoneOffset.UTC), "morning");
+            noon = evidence(local, second.atTime(12, 0).toInstant(ZoneOffset.UTC)).export(second, second, "auditor")
+                    .count();
+            register(local, second.atTime(15, 0).toInstant(ZoneOffset.UTC), "afternoon");
+            register(local, third.atTime(9, 0).toInstant(ZoneOffset.UTC), "third");
+            spanning = evidence(local, third.atTime(12, 0).toInstant(ZoneOffset.UTC)).export(first, third, "auditor")
+                    .records();
+            // As many records as the noon export lacks, forged onto the first day in its last minutes after the export
+            // of the three days read it, then exported with that day.
+            long leftOut = local.auditStore().read(second.toString()).size() - noon;
+            Instant forged = first.atTime(23, 56).toInstant(ZoneOffset.UTC);
+            for (int i = 0; i < leftOut; i++) {
+                new AuditLog(local.auditStore(), Clock.fixed(forged.plusSeconds(10L * i), ZoneOffset.UTC))
+                        .record("forger-" + i, "model.approve", "/models/readmission/versions/1", "approved", Map.of());
+            }
+            evidence(local, third.atTime(13, 0).toInstant(ZoneOffset.UTC)).export(first, first, "auditor");
+        }
+        Path evidence = copy(LocalAdapters.blobFolder(logHome.toAbsolutePath(), ArtifactStore.AUDIT_EXPORTS),
+                "added-to-another-day");
+        Files.delete(evidence.resolve(spanning));
+        Path trusted = Files.writeString(work.resolve("audit-signing-added-to-another-day.pem"),
+                SigningKeys.pem(LocalAuditSigner.open(logHome).publicKey()));
+
+        // The exports here hold as many records of the first two days as the digest of the three attests in all, but
+        // of the second day they lack the afternoon: the digest names each day's count.
+        assertThat(bothVerify(evidence, trusted)).startsWith("1\n")
+                .contains("FAILED MISSING_EXPORT in digests/00000002.json: ")
+                .contains("attests records " + second + "#" + (noon + 1) + " to " + second + "#");
+    }
+
     /**
      * A log of three days from {@code first} to {@code third}; an export of {@code from} to the second day at its noon
      * (digest 1), more records, the export of all three days (digest 2). Returns the container without the latter,
-     * with the trusted key in {@code trusted.pem} (outside {@code keys/}, which a verifier does not read as trusted).
+     * its digests as written before they named each day's last record, with the trusted key in {@code trusted.pem}
+     * (outside {@code keys/}, which a verifier does not read as trusted).
      */
     private static Path spanningExportLeftOut(String name, LocalDate from, LocalDate first, LocalDate third)
             throws IOException {
@@ -602,6 +694,7 @@ class ReferenceVerifierIT {
         }
         Path evidence = copy(LocalAdapters.blobFolder(logHome.toAbsolutePath(), ArtifactStore.AUDIT_EXPORTS), name);
         Files.delete(evidence.resolve(spanning));
+        signedAsWrittenBeforeDigestsNamedEachDay(evidence, logHome);
         Files.writeString(evidence.resolve("trusted.pem"), SigningKeys.pem(LocalAuditSigner.open(logHome).publicKey()));
         return evidence;
     }

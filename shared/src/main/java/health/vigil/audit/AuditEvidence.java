@@ -31,6 +31,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -562,9 +563,12 @@ public final class AuditEvidence {
         return AuditLog.lastRecordBefore(store, null);
     }
 
-    /** What was written: how many records, their sha256, the first and last; or where the chain broke. */
+    /**
+     * What was written: how many records, their sha256, the first and last, the last of each day with records; or
+     * where the chain broke.
+     */
     private record Written(long count, String sha256, AuditRecord first, AuditRecord last,
-            VerificationReport.Break broken) {}
+            List<AuditRecord> dayLasts, VerificationReport.Break broken) {}
 
     /**
      * Writes the records of {@code from} to {@code to} to {@code file}, day by day. With {@code chain}, each day is
@@ -572,12 +576,13 @@ public final class AuditEvidence {
      */
     private Written writeRecords(LocalDate from, LocalDate to, Path file, AuditLog.ChainWalk chain) throws IOException {
         if (chain != null && chain.start() != null) {
-            return new Written(0, "", null, null, chain.start());
+            return new Written(0, "", null, null, List.of(), chain.start());
         }
         MessageDigest digest = Sha256.newDigest();
         long count = 0;
         AuditRecord first = null;
         AuditRecord last = null;
+        List<AuditRecord> dayLasts = new ArrayList<>();
         String firstDay = from.toString();
         String lastDay = to.toString();
         List<String> partitions = store.partitions().stream()
@@ -594,7 +599,7 @@ public final class AuditEvidence {
                     AuditLog.PartitionRead read = log.readForVerification(partition);
                     VerificationReport.Break broken = chain.day(partition, read);
                     if (broken != null) {
-                        return new Written(count, "", first, last, broken);
+                        return new Written(count, "", first, last, dayLasts, broken);
                     }
                     records = read.records();
                 }
@@ -606,9 +611,12 @@ public final class AuditEvidence {
                     last = record;
                     count++;
                 }
+                if (!records.isEmpty()) {
+                    dayLasts.add(last);
+                }
             }
         }
-        return new Written(count, Sha256.hex(digest), first, last, null);
+        return new Written(count, Sha256.hex(digest), first, last, dayLasts, null);
     }
 
     /** One record as a line of an export: its JSON, then LF. */
@@ -642,6 +650,11 @@ public final class AuditEvidence {
             fields.put("firstRecordHash", written.first == null ? "" : written.first.hash());
             fields.put("lastRecord", ref(written.last));
             fields.put("lastRecordHash", written.last == null ? "" : written.last.hash());
+            if (from.isBefore(to)) {
+                // Each day's count, which the first and last records give only for a single day: of the days between,
+                // the count would be a total that records added later to one day could make up for another's.
+                fields.put("dayLastRecords", dayLastRecords(written.dayLasts));
+            }
             fields.put("chainHeadRecord", ref(head.orElse(null)));
             fields.put("chainHeadHash", head.map(AuditRecord::hash).orElse(""));
             fields.put("previousDigest", previous.orElse(""));
@@ -779,6 +792,11 @@ public final class AuditEvidence {
                     + " Vigil wrote; digests are named digests/NNNNNNNN.json. Investigate who wrote it"
                     + " (docs/runbooks/failed-verification.md)", null);
         }
+    }
+
+    /** The last record of each day, as {@code day#sequence:hash}, separated by commas. */
+    private static String dayLastRecords(List<AuditRecord> dayLasts) {
+        return String.join(",", dayLasts.stream().map(r -> ref(r) + ":" + r.hash()).toList());
     }
 
     private static String ref(AuditRecord record) {

@@ -22,9 +22,9 @@ public final class EvidenceLayout {
 
     /** The order fields are written in, for people reading a digest file; the signature does not depend on it. */
     static final List<String> DIGEST_ORDER = List.of("format", "number", "from", "to", "records", "sha256", "count",
-            "firstRecord", "firstRecordHash", "lastRecord", "lastRecordHash", "chainHeadRecord", "chainHeadHash",
-            "previousDigest", "previousDigestSha256", "latestAnchor", "latestAnchorSha256", "readAt", "exportedAt",
-            "exportedBy", "algorithm");
+            "firstRecord", "firstRecordHash", "lastRecord", "lastRecordHash", "dayLastRecords", "chainHeadRecord",
+            "chainHeadHash", "previousDigest", "previousDigestSha256", "latestAnchor", "latestAnchorSha256", "readAt",
+            "exportedAt", "exportedBy", "algorithm");
     static final List<String> ANCHOR_ORDER = List.of("format", "hour", "chainHeadRecord", "chainHeadHash",
             "chainHeadTime", "previousAnchor", "previousAnchorSha256", "anchoredAt", "algorithm");
 

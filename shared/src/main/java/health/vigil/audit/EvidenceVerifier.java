@@ -40,6 +40,8 @@ public final class EvidenceVerifier {
     static final int PREVIOUS_DAY_HASHES = 4096;
     /** What a problem of the store check names as its file: the records read from the live store, not a file. */
     static final String STORE = "the audit store";
+    /** The digest field naming the last record of each day of its period with records. */
+    static final String DAY_LAST_RECORDS = "dayLastRecords";
     /** The largest statement read (anchors, digests and key records are a few hundred bytes of JSON). */
     static final int MAX_STATEMENT_BYTES = 1 << 20;
 
@@ -139,6 +141,10 @@ public final class EvidenceVerifier {
             addWitness(witnesses, name, digest.field("firstRecord"), digest.field("firstRecordHash"), exportedAt);
             addWitness(witnesses, name, digest.field("lastRecord"), digest.field("lastRecordHash"), exportedAt);
             addWitness(witnesses, name, digest.field("chainHeadRecord"), digest.field("chainHeadHash"), exportedAt);
+            List<DayLast> dayLasts = dayLastRecords(digest, name);
+            if (dayLasts != null) {
+                dayLasts.forEach(d -> addWitness(witnesses, name, d.ref(), d.hash(), exportedAt));
+            }
             checkLatestAnchor(digest, name, anchorSha256s);
             addClosure(closures, digest, name, exportedAt);
         }
@@ -173,6 +179,66 @@ public final class EvidenceVerifier {
                 last.isEmpty() ? null : last.substring(0, lastMark),
                 last.isEmpty() ? 0 : EvidenceValues.wholeNumber(last.substring(lastMark + 1)), exportedAt, name,
                 digest.field("readAt")));
+    }
+
+    /** The last record of a day a digest read, as it names it in {@code dayLastRecords}, and its hash. */
+    private record DayLast(LocalDate day, long sequence, String hash) {
+        String ref() {
+            return EvidenceLayout.recordRef(day.toString(), sequence);
+        }
+    }
+
+    /**
+     * The last record of each day with records that a digest of more than one day names in {@code dayLastRecords}, in
+     * day order: its count of each day. Null for a digest without the field (of one day, whose first and last records
+     * give its count, or written before digests gave each day's), which gives only the total of the days between its
+     * first and last records'. The entries must be well formed, in order within the digest's period, and agree with
+     * its count and its first and last records.
+     */
+    private static List<DayLast> dayLastRecords(SignedStatement digest, String name) {
+        if (!digest.fields().containsKey(DAY_LAST_RECORDS)) {
+            return null;
+        }
+        String value = digest.field(DAY_LAST_RECORDS);
+        String from = day(digest, name, "from");
+        String to = day(digest, name, "to");
+        List<DayLast> lasts = new ArrayList<>();
+        for (String entry : value.isEmpty() ? new String[0] : value.split(",", -1)) {
+            int colon = entry.lastIndexOf(':');
+            int hashMark = colon < 0 ? -1 : entry.lastIndexOf('#', colon);
+            LocalDate day = hashMark < 0 ? null : EvidenceValues.day(entry.substring(0, hashMark));
+            long sequence = hashMark < 0 ? -1 : EvidenceValues.wholeNumber(entry.substring(hashMark + 1, colon));
+            String hash = colon < 0 ? "" : entry.substring(colon + 1);
+            String previous = lasts.isEmpty() ? null : lasts.get(lasts.size() - 1).day().toString();
+            if (day == null || sequence < 1 || !isSha256(hash) || day.toString().compareTo(from) < 0
+                    || day.toString().compareTo(to) > 0
+                    || (previous != null && day.toString().compareTo(previous) <= 0)) {
+                throw new Failed(Kind.MALFORMED_STATEMENT, name, 0, name + " names '" + entry + "' in '"
+                        + DAY_LAST_RECORDS + "': each day's last record is named day#sequence:sha256, one for each day"
+                        + " with records, in order, within the digest's period " + from + " to " + to);
+            }
+            lasts.add(new DayLast(day, sequence, hash));
+        }
+        long count = count(digest, name);
+        long sum = 0;
+        boolean more = false;
+        for (DayLast day : lasts) {
+            more = more || day.sequence() > count - sum;
+            sum = more ? sum : sum + day.sequence();
+        }
+        DayLast first = lasts.isEmpty() ? null : lasts.get(0);
+        DayLast last = lasts.isEmpty() ? null : lasts.get(lasts.size() - 1);
+        String firstRecord = digest.field("firstRecord");
+        if (more || sum != count || !(last == null ? "" : last.ref()).equals(digest.field("lastRecord"))
+                || !(last == null ? "" : last.hash()).equals(digest.field("lastRecordHash"))
+                || !(first == null ? firstRecord.isEmpty() : firstRecord.lastIndexOf('#') >= 0
+                        && firstRecord.substring(0, firstRecord.lastIndexOf('#')).equals(first.day().toString()))) {
+            throw new Failed(Kind.MALFORMED_STATEMENT, name, 0, name + "'s '" + DAY_LAST_RECORDS + "' does not agree"
+                    + " with its count, first record and last record: the sequences of the days' last records add up"
+                    + " to the count, the first names the first record's day and the last is the last record, with"
+                    + " its hash; it was not made by Vigil's export");
+        }
+        return lasts;
     }
 
     /**
@@ -396,11 +462,17 @@ public final class EvidenceVerifier {
         long count = count(digest, name);
         ExportCoverage.Finding finding = coverage.judge(name, digest.field("records"),
                 LocalDate.parse(day(digest, name, "from")), LocalDate.parse(day(digest, name, "to")), count,
-                recordOf(digest, name, "firstRecord"), recordOf(digest, name, "lastRecord"));
+                recordOf(digest, name, "firstRecord"), recordOf(digest, name, "lastRecord"), dayCounts(digest, name));
         if (finding.missing()) {
             throw new Failed(Kind.MISSING_EXPORT, name, 0, finding.text());
         }
         return finding.text();
+    }
+
+    /** The last record of each day a digest names, as its count of that day; null when it gives only a total. */
+    private static List<ExportCoverage.Ref> dayCounts(SignedStatement digest, String name) {
+        List<DayLast> lasts = dayLastRecords(digest, name);
+        return lasts == null ? null : lasts.stream().map(d -> new ExportCoverage.Ref(d.day(), d.sequence())).toList();
     }
 
     /** The record a statement names in {@code field} ({@code day#sequence}), null when it names none. */
@@ -823,6 +895,11 @@ public final class EvidenceVerifier {
             throw new Failed(Kind.MALFORMED_STATEMENT, name, 0, name + " has no valid day in '" + field + "'");
         }
         return day.toString();
+    }
+
+    /** Whether {@code text} is a sha256 as evidence writes one: 64 lower-case hexadecimal digits. */
+    private static boolean isSha256(String text) {
+        return text.length() == 64 && text.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
     }
 
     private static String abbreviate(String hash) {

@@ -41,9 +41,11 @@ final class ExportCoverage {
 
     /**
      * Judges a digest whose export {@code file} is absent: {@code count} records of {@code from} to {@code to},
-     * from {@code first} to {@code last} (null when it holds none).
+     * from {@code first} to {@code last} (null when it holds none), with the last record of each day when it names
+     * them ({@code dayLasts}; null when it gives only the total of the days between its first and last records').
      */
-    Finding judge(String digest, String file, LocalDate from, LocalDate to, long count, Ref first, Ref last) {
+    Finding judge(String digest, String file, LocalDate from, LocalDate to, long count, Ref first, Ref last,
+            List<Ref> dayLasts) {
         String absent = digest + " names " + file + ", which is not among these files";
         String include = ": include " + file + ", the export it names, and verify again";
         if (!overlaps(from, to)) {
@@ -53,7 +55,9 @@ final class ExportCoverage {
         if (count == 0 || first == null || last == null) {
             return new Finding(false, absent + "; it holds no record");
         }
-        for (Ref named : List.of(first, last)) {
+        // A digest that names each day's last record holds each day to its own count; one that does not, its first
+        // and last records' days to theirs and the days between them to their total.
+        for (Ref named : dayLasts != null ? dayLasts : List.of(first, last)) {
             long heldThere = held.getOrDefault(named.day(), 0L);
             if (holds(named.day()) && heldThere < named.sequence()) {
                 return new Finding(true, digest + " attests records " + ref(named.day(), heldThere + 1) + " to "
@@ -62,12 +66,15 @@ final class ExportCoverage {
                         + include);
             }
         }
+        String whole = absent + "; every record it holds of the days these exports hold is among them";
+        if (dayLasts != null) {
+            return new Finding(false, whole);
+        }
         // Its records are on the days from its first record's to its last record's; the digest gives the count of
         // the last one's day (its sequence, compared above) and the other days' only as a whole. Records of the last
         // day after that sequence were written after it read the day: they stand for none of the other days'.
         LocalDate firstDay = first.day();
         LocalDate lastDay = last.day();
-        String whole = absent + "; every record it holds of the days these exports hold is among them";
         if (holdsAllBut(firstDay, lastDay, lastDay)) {
             long attested = count - last.sequence();
             long heldThere = held.entrySet().stream().filter(e -> !e.getKey().isBefore(firstDay)

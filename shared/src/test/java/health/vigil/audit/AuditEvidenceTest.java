@@ -747,8 +747,8 @@ class AuditEvidenceTest {
         assertThat(report.firstProblem().file()).isEqualTo(twoDays.digest());
         // The morning's export holds the day's first 5 records; the later ones of the day are signed, not included.
         long dayRecords = store.read(DAY.toString()).size();
-        assertThat(report.firstProblem().message()).contains("attests " + dayRecords + " records of the days from "
-                + DAY + " to " + DAY.plusDays(1)).contains("these exports hold " + morning.count())
+        assertThat(report.firstProblem().message()).contains("attests records " + DAY + "#" + (morning.count() + 1)
+                + " to " + DAY + "#" + dayRecords).contains("they hold " + DAY + " up to #" + morning.count())
                 .contains("include " + twoDays.records());
     }
 

@@ -3,6 +3,7 @@ package health.vigil.audit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import health.vigil.hash.Sha256;
 import health.vigil.json.Json;
 import health.vigil.model.AuditRecord;
 import java.nio.charset.StandardCharsets;
@@ -271,7 +272,10 @@ class EvidenceTamperingTest {
     void recordsWrittenOnADigestsLastDayAfterItReadThemDoNotMakeUpForItsRecordsOfAnEarlierDayLeftOut() {
         LocalDate day = LocalDate.of(2026, 11, 10);
         LocalDate next = day.plusDays(1);
+        // Digests written before digests named each day's last record, which give their days between the first and
+        // the last record's only as a total: they are held to that total.
         Spanning left = spanningExportLeftOut(day, false);
+        signedAsWrittenBeforeDigestsNamedEachDay(left.artifacts());
         SignedStatement digest = SignedStatement.parse(left.artifacts().get(left.spanning().digest())).orElseThrow();
         assertThat(digest.field("lastRecord")).startsWith(next + "#");
         long lastOfNext = Long.parseLong(digest.field("lastRecord").substring(next.toString().length() + 1));
@@ -295,11 +299,82 @@ class EvidenceTamperingTest {
 
         // With the first day's daily export beside them, every record the spanning digest attests is held.
         Spanning whole = spanningExportLeftOut(day, true);
+        signedAsWrittenBeforeDigestsNamedEachDay(whole.artifacts());
         EvidenceReport withDaily = verify(whole.artifacts());
         assertThat(withDaily.firstProblem()).isNull();
         assertThat(withDaily.notes()).containsExactly(whole.spanning().digest() + " names "
                 + whole.spanning().records() + ", which is not among these files; every record it holds of the days"
                 + " these exports hold is among them");
+    }
+
+    @Test
+    void recordsAddedToOneOfADigestsDaysAfterItReadThemDoNotMakeUpForAnotherDaysRecordsLeftOut() {
+        LocalDate first = LocalDate.of(2026, 11, 20);
+        LocalDate second = first.plusDays(1);
+        LocalDate third = second.plusDays(1);
+        InMemoryAuditStore store = new InMemoryAuditStore();
+        InMemoryArtifactStore artifacts = new InMemoryArtifactStore();
+        MutableClock clock = new MutableClock(first.atTime(9, 0).toInstant(ZoneOffset.UTC));
+        AuditLog log = new AuditLog(store, clock);
+        AuditEvidence evidence = new AuditEvidence(store, log, artifacts, vigil, clock);
+        writeRecords(log, clock, 3);
+        clock.set(second.atTime(9, 0).toInstant(ZoneOffset.UTC));
+        writeRecords(log, clock, 3);
+        clock.set(second.atTime(12, 0).toInstant(ZoneOffset.UTC));
+        ExportResult noon = evidence.export(second, second, "auditor");
+        clock.set(second.atTime(15, 0).toInstant(ZoneOffset.UTC));
+        writeRecords(log, clock, 3);
+        clock.set(third.atTime(9, 0).toInstant(ZoneOffset.UTC));
+        writeRecords(log, clock, 3);
+        clock.set(third.atTime(12, 0).toInstant(ZoneOffset.UTC));
+        ExportResult spanning = evidence.export(first, third, "auditor");
+        int ofFirst = store.read(first.toString()).size();
+        int ofSecond = store.read(second.toString()).size();
+        long leftOut = ofSecond - noon.count();
+        assertThat(leftOut).isPositive();
+        // As many records as the noon export lacks, forged onto the first day in its last minutes, after the spanning
+        // export read it; the first day's export then holds them, and no digest of one day alone names its count.
+        AuditRecord last = store.read(first.toString()).get(ofFirst - 1);
+        for (int i = 0; i < leftOut; i++) {
+            last = appendTo(store, last, first.atTime(23, 56).toInstant(ZoneOffset.UTC).plusSeconds(10L * i));
+        }
+        clock.set(third.atTime(13, 0).toInstant(ZoneOffset.UTC));
+        evidence.export(first, first, "auditor");
+        artifacts.set(spanning.records(), null);
+
+        EvidenceReport report = verify(artifacts);
+
+        // Of the days before the spanning digest's last, the exports here hold as many records as it attests in all,
+        // but of the second day they lack the afternoon: each day is held to its own count.
+        assertThat(report.firstProblem()).isNotNull()
+                .extracting(EvidenceReport.Problem::kind, EvidenceReport.Problem::file)
+                .containsExactly(EvidenceReport.Kind.MISSING_EXPORT, spanning.digest());
+        assertThat(report.firstProblem().message()).isEqualTo(spanning.digest() + " attests records " + second + "#"
+                + (noon.count() + 1) + " to " + second + "#" + ofSecond + ", which no export among these files holds"
+                + " (they hold " + second + " up to #" + noon.count() + "): include " + spanning.records()
+                + ", the export it names, and verify again");
+    }
+
+    @Test
+    void aDigestWhoseDaysLastRecordsDoNotAddUpToItsCountIsMalformed() {
+        InMemoryArtifactStore files = base.artifacts().copy();
+        List<String> digests = names(files, EvidenceLayout.DIGESTS);
+        String name = digests.get(digests.size() - 1);
+        Map<String, String> fields = new HashMap<>(SignedStatement.parse(files.get(name)).orElseThrow().fields());
+        String days = fields.get("dayLastRecords");
+        // The whole period's export names the last record of each of its days; one more record on its first day.
+        int mark = days.indexOf('#');
+        int colon = days.indexOf(':');
+        fields.put("dayLastRecords", days.substring(0, mark + 1) + (Long.parseLong(days.substring(mark + 1, colon)) + 1)
+                + days.substring(colon));
+        files.set(name, SignedStatement.sign(fields, vigil).toJson(EvidenceLayout.DIGEST_ORDER));
+
+        EvidenceReport report = verify(files);
+
+        assertThat(report.firstProblem()).isNotNull()
+                .extracting(EvidenceReport.Problem::kind, EvidenceReport.Problem::file)
+                .containsExactly(EvidenceReport.Kind.MALFORMED_STATEMENT, name);
+        assertThat(report.firstProblem().message()).contains("'dayLastRecords' does not agree with its count");
     }
 
     /** The exports and digests of a log of two days, without the export of both days; what each export returned. */
@@ -337,6 +412,24 @@ class EvidenceTamperingTest {
         ExportResult nextDay = evidence.export(next, next, "auditor");
         artifacts.set(spanning.records(), null);
         return new Spanning(artifacts, noon, spanning, nextDay);
+    }
+
+    /**
+     * Signs every digest in {@code artifacts} again without {@code dayLastRecords}, each chained to the one before as
+     * signed again: the digests as Vigil wrote them before they named the last record of each day.
+     */
+    private static void signedAsWrittenBeforeDigestsNamedEachDay(InMemoryArtifactStore artifacts) {
+        String previous = null;
+        for (String name : names(artifacts, EvidenceLayout.DIGESTS)) {
+            Map<String, String> fields = new HashMap<>(
+                    SignedStatement.parse(artifacts.get(name)).orElseThrow().fields());
+            fields.remove("dayLastRecords");
+            if (previous != null) {
+                fields.put("previousDigestSha256", Sha256.hex(artifacts.get(previous)));
+            }
+            artifacts.set(name, SignedStatement.sign(fields, vigil).toJson(EvidenceLayout.DIGEST_ORDER));
+            previous = name;
+        }
     }
 
     private static void writeRecords(AuditLog log, MutableClock clock, int records) {

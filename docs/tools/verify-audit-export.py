@@ -344,15 +344,17 @@ def statement_name(prefix, fields):
 
 class Closure:
     """How many records a digest says a day of its period had when its export read it, for the days it closes: those
-    that had ended by then, with MIDNIGHT_RACE left for a write racing midnight to land. Days compare as text."""
+    that had ended by then, with MIDNIGHT_RACE left for a write racing midnight to land. Days compare as text.
+    day_counts holds the last sequence of each day the digest names in dayLastRecords, None without the field."""
 
-    def __init__(self, first_day, closed_through, record_first_day, record_last_day, last_sequence, time, source,
-                 read_at):
+    def __init__(self, first_day, closed_through, record_first_day, record_last_day, last_sequence, day_counts, time,
+                 source, read_at):
         self.first_day = first_day
         self.closed_through = closed_through
         self.record_first_day = record_first_day
         self.record_last_day = record_last_day
         self.last_sequence = last_sequence
+        self.day_counts = day_counts
         self.time = time
         self.source = source
         self.read_at = read_at
@@ -361,6 +363,9 @@ class Closure:
         """The records the digest says day had: -1 when it does not close the day, or does not say."""
         if day < self.first_day or day > self.closed_through:
             return -1
+        if self.day_counts is not None:
+            # It names the last record of each day with records: a day it does not name had none.
+            return self.day_counts.get(day, 0)
         if self.record_last_day is None or day > self.record_last_day:
             return 0
         if day == self.record_last_day:
@@ -376,8 +381,9 @@ def closed_through_of(read_at):
     return str(datetime.date(1970, 1, 1) + datetime.timedelta(days=days))
 
 
-def add_closure(closures, fields, name, exported_at):
-    """The days a digest (checked, its witnesses well formed) closed, if any, and what it says of them."""
+def add_closure(closures, fields, name, exported_at, day_lasts):
+    """The days a digest (checked, its witnesses well formed) closed, if any, and what it says of them; with day_lasts,
+    the last record of each of its days with records, it gives each day's count."""
     read_at = statement_time(fields, name, "readAt")
     closed_through = min(closed_through_of(read_at), fields["to"])
     if closed_through < fields["from"]:
@@ -385,7 +391,9 @@ def add_closure(closures, fields, name, exported_at):
     first, last = fields.get("firstRecord", ""), fields.get("lastRecord", "")
     closures.append(Closure(fields["from"], closed_through, first.rpartition("#")[0] if first else None,
                             last.rpartition("#")[0] if last else None,
-                            whole_number(last.rpartition("#")[2]) if last else 0, exported_at, name, fields["readAt"]))
+                            whole_number(last.rpartition("#")[2]) if last else 0,
+                            None if day_lasts is None else {day: sequence for day, sequence, _ in day_lasts},
+                            exported_at, name, fields["readAt"]))
 
 
 class Witness:
@@ -484,6 +492,24 @@ def day_last_records(fields, name):
                      " the first record's day and the last is the last record, with its hash; it was not made by"
                      " Vigil's export" % name)
     return lasts
+
+
+def last_record_hash_of(fields, name, day):
+    """What a digest (checked) says of the last record of day, a day of its period: the hash it names for it (of its
+    last record, on its last record's day, or of that day's entry in dayLastRecords); "" when it says the day had
+    records without naming the last (a day from its first record's to before its last record's, in a digest without
+    dayLastRecords); None when it says the day had none."""
+    last = fields.get("lastRecord", "")
+    if not last:
+        return None
+    day_lasts = day_last_records(fields, name)
+    if day_lasts is not None:
+        return next((hash_ for named_day, _, hash_ in day_lasts if named_day == day), None)
+    last_day = last.rpartition("#")[0]
+    first = fields.get("firstRecord", "")
+    if day > last_day or day < (first.rpartition("#")[0] if first else ""):
+        return None
+    return fields.get("lastRecordHash", "") if day == last_day else ""
 
 
 def statement_day(fields, name, field):
@@ -620,10 +646,11 @@ class Verifier:
             for record, hash_ in (("firstRecord", "firstRecordHash"), ("lastRecord", "lastRecordHash"),
                                   ("chainHeadRecord", "chainHeadHash")):
                 add_witness(self.witnesses, name, fields.get(record, ""), fields.get(hash_, ""), at)
-            for day, sequence, hash_ in day_last_records(fields, name) or ():
+            day_lasts = day_last_records(fields, name)
+            for day, sequence, hash_ in day_lasts or ():
                 add_witness(self.witnesses, name, "%s#%d" % (day, sequence), hash_, at)
             check_latest_anchor(fields, name, anchor_sha256s)
-            add_closure(self.closures, fields, name, at)
+            add_closure(self.closures, fields, name, at, day_lasts)
         for _, fields in self.digests:
             self.days_before.add(str(datetime.date.fromisoformat(fields["from"]) - datetime.timedelta(days=1)))
         absent = []
@@ -743,16 +770,13 @@ class Verifier:
         for name, fields in absent:
             read_at = statement_time(fields, name, "readAt")
             closed_through = closed_through_of(read_at)
-            last = fields.get("lastRecord", "")
-            if not fields["from"] <= day_before <= min(fields["to"], closed_through) or not last:
+            if not fields["from"] <= day_before <= min(fields["to"], closed_through):
                 continue
-            last_day = last.rpartition("#")[0]
-            first = fields.get("firstRecord", "")
-            first_day = first.rpartition("#")[0] if first else ""
-            if day_before > last_day or day_before < first_day:
+            named = last_record_hash_of(fields, name, day_before)
+            if named is None:
                 # It says the day had no records: the export chains to an earlier day, which no export here read.
                 continue
-            if day_before == last_day and fields.get("lastRecordHash", "") == previous_hash:
+            if named and named == previous_hash:
                 return
             if unshown is None:
                 unshown = (name, fields.get("records", ""))

@@ -641,23 +641,25 @@ class ReferenceVerifierIT {
         long noon;
         String spanning;
         try (LocalAdapters local = LocalAdapters.at(logHome, VigilConfig.PredictionLogDurability.DEFAULT)) {
-            register(local, first.atTime(9, 0).toInstant(ZoneOffset.UTC), "first");
-            register(local, second.atTime(9, 0).toInstant(ZoneOffset.UTC), "morning");
-            noon = evidence(local, second.atTime(12, 0).toInstant(ZoneOffset.UTC)).export(second, second, "auditor")
+            register(local, first.atTime(9, 0).toInstant(ZoneOffset.UTC), "morning");
+            noon = evidence(local, first.atTime(12, 0).toInstant(ZoneOffset.UTC)).export(first, first, "auditor")
                     .count();
-            register(local, second.atTime(15, 0).toInstant(ZoneOffset.UTC), "afternoon");
-            register(local, third.atTime(9, 0).toInstant(ZoneOffset.UTC), "third");
-            spanning = evidence(local, third.atTime(12, 0).toInstant(ZoneOffset.UTC)).export(first, third, "auditor")
+            register(local, first.atTime(15, 0).toInstant(ZoneOffset.UTC), "afternoon");
+            register(local, second.atTime(9, 0).toInstant(ZoneOffset.UTC), "second");
+            new AuditLog(local.auditStore(), Clock.fixed(third.atTime(0, 1).toInstant(ZoneOffset.UTC), ZoneOffset.UTC))
+                    .record("third", "model.register", "/models/readmission/versions/1", "registered", Map.of());
+            // Read 3 minutes after midnight, the export of the three days closes the first day, not the second.
+            spanning = evidence(local, third.atTime(0, 3).toInstant(ZoneOffset.UTC)).export(first, third, "auditor")
                     .records();
-            // As many records as the noon export lacks, forged onto the first day in its last minutes after the export
+            // As many records as the noon export lacks, added to the second day in its last minutes after the export
             // of the three days read it, then exported with that day.
-            long leftOut = local.auditStore().read(second.toString()).size() - noon;
-            Instant forged = first.atTime(23, 56).toInstant(ZoneOffset.UTC);
+            long leftOut = local.auditStore().read(first.toString()).size() - noon;
+            Instant added = second.atTime(23, 56).toInstant(ZoneOffset.UTC);
             for (int i = 0; i < leftOut; i++) {
-                new AuditLog(local.auditStore(), Clock.fixed(forged.plusSeconds(10L * i), ZoneOffset.UTC))
+                new AuditLog(local.auditStore(), Clock.fixed(added.plusSeconds(10L * i), ZoneOffset.UTC))
                         .record("forger-" + i, "model.approve", "/models/readmission/versions/1", "approved", Map.of());
             }
-            evidence(local, third.atTime(13, 0).toInstant(ZoneOffset.UTC)).export(first, first, "auditor");
+            evidence(local, third.atTime(1, 0).toInstant(ZoneOffset.UTC)).export(second, second, "auditor");
         }
         Path evidence = copy(LocalAdapters.blobFolder(logHome.toAbsolutePath(), ArtifactStore.AUDIT_EXPORTS),
                 "added-to-another-day");
@@ -666,10 +668,76 @@ class ReferenceVerifierIT {
                 SigningKeys.pem(LocalAuditSigner.open(logHome).publicKey()));
 
         // The exports here hold as many records of the first two days as the digest of the three attests in all, but
-        // of the second day they lack the afternoon: the digest names each day's count.
+        // of the first day they lack the afternoon: the digest names each day's count.
         assertThat(bothVerify(evidence, trusted)).startsWith("1\n")
                 .contains("FAILED MISSING_EXPORT in digests/00000002.json: ")
-                .contains("attests records " + second + "#" + (noon + 1) + " to " + second + "#");
+                .contains("attests records " + first + "#" + (noon + 1) + " to " + first + "#");
+    }
+
+    @Test
+    void aRecordAddedToAMiddleDayADigestReadWholeContradictsTheLastRecordItNamesForBothVerifiers() throws Exception {
+        LocalDate first = LocalDate.now(ZoneOffset.UTC).minusDays(13);
+        LocalDate second = first.plusDays(1);
+        LocalDate third = second.plusDays(1);
+        Path logHome = work.resolve("home-added-to-a-middle-day");
+        long added;
+        try (LocalAdapters local = LocalAdapters.at(logHome, VigilConfig.PredictionLogDurability.DEFAULT)) {
+            for (LocalDate day : List.of(first, second, third)) {
+                register(local, day.atTime(9, 0).toInstant(ZoneOffset.UTC), "day");
+            }
+            evidence(local, third.atTime(12, 0).toInstant(ZoneOffset.UTC)).export(first, third, "auditor");
+            // Added to the middle day after the export of the three days read it whole, chained to its last record
+            // and dated as a write racing midnight would be.
+            added = local.auditStore().read(second.toString()).size() + 1;
+            Instant racing = third.atStartOfDay(ZoneOffset.UTC).toInstant().minusSeconds(90);
+            new AuditLog(local.auditStore(), Clock.fixed(racing, ZoneOffset.UTC)).record("approver:forged",
+                    "model.approve", "/models/readmission/versions/1", "approved", Map.of());
+            // The platform refuses to export the day (EvidenceTamperingTest); with the published key gone from the
+            // container it cannot compare, and signs it, as exports were signed before it compared: what the
+            // verifiers find in such a folder.
+            Path published = LocalAdapters.blobFolder(logHome.toAbsolutePath(), ArtifactStore.AUDIT_EXPORTS)
+                    .resolve("keys");
+            for (Path key : files(published)) {
+                Files.delete(key);
+            }
+            evidence(local, third.atTime(13, 0).toInstant(ZoneOffset.UTC)).export(second, second, "auditor");
+        }
+        Path evidence = copy(LocalAdapters.blobFolder(logHome.toAbsolutePath(), ArtifactStore.AUDIT_EXPORTS),
+                "added-to-a-middle-day");
+        Path trusted = Files.writeString(work.resolve("audit-signing-added-to-a-middle-day.pem"),
+                SigningKeys.pem(LocalAuditSigner.open(logHome).publicKey()));
+
+        assertThat(bothVerify(evidence, trusted)).startsWith("1\n")
+                .contains("FAILED CONTRADICTS_SIGNED_EVIDENCE in exports/" + second + "_" + second + "-")
+                .contains(" line " + added + ": ")
+                .contains("(" + second + "#" + added + ") was appended to " + second + " after the day was exported:"
+                        + " digests/00000001.json");
+    }
+
+    @Test
+    void anExportChainedToAMiddleDayOfADigestLeftOutIsShownByTheLastRecordItNamesForBothVerifiers() throws Exception {
+        LocalDate first = LocalDate.now(ZoneOffset.UTC).minusDays(17);
+        LocalDate second = first.plusDays(1);
+        LocalDate third = second.plusDays(1);
+        Path logHome = work.resolve("home-chained-to-a-middle-day");
+        String spanning;
+        try (LocalAdapters local = LocalAdapters.at(logHome, VigilConfig.PredictionLogDurability.DEFAULT)) {
+            for (LocalDate day : List.of(first, second, third)) {
+                register(local, day.atTime(9, 0).toInstant(ZoneOffset.UTC), "day");
+            }
+            spanning = evidence(local, third.atTime(12, 0).toInstant(ZoneOffset.UTC)).export(first, third, "auditor")
+                    .records();
+            evidence(local, third.plusDays(1).atTime(0, 15).toInstant(ZoneOffset.UTC)).export(third, third, "auditor");
+        }
+        Path evidence = copy(LocalAdapters.blobFolder(logHome.toAbsolutePath(), ArtifactStore.AUDIT_EXPORTS),
+                "chained-to-a-middle-day");
+        Files.delete(evidence.resolve(spanning));
+        Path trusted = Files.writeString(work.resolve("audit-signing-chained-to-a-middle-day.pem"),
+                SigningKeys.pem(LocalAuditSigner.open(logHome).publicKey()));
+
+        // The third day's first record chains to the second day's last record, which the digest of the three days
+        // names with its hash: the link is shown without that digest's export.
+        assertThat(bothVerify(evidence, trusted)).startsWith("0\n").contains("\nVERIFIED");
     }
 
     /**

@@ -508,18 +508,13 @@ public final class AuditEvidence {
             SignedStatement holder = null;
             boolean shown = false;
             for (SignedStatement other : signed) {
-                String last = other.field("lastRecord");
-                if (!EvidenceVerifier.closes(other, dayBefore) || last.isEmpty()) {
-                    continue;
+                String named = EvidenceVerifier.closes(other, dayBefore)
+                        ? EvidenceVerifier.lastRecordHashOf(other, dayBefore) : null;
+                if (named == null) {
+                    continue; // it did not read the day whole, or says the day had no records
                 }
-                String firstRecord = other.field("firstRecord");
-                String lastDay = last.substring(0, last.lastIndexOf('#'));
-                String firstDay = firstRecord.isEmpty() ? "" : firstRecord.substring(0, firstRecord.lastIndexOf('#'));
-                if (dayBefore.compareTo(lastDay) > 0 || dayBefore.compareTo(firstDay) < 0) {
-                    continue; // it says the day had no records
-                }
-                shown |= dayBefore.equals(lastDay)
-                        && other.field("lastRecordHash").equals(first.get().previousHash());
+                // The day's last record it names (its last record's day, or any day of its dayLastRecords).
+                shown |= !named.isEmpty() && named.equals(first.get().previousHash());
                 holder = other;
             }
             if (shown || holder == null || linked.contains(holder.field("records"))) {

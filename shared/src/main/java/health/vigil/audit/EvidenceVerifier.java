@@ -89,13 +89,18 @@ public final class EvidenceVerifier {
      * ({@link AuditLog#MIDNIGHT_RACE}). Every record of such a day existed then, so a record of the day beyond that
      * number, in a later export or in the store, was appended to the day after it had been exported. Days are compared
      * as the text {@code yyyy-MM-dd}; {@code firstDay} and {@code lastDay} are null when the digest names no record.
+     * {@code dayCounts} holds the last sequence of each day it names in {@code dayLastRecords}, null without the field.
      */
     private record Closure(String from, String closedThrough, String firstDay, String lastDay, long lastSequence,
-            Instant time, String source, String readAt) {
+            Map<String, Long> dayCounts, Instant time, String source, String readAt) {
         /** The records the digest says {@code day} had: -1 when it does not close the day, or does not say. */
         long recordsOf(String day) {
             if (day.compareTo(from) < 0 || day.compareTo(closedThrough) > 0) {
                 return -1;
+            }
+            if (dayCounts != null) {
+                // It names the last record of each day with records: a day it does not name had none.
+                return dayCounts.getOrDefault(day, 0L);
             }
             if (lastDay == null || day.compareTo(lastDay) > 0) {
                 return 0;
@@ -146,7 +151,7 @@ public final class EvidenceVerifier {
                 dayLasts.forEach(d -> addWitness(witnesses, name, d.ref(), d.hash(), exportedAt));
             }
             checkLatestAnchor(digest, name, anchorSha256s);
-            addClosure(closures, digest, name, exportedAt);
+            addClosure(closures, digest, name, exportedAt, dayLasts);
         }
         return new Statements(anchors, digests, witnesses, closures);
     }
@@ -159,8 +164,12 @@ public final class EvidenceVerifier {
         return LocalDate.ofInstant(readAt.minus(AuditLog.MIDNIGHT_RACE), ZoneOffset.UTC).minusDays(1).toString();
     }
 
-    /** The days {@code digest} (checked, its witnesses well formed) closed, if any, and what it says of them. */
-    private static void addClosure(List<Closure> closures, SignedStatement digest, String name, Instant exportedAt) {
+    /**
+     * The days {@code digest} (checked, its witnesses well formed) closed, if any, and what it says of them; with
+     * {@code dayLasts}, the last record of each of its days with records, it gives each day's count.
+     */
+    private static void addClosure(List<Closure> closures, SignedStatement digest, String name, Instant exportedAt,
+            List<DayLast> dayLasts) {
         Instant readAt = instant(digest, name, "readAt");
         String closedThrough = closedThrough(readAt);
         String to = digest.field("to");
@@ -174,11 +183,18 @@ public final class EvidenceVerifier {
         String first = digest.field("firstRecord");
         String last = digest.field("lastRecord");
         int lastMark = last.lastIndexOf('#');
+        Map<String, Long> dayCounts = null;
+        if (dayLasts != null) {
+            dayCounts = new HashMap<>();
+            for (DayLast day : dayLasts) {
+                dayCounts.put(day.day().toString(), day.sequence());
+            }
+        }
         closures.add(new Closure(from, closedThrough,
                 first.isEmpty() ? null : first.substring(0, first.lastIndexOf('#')),
                 last.isEmpty() ? null : last.substring(0, lastMark),
-                last.isEmpty() ? 0 : EvidenceValues.wholeNumber(last.substring(lastMark + 1)), exportedAt, name,
-                digest.field("readAt")));
+                last.isEmpty() ? 0 : EvidenceValues.wholeNumber(last.substring(lastMark + 1)), dayCounts, exportedAt,
+                name, digest.field("readAt")));
     }
 
     /** The last record of a day a digest read, as it names it in {@code dayLastRecords}, and its hash. */
@@ -551,18 +567,13 @@ public final class EvidenceVerifier {
         private static void checkAgainstAbsent(FirstLink first, String dayBefore, List<SignedStatement> absent) {
             SignedStatement unshown = null;
             for (SignedStatement digest : absent) {
-                String last = digest.field("lastRecord");
-                if (!closes(digest, dayBefore) || last.isEmpty()) {
+                String named = closes(digest, dayBefore) ? lastRecordHashOf(digest, dayBefore) : null;
+                if (named == null) {
+                    // It did not read the day whole, or says the day had no records: the export chains to an earlier
+                    // day, which no export here read.
                     continue;
                 }
-                String lastDay = last.substring(0, last.lastIndexOf('#'));
-                String firstRecord = digest.field("firstRecord");
-                String firstDay = firstRecord.isEmpty() ? "" : firstRecord.substring(0, firstRecord.lastIndexOf('#'));
-                if (dayBefore.compareTo(lastDay) > 0 || dayBefore.compareTo(firstDay) < 0) {
-                    // It says the day had no records: the export chains to an earlier day, which no export here read.
-                    continue;
-                }
-                if (dayBefore.equals(lastDay) && digest.field("lastRecordHash").equals(first.previousHash())) {
+                if (!named.isEmpty() && named.equals(first.previousHash())) {
                     return;
                 }
                 if (unshown == null) {
@@ -580,6 +591,38 @@ public final class EvidenceVerifier {
                         + " record of the day; a day changed after it was exported chains to none of its records)");
             }
         }
+    }
+
+    /**
+     * What {@code digest} says of the last record of {@code day}, a day of its period: the hash it names for it (of its
+     * last record, on its last record's day, or of that day's entry in {@code dayLastRecords}); empty when it says the
+     * day had records without naming the last (a day from its first record's to before its last record's, in a digest
+     * without {@code dayLastRecords}); null when it says the day had none. Reads the fields as Vigil writes them.
+     */
+    static String lastRecordHashOf(SignedStatement digest, String day) {
+        String last = digest.field("lastRecord");
+        int lastMark = last.lastIndexOf('#');
+        if (lastMark < 0) {
+            return null;
+        }
+        if (digest.fields().containsKey(DAY_LAST_RECORDS)) {
+            for (String entry : digest.field(DAY_LAST_RECORDS).split(",", -1)) {
+                int colon = entry.lastIndexOf(':');
+                int hashMark = colon < 0 ? -1 : entry.lastIndexOf('#', colon);
+                if (hashMark >= 0 && entry.substring(0, hashMark).equals(day)) {
+                    return entry.substring(colon + 1);
+                }
+            }
+            return null;
+        }
+        String lastDay = last.substring(0, lastMark);
+        String firstRecord = digest.field("firstRecord");
+        int firstMark = firstRecord.lastIndexOf('#');
+        String firstDay = firstMark < 0 ? "" : firstRecord.substring(0, firstMark);
+        if (day.compareTo(lastDay) > 0 || day.compareTo(firstDay) < 0) {
+            return null;
+        }
+        return day.equals(lastDay) ? digest.field("lastRecordHash") : "";
     }
 
     /** Whether {@code digest} read {@code day} whole: a day of its period that had ended when it read. */

@@ -318,41 +318,138 @@ class EvidenceTamperingTest {
         AuditLog log = new AuditLog(store, clock);
         AuditEvidence evidence = new AuditEvidence(store, log, artifacts, vigil, clock);
         writeRecords(log, clock, 3);
+        clock.set(first.atTime(12, 0).toInstant(ZoneOffset.UTC));
+        ExportResult noon = evidence.export(first, first, "auditor");
+        clock.set(first.atTime(15, 0).toInstant(ZoneOffset.UTC));
+        writeRecords(log, clock, 3);
         clock.set(second.atTime(9, 0).toInstant(ZoneOffset.UTC));
         writeRecords(log, clock, 3);
-        clock.set(second.atTime(12, 0).toInstant(ZoneOffset.UTC));
-        ExportResult noon = evidence.export(second, second, "auditor");
-        clock.set(second.atTime(15, 0).toInstant(ZoneOffset.UTC));
-        writeRecords(log, clock, 3);
-        clock.set(third.atTime(9, 0).toInstant(ZoneOffset.UTC));
-        writeRecords(log, clock, 3);
-        clock.set(third.atTime(12, 0).toInstant(ZoneOffset.UTC));
+        clock.set(third.atStartOfDay().toInstant(ZoneOffset.UTC));
+        writeRecords(log, clock, 2);
+        // Read 3 minutes after midnight: it closes the first day, not the second, which a write racing midnight may
+        // still have reached.
+        clock.set(third.atTime(0, 3).toInstant(ZoneOffset.UTC));
         ExportResult spanning = evidence.export(first, third, "auditor");
         int ofFirst = store.read(first.toString()).size();
-        int ofSecond = store.read(second.toString()).size();
-        long leftOut = ofSecond - noon.count();
+        long leftOut = ofFirst - noon.count();
         assertThat(leftOut).isPositive();
-        // As many records as the noon export lacks, forged onto the first day in its last minutes, after the spanning
-        // export read it; the first day's export then holds them, and no digest of one day alone names its count.
-        AuditRecord last = store.read(first.toString()).get(ofFirst - 1);
+        // As many records as the noon export lacks, added to the second day in its last minutes after the spanning
+        // export read it; the second day's export then holds them, and no digest of one day alone names its count.
+        AuditRecord last = store.read(second.toString()).get(store.read(second.toString()).size() - 1);
         for (int i = 0; i < leftOut; i++) {
-            last = appendTo(store, last, first.atTime(23, 56).toInstant(ZoneOffset.UTC).plusSeconds(10L * i));
+            last = appendTo(store, last, second.atTime(23, 56).toInstant(ZoneOffset.UTC).plusSeconds(10L * i));
         }
-        clock.set(third.atTime(13, 0).toInstant(ZoneOffset.UTC));
-        evidence.export(first, first, "auditor");
+        clock.set(third.atTime(1, 0).toInstant(ZoneOffset.UTC));
+        evidence.export(second, second, "auditor");
         artifacts.set(spanning.records(), null);
 
         EvidenceReport report = verify(artifacts);
 
         // Of the days before the spanning digest's last, the exports here hold as many records as it attests in all,
-        // but of the second day they lack the afternoon: each day is held to its own count.
+        // but of the first day they lack the afternoon: each day is held to its own count.
         assertThat(report.firstProblem()).isNotNull()
                 .extracting(EvidenceReport.Problem::kind, EvidenceReport.Problem::file)
                 .containsExactly(EvidenceReport.Kind.MISSING_EXPORT, spanning.digest());
-        assertThat(report.firstProblem().message()).isEqualTo(spanning.digest() + " attests records " + second + "#"
-                + (noon.count() + 1) + " to " + second + "#" + ofSecond + ", which no export among these files holds"
-                + " (they hold " + second + " up to #" + noon.count() + "): include " + spanning.records()
+        assertThat(report.firstProblem().message()).isEqualTo(spanning.digest() + " attests records " + first + "#"
+                + (noon.count() + 1) + " to " + first + "#" + ofFirst + ", which no export among these files holds"
+                + " (they hold " + first + " up to #" + noon.count() + "): include " + spanning.records()
                 + ", the export it names, and verify again");
+    }
+
+    @Test
+    void aRecordAddedToAMiddleDayADigestReadWholeIsNotSigned() {
+        MiddleDay added = recordAddedToAMiddleDayAfterItWasReadWhole();
+        LocalDate day = added.day();
+
+        // The platform compares the export with the evidence already signed, and signs nothing.
+        assertThatThrownBy(() -> added.evidence().export(day, day, "auditor"))
+                .isInstanceOf(health.vigil.error.ConflictException.class)
+                .hasMessageStartingWith("the audit records of " + day + " (in the period) contradict"
+                        + " audit-exports/" + added.spanning().digest() + ", signed earlier")
+                .hasMessageContaining("(" + ref(added.added()) + ") was appended to " + day);
+        assertThat(names(added.artifacts(), EvidenceLayout.DIGESTS)).containsExactly(added.spanning().digest());
+    }
+
+    @Test
+    void aRecordAddedToAMiddleDayADigestReadWholeContradictsTheLastRecordItNamesForThatDay() {
+        MiddleDay added = recordAddedToAMiddleDayAfterItWasReadWhole();
+        LocalDate day = added.day();
+        // Without the published keys the platform cannot compare, and signs the export, as exports were signed before
+        // they compared: a folder holding both exports shows the day grown after the digest closed it.
+        names(added.artifacts(), EvidenceLayout.KEYS).forEach(key -> added.artifacts().set(key, null));
+        ExportResult later = added.evidence().export(day, day, "auditor");
+
+        EvidenceReport report = verify(added.artifacts());
+
+        assertThat(report.firstProblem()).isNotNull().extracting(EvidenceReport.Problem::kind,
+                EvidenceReport.Problem::file, EvidenceReport.Problem::line)
+                .containsExactly(EvidenceReport.Kind.CONTRADICTS_SIGNED_EVIDENCE, later.records(),
+                        added.added().sequence());
+        assertThat(report.firstProblem().message()).contains("(" + ref(added.added()) + ") was appended to " + day
+                + " after the day was exported: " + added.spanning().digest() + " (signed ").contains("says the day"
+                + " had " + (added.added().sequence() - 1) + " records when its export read it at "
+                + day.plusDays(1).atTime(12, 0) + ":00Z");
+    }
+
+    /** A log of three days, their export, and a record added to the middle day after that export read it whole. */
+    record MiddleDay(InMemoryArtifactStore artifacts, AuditEvidence evidence, ExportResult spanning, LocalDate day,
+            AuditRecord added) {}
+
+    /**
+     * Records on three days, their export at the third day's noon (which reads the first two whole and names each
+     * day's last record), then a record chained to the second day's last and dated in its last minutes, as a write
+     * racing midnight would be; the clock an hour after the export.
+     */
+    private static MiddleDay recordAddedToAMiddleDayAfterItWasReadWhole() {
+        LocalDate first = LocalDate.of(2026, 11, 24);
+        LocalDate second = first.plusDays(1);
+        LocalDate third = second.plusDays(1);
+        InMemoryAuditStore store = new InMemoryAuditStore();
+        InMemoryArtifactStore artifacts = new InMemoryArtifactStore();
+        MutableClock clock = new MutableClock(first.atTime(9, 0).toInstant(ZoneOffset.UTC));
+        AuditLog log = new AuditLog(store, clock);
+        AuditEvidence evidence = new AuditEvidence(store, log, artifacts, vigil, clock);
+        for (LocalDate day : List.of(first, second, third)) {
+            clock.set(day.atTime(9, 0).toInstant(ZoneOffset.UTC));
+            writeRecords(log, clock, 3);
+        }
+        clock.set(third.atTime(12, 0).toInstant(ZoneOffset.UTC));
+        ExportResult spanning = evidence.export(first, third, "auditor");
+        AuditRecord last = store.last(second.toString()).orElseThrow();
+        AuditRecord added = appendTo(store, last, third.atStartOfDay().toInstant(ZoneOffset.UTC).minusSeconds(90));
+        clock.set(third.atTime(13, 0).toInstant(ZoneOffset.UTC));
+        return new MiddleDay(artifacts, evidence, spanning, second, added);
+    }
+
+    @Test
+    void anExportChainedToAMiddleDayOfADigestLeftOutIsShownByTheLastRecordItNamesForThatDay() {
+        LocalDate first = LocalDate.of(2026, 11, 27);
+        LocalDate second = first.plusDays(1);
+        LocalDate third = second.plusDays(1);
+        InMemoryAuditStore store = new InMemoryAuditStore();
+        InMemoryArtifactStore artifacts = new InMemoryArtifactStore();
+        MutableClock clock = new MutableClock(first.atTime(9, 0).toInstant(ZoneOffset.UTC));
+        AuditLog log = new AuditLog(store, clock);
+        AuditEvidence evidence = new AuditEvidence(store, log, artifacts, vigil, clock);
+        for (LocalDate day : List.of(first, second, third)) {
+            clock.set(day.atTime(9, 0).toInstant(ZoneOffset.UTC));
+            writeRecords(log, clock, 3);
+        }
+        clock.set(third.atTime(12, 0).toInstant(ZoneOffset.UTC));
+        ExportResult spanning = evidence.export(first, third, "auditor");
+        clock.set(third.plusDays(1).atTime(0, 15).toInstant(ZoneOffset.UTC));
+        ExportResult thirdDay = evidence.export(third, third, "auditor");
+
+        List<String> needed = evidence.evidenceFor(thirdDay);
+        artifacts.set(spanning.records(), null);
+
+        EvidenceReport report = verify(artifacts);
+
+        // The third day's first record chains to the second day's last, which the spanning digest names: the link is
+        // shown without its export, so none is needed beside the third day's.
+        assertThat(report.firstProblem()).isNull();
+        assertThat(report.exports()).isEqualTo(1);
+        assertThat(needed).doesNotContain(spanning.records());
     }
 
     @Test

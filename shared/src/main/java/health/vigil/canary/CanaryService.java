@@ -43,6 +43,7 @@ import health.vigil.registry.VersionLifecycle;
 import health.vigil.routing.TrafficRouter;
 import health.vigil.security.Principal;
 import health.vigil.security.Role;
+import health.vigil.text.Words;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -57,6 +58,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.ToIntFunction;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
@@ -135,6 +137,7 @@ public final class CanaryService {
     private final RequestWindow requestStats;
     private final OutcomeLookup outcomes;
     private final ToIntFunction<ModelName> minCellSizes;
+    private final Predicate<ModelName> canaryRequired;
 
     /**
      * Every scoring instance's per-minute request statistics of a model in the minutes a window overlaps, of every
@@ -197,6 +200,20 @@ public final class CanaryService {
     public CanaryService(RegistryStore store, VersionLifecycle lifecycle, AuditLog audit, EventPublisher events,
             PredictionLog predictions, Clock clock, Consumer<VersionRecord> warmer, Telemetry telemetry,
             RequestWindow requestStats, OutcomeLookup outcomes, ToIntFunction<ModelName> minCellSizes) {
+        this(store, lifecycle, audit, events, predictions, clock, warmer, telemetry, requestStats, outcomes,
+                minCellSizes, model -> false);
+    }
+
+    /**
+     * @param canaryRequired whether the model's policy in force lets a version reach live traffic only through a
+     *        canary (its gate policy's {@code requireCanary}); asked only of an operator's promotion of a canary the
+     *        analysis has not yet judged at its last judged step
+     */
+    public CanaryService(RegistryStore store, VersionLifecycle lifecycle, AuditLog audit, EventPublisher events,
+            PredictionLog predictions, Clock clock, Consumer<VersionRecord> warmer, Telemetry telemetry,
+            RequestWindow requestStats, OutcomeLookup outcomes, ToIntFunction<ModelName> minCellSizes,
+            Predicate<ModelName> canaryRequired) {
+        this.canaryRequired = Objects.requireNonNull(canaryRequired, "canaryRequired");
         this.minCellSizes = Objects.requireNonNull(minCellSizes, "minCellSizes");
         this.requestStats = requestStats;
         this.outcomes = Objects.requireNonNull(outcomes, "outcomes");
@@ -427,17 +444,69 @@ public final class CanaryService {
                 () -> change(model, actor, decide));
     }
 
-    /** Ends the ramp now with the canary on all traffic. */
+    /**
+     * Ends the ramp now with the canary on all traffic. Where the model's policy requires a canary, only once the
+     * analysis has judged the canary at the ramp's last judged step ({@link #judged}); before that the promotion is
+     * refused (409 {@code CANARY_NOT_JUDGED}) and changes nothing.
+     */
     public Deployment promote(ModelName model, Principal actor) {
         return operate(model, actor, "promote", current -> {
             CanaryRamp ramp = live(model, current, "promoted", CanaryStatus.PROMOTED);
             if (ramp == null) {
                 return Optional.empty();
             }
+            requireJudgedIfPolicySays(model, ramp);
             Instant now = clock.instant();
             return Optional.of(ramp.with(CanaryStatus.PROMOTED, ramp.step(), ramp.stepStartedAt(), now,
                     ramp.extensions(), "promoted", "promoted by " + actor.id() + " at step " + (ramp.step() + 1), null));
         });
+    }
+
+    /**
+     * Whether the analysis has judged the canary where its own rule would next promote it: the ramp stands at its last
+     * judged step, so every step before it passed, and a look at that step tested the canary (a metric tested and none
+     * failed, or the ramp would have been rolled back). A look with too little evidence, or nothing new to test, does
+     * not count: it judged nothing.
+     */
+    static boolean judged(CanaryRamp ramp) {
+        return ramp.lastJudgedStep() && ramp.analyses().stream()
+                .anyMatch(a -> a.step() == ramp.step() && !a.metrics().isEmpty());
+    }
+
+    /**
+     * Refuses an operator's promotion of a canary the analysis has not yet judged, when the model's policy requires a
+     * canary: promoting it by hand would put it on all traffic without the analysis the policy asks for. Checked before
+     * anything is written, so a refusal leaves the ramp as it was. The message says what the analysis still needs.
+     */
+    private void requireJudgedIfPolicySays(ModelName model, CanaryRamp ramp) {
+        if (judged(ramp) || !canaryRequired.test(model)) {
+            return;
+        }
+        int last = ramp.judgedSteps() - 1;
+        int minimum = ramp.policy().minSamplePerSlot();
+        String lastStep = "step " + (last + 1) + " (" + CanaryAnalysis.percent(ramp.steps().get(last)) + ")";
+        String toPass = ramp.step() + 1 == last ? "step " + last : "steps " + (ramp.step() + 1) + " to " + last;
+        String needs = ramp.step() < last
+                ? "it is at step " + (ramp.step() + 1) + " (" + CanaryAnalysis.percent(ramp.weightBasisPoints())
+                        + "); the analysis must still pass " + toPass + ", each once each side has " + minimum
+                        + " rows in the step's own window, and then test it at its last judged step, " + lastStep
+                : "it is at its last judged step, " + lastStep + ", where the analysis has not yet tested it: it tests"
+                        + " it at its next look, and passes it (promoting it itself) once each side has " + minimum
+                        + " rows in this step's window";
+        String counted = ramp.analyses().stream().filter(a -> a.step() == ramp.step()).reduce((a, b) -> b)
+                .map(a -> "; its last look at this step counted " + a.canaryCount() + " canary and " + a.stableCount()
+                        + " stable predictions")
+                .orElse("; it has not looked at this step yet (its next look is due at " + Words.time(ramp.judgeAt())
+                        + ")");
+        String paused = ramp.status() == CanaryStatus.PAUSED ? "; the ramp is paused, and the analysis goes on once"
+                + " it is resumed (POST /models/" + model + "/canary/resume)" : "";
+        throw new ConflictException(ErrorCode.CANARY_NOT_JUDGED, "the canary of `" + model + "` (version "
+                + ramp.version() + ") has not been judged by the canary analysis, and the model's gate policy requires"
+                + " a new version to reach patients through a canary (requireCanary), so it was not promoted and the"
+                + " ramp is unchanged: " + needs + counted + paused + ". Wait for the analysis, which promotes the"
+                + " canary itself once its last judged step passes (GET /models/" + model + "/canary/analysis shows"
+                + " each look), or take it off traffic with POST /models/" + model + "/canary/abort (vigil canary"
+                + " abort " + model + ")");
     }
 
     /** Holds the ramp at its current weight; the controller leaves it alone until it is resumed. */

@@ -166,8 +166,10 @@ public final class VigilPlatform implements AutoCloseable {
         // policy's minCellSize, read when the count is made.
         ToIntFunction<ModelName> minCellSizes = model -> b.monitoringPolicies.apply(model).minCellSize();
         this.outcomeJoin = new OutcomeJoin(predictionLog, a.outcomes, minCellSizes);
+        // Where a model's gate policy requires a canary, an operator promotes one only once the analysis judged it.
         this.canaries = new CanaryService(registryStore, lifecycle, audit, events, predictionLog, clock,
-                scoring.models()::warm, a.telemetry, requestStats::window, outcomeJoin::outcomesOf, minCellSizes);
+                scoring.models()::warm, a.telemetry, requestStats::window, outcomeJoin::outcomesOf, minCellSizes,
+                model -> gatePolicies.current(model).requireCanary());
         this.canaryWakeups = new CanaryWakeups(canaries, registryStore, clock);
         closeables.push(canaryWakeups);
         this.outcomes = new OutcomeService(a.outcomes, predictionLog, artifacts, registry, pseudonymizer, audit, clock,

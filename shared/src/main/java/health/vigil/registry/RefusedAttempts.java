@@ -44,7 +44,8 @@ public final class RefusedAttempts {
     public static final String REQUEST = "request";
     /** The refusals of a version's or a deployment's state (409): sending the request again changes nothing. */
     static final Set<ErrorCode> LIFECYCLE = EnumSet.of(ErrorCode.INVALID_STATE, ErrorCode.GATES_OUT_OF_DATE,
-            ErrorCode.VERSION_NOT_SERVABLE, ErrorCode.MODEL_NOT_DEPLOYED, ErrorCode.CANARY_REQUIRED);
+            ErrorCode.VERSION_NOT_SERVABLE, ErrorCode.MODEL_NOT_DEPLOYED, ErrorCode.CANARY_REQUIRED,
+            ErrorCode.CANARY_NOT_JUDGED);
 
     private final RegistryStore store;
     private final AuditLog audit;

@@ -4,6 +4,7 @@ import static health.vigil.registry.ServiceFixtures.READMISSION;
 import static health.vigil.registry.ServiceFixtures.version;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.api.Assertions.within;
 
 import health.vigil.audit.AuditLog;
@@ -803,6 +804,134 @@ class CanaryServiceTest {
         assertThat(promoted.slots()).containsExactly(new TrafficSlot(Slot.STABLE, 2, TrafficSlot.ALL));
         assertThat(stageOf(2)).isEqualTo(Stage.PRODUCTION);
         assertThat(stageOf(1)).isEqualTo(Stage.RETIRED);
+    }
+
+    /** Canaries of a model whose gate policy requires a canary ({@code requireCanary}), or does not. */
+    private CanaryService canariesWhereThePolicy(boolean requiresACanary) {
+        return new CanaryService(store, new VersionLifecycle(store, audit, clock), audit, published::add, log, clock,
+                v -> warmed.add(v.version()), Telemetry.NONE, requests::window, CanaryService.OutcomeLookup.NONE,
+                model -> health.vigil.model.CanaryOutcomeCounts.DEFAULT_MIN_CELL_SIZE, model -> requiresACanary);
+    }
+
+    /** A ramp of two judged steps, 1 % and 50 %, baked 20 s each. */
+    private void startTwoJudgedSteps(CanaryService canaries) {
+        canaries.start(READMISSION, new CanaryService.StartCommand(2, List.of(100, 5_000, TrafficSlot.ALL),
+                Duration.ofSeconds(20), null), OPS);
+    }
+
+    /** The controller's look at the current step once its bake time is over. */
+    private void lookAtTheCurrentStep(CanaryService canaries) {
+        clock.set(store.findDeployment(READMISSION).orElseThrow().canary().judgeAt().plusSeconds(1));
+        canaries.tick();
+    }
+
+    private List<AuditRecord> refusedRecords() {
+        return canaryRecords().stream().filter(r -> r.outcome().equals("refused")).toList();
+    }
+
+    /**
+     * Where the model's gate policy requires a canary, an operator cannot skip the analysis by promoting at once: a
+     * promotion before the analysis has tested the canary at the last judged step is refused, changes nothing, says
+     * what the analysis still needs, and is a refused record; the analysis's own promotion goes ahead.
+     */
+    @Test
+    void whereThePolicyRequiresACanaryAPromotionBeforeTheAnalysisJudgedTheLastStepIsRefusedAndChangesNothing() {
+        CanaryService canaries = canariesWhereThePolicy(true);
+        startTwoJudgedSteps(canaries);
+        Deployment started = store.findDeployment(READMISSION).orElseThrow();
+
+        ConflictException atOnce = catchThrowableOfType(() -> canaries.promote(READMISSION, OPS),
+                ConflictException.class);
+
+        assertThat(atOnce).isNotNull();
+        assertThat(atOnce.code()).isEqualTo(ErrorCode.CANARY_NOT_JUDGED);
+        assertThat(atOnce.code().httpStatus()).isEqualTo(409);
+        assertThat(atOnce.getMessage()).contains("the canary of `readmission` (version 2) has not been judged",
+                "requireCanary", "it was not promoted and the ramp is unchanged",
+                "it is at step 1 (1 %); the analysis must still pass step 1, each once each side has 200 rows in the"
+                        + " step's own window, and then test it at its last judged step, step 2 (50 %)",
+                "it has not looked at this step yet (its next look is due at 2026-12-01 08:00:20 UTC)",
+                "POST /models/readmission/canary/abort", "vigil canary abort readmission");
+        assertThat(store.findDeployment(READMISSION)).contains(started);
+
+        // Step 1 passes; the first look at step 2 has nothing new to test, so the canary is still not judged there.
+        clock.advance(Duration.ofSeconds(5));
+        trafficOfTheCurrentStep(300);
+        lookAtTheCurrentStep(canaries);
+        lookAtTheCurrentStep(canaries);
+        CanaryRamp atTheLastStep = store.findDeployment(READMISSION).orElseThrow().canary();
+        assertThat(atTheLastStep.step()).isEqualTo(1);
+        assertThat(atTheLastStep.analyses()).last().satisfies(a -> {
+            assertThat(a.decision()).isEqualTo(StepAnalysis.EXTEND);
+            assertThat(a.metrics()).isEmpty();
+        });
+        ConflictException untested = catchThrowableOfType(() -> canaries.promote(READMISSION, OPS),
+                ConflictException.class);
+
+        assertThat(untested.code()).isEqualTo(ErrorCode.CANARY_NOT_JUDGED);
+        assertThat(untested.getMessage()).contains("it is at its last judged step, step 2 (50 %), where the analysis"
+                + " has not yet tested it", "once each side has 200 rows in this step's window",
+                "its last look at this step counted 0 canary and 0 stable predictions");
+        assertThat(store.findDeployment(READMISSION).orElseThrow().canary()).isEqualTo(atTheLastStep);
+        assertThat(stageOf(2)).isEqualTo(Stage.CANARY);
+        assertThat(stageOf(1)).isEqualTo(Stage.PRODUCTION);
+        assertThat(refusedRecords()).hasSize(2).allSatisfy(r -> {
+            assertThat(r.actor()).isEqualTo("ops-oncall");
+            assertThat(r.subject()).isEqualTo("/models/readmission");
+            assertThat(r.details()).containsEntry("reason", "CANARY_NOT_JUDGED").containsEntry("request", "promote");
+        }).extracting(r -> r.details().get("message")).containsExactly(atOnce.getMessage(), untested.getMessage());
+
+        // The analysis promotes the canary itself once the last judged step passes.
+        trafficOfTheCurrentStep(300);
+        lookAtTheCurrentStep(canaries);
+        Deployment promoted = store.findDeployment(READMISSION).orElseThrow();
+        assertThat(promoted.canary().status()).isEqualTo(CanaryStatus.PROMOTED);
+        assertThat(promoted.updatedBy()).isEqualTo(CanaryService.CONTROLLER.id());
+        assertThat(promoted.slots()).containsExactly(new TrafficSlot(Slot.STABLE, 2, TrafficSlot.ALL));
+    }
+
+    /**
+     * Once a look at the last judged step has tested the canary (and failed nothing), an operator may promote it
+     * before the step has its full sample, as without the policy.
+     */
+    @Test
+    void whereThePolicyRequiresACanaryAPromotionOnceTheAnalysisTestedTheLastStepGoesAhead() {
+        CanaryService canaries = canariesWhereThePolicy(true);
+        startTwoJudgedSteps(canaries);
+        clock.advance(Duration.ofSeconds(5));
+        trafficOfTheCurrentStep(300);
+        lookAtTheCurrentStep(canaries);
+        // 150 more a side reach the ramp's next look (400 a side) but not the 200 in this step it needs to pass.
+        clock.advance(Duration.ofSeconds(1));
+        trafficOfTheCurrentStep(150);
+        lookAtTheCurrentStep(canaries);
+        CanaryRamp tested = store.findDeployment(READMISSION).orElseThrow().canary();
+        assertThat(tested.status()).isEqualTo(CanaryStatus.RUNNING);
+        assertThat(tested.step()).isEqualTo(1);
+        assertThat(tested.analyses()).last().satisfies(a -> {
+            assertThat(a.decision()).isEqualTo(StepAnalysis.EXTEND);
+            assertThat(a.metrics()).isNotEmpty().noneMatch(health.vigil.model.CanaryMetric::failed);
+        });
+
+        Deployment promoted = canaries.promote(READMISSION, OPS);
+
+        assertThat(promoted.canary().status()).isEqualTo(CanaryStatus.PROMOTED);
+        assertThat(promoted.slots()).containsExactly(new TrafficSlot(Slot.STABLE, 2, TrafficSlot.ALL));
+        assertThat(stageOf(2)).isEqualTo(Stage.PRODUCTION);
+        assertThat(refusedRecords()).isEmpty();
+    }
+
+    @Test
+    void whereThePolicyDoesNotRequireACanaryAnOperatorMayPromoteACanaryAtOnce() {
+        CanaryService canaries = canariesWhereThePolicy(false);
+        startTwoJudgedSteps(canaries);
+
+        Deployment promoted = canaries.promote(READMISSION, OPS);
+
+        assertThat(promoted.canary().status()).isEqualTo(CanaryStatus.PROMOTED);
+        assertThat(promoted.canary().analyses()).isEmpty();
+        assertThat(promoted.slots()).containsExactly(new TrafficSlot(Slot.STABLE, 2, TrafficSlot.ALL));
+        assertThat(refusedRecords()).isEmpty();
     }
 
     @Test

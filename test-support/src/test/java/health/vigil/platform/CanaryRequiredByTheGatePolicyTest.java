@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import health.vigil.canary.CanaryService;
 import health.vigil.config.VigilConfig;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.VigilException;
 import health.vigil.gates.GatePolicy;
 import health.vigil.json.Json;
+import health.vigil.model.CanaryStatus;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
 import health.vigil.security.Principal;
@@ -22,7 +24,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The platform's deploys read each model's gate policy in force: one that requires a canary refuses a direct deploy.
+ * The platform's deploys and canary promotions read each model's gate policy in force: one that requires a canary
+ * refuses a direct deploy, and an operator's promotion of a canary the analysis has not judged.
  */
 class CanaryRequiredByTheGatePolicyTest {
     private static final Principal STEWARD = new Principal("data-steward", Set.of(Role.DATASETS_REGISTER));
@@ -51,6 +54,32 @@ class CanaryRequiredByTheGatePolicyTest {
             assertThat(refused.code()).isEqualTo(ErrorCode.CANARY_REQUIRED);
             assertThat(platform.deployments().current(model).orElseThrow().stable().version()).isEqualTo(1);
             assertThat(TestPatient.scoredVersion(platform, model)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aCanaryTheAnalysisHasNotJudgedIsNotPromotedByHandOnceTheModelsGatePolicyRequiresACanary() {
+        try (VigilPlatform platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(event -> { })
+                .build()) {
+            SetUpRegistration.register(platform, SampleModels.readmissionLogistic(), "logistic.zip");
+            ModelName model = SetUpRegistration.register(platform, SampleModels.readmissionTrees(), "trees.zip");
+            SetUpApproval.approve(platform, new ModelVersion(model, 1));
+            SetUpApproval.approve(platform, new ModelVersion(model, 2));
+            platform.deployments().deploy(model, 1, Principal.SYSTEM);
+            ObjectNode requiring = Json.mapper().valueToTree(GatePolicy.defaults());
+            requiring.put("requireCanary", true);
+            platform.gatePolicies().update(model, Json.convert("the policy", requiring, GatePolicy.class), STEWARD,
+                    "new versions go live by canary");
+            platform.canaries().start(model, new CanaryService.StartCommand(2, null, null, null), Principal.SYSTEM);
+
+            VigilException refused = catchThrowableOfType(
+                    () -> platform.canaries().promote(model, Principal.SYSTEM), VigilException.class);
+
+            assertThat(refused).isNotNull();
+            assertThat(refused.code()).isEqualTo(ErrorCode.CANARY_NOT_JUDGED);
+            assertThat(platform.deployments().current(model).orElseThrow().stable().version()).isEqualTo(1);
+            assertThat(platform.deployments().current(model).orElseThrow().canary().status())
+                    .isEqualTo(CanaryStatus.RUNNING);
         }
     }
 }

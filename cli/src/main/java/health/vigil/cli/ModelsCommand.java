@@ -27,13 +27,13 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code vigil models ...}: the registry from the command line, through the control API of a running platform
  * ({@code vigil up}), each call authenticated with a persona's key from {@code keys.json}: uploads as the data
- * scientist, approvals and rejections as the approver, reads as the operator. {@code --json} prints the API's
- * answer unchanged, for scripts.
+ * scientist, approvals and rejections as the approver, changes of a gate policy as the data steward, reads as the
+ * operator. {@code --json} prints the API's answer unchanged, for scripts.
  */
 @Command(name = "models", mixinStandardHelpOptions = true, description = "Work with models and their versions.",
         subcommands = {ModelsCommand.Upload.class, ModelsCommand.ListModels.class, ModelsCommand.Show.class,
                 ModelsCommand.History.class, ModelsCommand.Card.class, ModelsCommand.Gates.class, ModelsCommand.Approve.class,
-                ModelsCommand.Reject.class, ModelsCommand.Deploy.class})
+                ModelsCommand.Reject.class, ModelsCommand.Deploy.class, ModelsCommand.GatePolicyCommand.class})
 final class ModelsCommand {
 
     /** Where the platform is and who calls it. */
@@ -325,6 +325,142 @@ final class ModelsCommand {
             ifRevision.explain(response, model, target.json);
             return exit;
         }
+    }
+
+    @Command(name = "gate-policy", mixinStandardHelpOptions = true,
+            description = "Show a model's gate policy in force (GET /models/{name}/gate-policy), or change it as the"
+                    + " data steward (PUT, " + DatasetsCommand.STEWARD + " in keys.json unless --as names another):"
+                    + " the whole policy from a file with --set, or whether new versions must come through a canary"
+                    + " with --require-canary; either with --reason.")
+    static final class GatePolicyCommand implements Callable<Integer> {
+        @Parameters(index = "0", description = "Model name")
+        String model;
+
+        @Option(names = "--set", paramLabel = "FILE", description = "Store the policy in this JSON file (its fields as"
+                + " the policy shows them with --json under \"current\") as the model's next policy version")
+        Path set;
+
+        @Option(names = "--require-canary", paramLabel = "true|false", arity = "1",
+                description = "Store the policy in force with requireCanary changed: true, a version that has never"
+                        + " been stable reaches live traffic only through a canary the analysis has judged")
+        Boolean requireCanary;
+
+        @Option(names = "--reason", description = "Why the policy changes (audited with the change; required with"
+                + " --set or --require-canary)")
+        String reason;
+
+        @Mixin
+        Target target = new Target();
+
+        @Override
+        public Integer call() throws IOException, InterruptedException {
+            String path = RunningPlatform.modelPath(model) + "/gate-policy";
+            if (set == null && requireCanary == null) {
+                if (reason != null) {
+                    throw new ValidationException("--reason is given but nothing to change: add --set FILE or"
+                            + " --require-canary true|false, or leave out --reason to show the policy");
+                }
+                return target.print(target.client("operator").exchange("GET", path, null),
+                        ModelsCommand::gatePolicyText);
+            }
+            if (set != null && requireCanary != null) {
+                throw new ValidationException("give --set FILE or --require-canary, not both: put requireCanary in the"
+                        + " file instead");
+            }
+            if (reason == null || reason.isBlank()) {
+                throw new ValidationException("a gate policy change needs --reason \"why\" (it is audited with the"
+                        + " change)");
+            }
+            JsonNode policy;
+            int read = -1;
+            if (set != null) {
+                policy = policyFile(set);
+            } else {
+                HttpResponse<String> current = target.client("operator").exchange("GET", path, null);
+                if (current.statusCode() != 200) {
+                    return target.print(current, body -> "");
+                }
+                com.fasterxml.jackson.databind.node.ObjectNode changed = ControlClient.parse(current).path("current")
+                        .deepCopy();
+                read = changed.path("version").asInt();
+                changed.put("requireCanary", requireCanary);
+                policy = changed;
+            }
+            Map<String, Object> body = new java.util.LinkedHashMap<>();
+            body.put("policy", policy);
+            body.put("reason", reason);
+            HttpResponse<String> response = target.client(DatasetsCommand.STEWARD).exchange("PUT", path, body);
+            boolean unchanged = response.headers().firstValue("Vigil-Unchanged").filter("true"::equals).isPresent();
+            int exit = target.print(response, stored -> (unchanged ? "unchanged: the policy in force already says so,"
+                    + " and nothing was stored\n" : "stored: ") + policyText(stored));
+            int stored = ControlClient.parse(response).path("version").asInt(-1);
+            if (exit == 0 && !unchanged && read >= 0 && stored > read + 1) {
+                // The route does not make a change conditional on the version read: say when another one came between.
+                System.err.println("vigil: another change of the policy was stored between version " + read + ", which"
+                        + " this one was made from, and version " + stored + "; check what it changed with vigil"
+                        + " models gate-policy " + model + " --json (its history)");
+            }
+            return exit;
+        }
+    }
+
+    /** The policy object in {@code file}: a JSON object as {@code GET .../gate-policy} shows {@code current}. */
+    static JsonNode policyFile(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new ValidationException("'" + file + "' is not a file: give --set the path of a JSON file holding the"
+                    + " policy (vigil models gate-policy NAME --json shows it under \"current\")");
+        }
+        JsonNode policy;
+        try {
+            policy = Json.mapper().readTree(Files.readString(file));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new ValidationException("'" + file + "' is not JSON (line " + e.getLocation().getLineNr()
+                    + ", column " + e.getLocation().getColumnNr() + "): give --set a JSON object of the policy's"
+                    + " fields");
+        }
+        // The answer of --json saved whole ({"current": ..., "history": ...}), or a body of the route ({"policy": ...,
+        // "reason": ...}): the policy in it is what is meant.
+        for (String wrapper : List.of("current", "policy")) {
+            if (policy != null && policy.path(wrapper).isObject()) {
+                policy = policy.path(wrapper);
+                break;
+            }
+        }
+        if (policy == null || !policy.isObject()) {
+            throw new ValidationException("'" + file + "' holds no JSON object: give --set a JSON object of the"
+                    + " policy's fields, as vigil models gate-policy NAME --json shows under \"current\"");
+        }
+        return policy;
+    }
+
+    /** A model's gate policy in force and how many versions it has had, from {@code GET .../gate-policy}. */
+    static String gatePolicyText(JsonNode body) {
+        return policyText(body.path("current")) + "\n" + Words.count(body.path("history").size(), "stored version")
+                + " (--json shows each)";
+    }
+
+    /** What a gate policy says, one field a line after who set it, when and why. */
+    static String policyText(JsonNode policy) {
+        int version = policy.path("version").asInt();
+        StringBuilder text = new StringBuilder("gate policy version ").append(version);
+        text.append(version == 0 ? ": the platform's defaults" : ", changed by "
+                + shown(policy.path("changedBy").asText("-")) + " at " + Words.time(policy.path("changedAt").asText())
+                + " because \"" + shown(policy.path("reason").asText()) + "\"");
+        boolean canary = policy.path("requireCanary").asBoolean(false);
+        text.append("\n  ").append(String.format("%-26s %s", "requireCanary", canary
+                + (canary ? " (a version that has never been stable goes live only through a canary the analysis"
+                        + " judged)" : " (an approved version may be deployed directly)")));
+        for (var field : (Iterable<Map.Entry<String, JsonNode>>) policy::fields) {
+            if (List.of("version", "changedBy", "changedAt", "reason", "requireCanary").contains(field.getKey())) {
+                continue;
+            }
+            JsonNode value = field.getValue();
+            String shownValue = value.isArray() ? (value.isEmpty() ? "none" : shown(String.join(", ",
+                    java.util.stream.StreamSupport.stream(value.spliterator(), false).map(JsonNode::asText).toList())))
+                    : value.isNull() ? "-" : shown(value.asText());
+            text.append("\n  ").append(String.format("%-26s %s", shown(field.getKey()), shownValue));
+        }
+        return text.toString();
     }
 
     /** {@code readmission revision 4: stable v3 100 %}, from a deployment document. */

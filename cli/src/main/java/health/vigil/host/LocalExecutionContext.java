@@ -1,12 +1,16 @@
 package health.vigil.host;
 
-import com.microsoft.azure.functions.ExecutionContext;
+import health.vigil.functions.common.FinalRefusalHost;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
 
-/** The ExecutionContext of one invocation: its id, the function's name and the function's logger. */
-record LocalExecutionContext(String invocationId, String functionName, Logger logger) implements ExecutionContext {
+/**
+ * The ExecutionContext of one invocation: its id, the function's name and the function's logger. The local host takes
+ * an event function's 4xx as final (its webhook answers it, its bus dead-letters the event at once), so the function
+ * throws its refusal here.
+ */
+record LocalExecutionContext(String invocationId, String functionName, Logger logger) implements FinalRefusalHost {
     /** Function loggers by name: looking one up in the LogManager for every request is a synchronised map walk. */
     private static final ConcurrentHashMap<String, Logger> LOGGERS = new ConcurrentHashMap<>();
 

@@ -58,4 +58,12 @@ public enum ErrorCode {
     public boolean isClientError() {
         return httpStatus >= 400 && httpStatus < 500;
     }
+
+    /**
+     * True for the refusals no retry can turn into a success: 400, 401, 403 and 413, the statuses after which Event
+     * Grid does not deliver an event to a webhook again. A 404 or 409 may be a store or a race not yet settled.
+     */
+    public boolean isFinalRefusal() {
+        return httpStatus == 400 || httpStatus == 401 || httpStatus == 403 || httpStatus == 413;
+    }
 }

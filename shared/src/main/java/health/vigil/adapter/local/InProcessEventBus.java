@@ -46,8 +46,6 @@ import java.util.logging.Logger;
  */
 public final class InProcessEventBus implements EventPublisher, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(InProcessEventBus.class.getName());
-    /** The statuses after which Event Grid does not deliver an event to a webhook again. */
-    private static final java.util.Set<Integer> NOT_DELIVERED_AGAIN = java.util.Set.of(400, 401, 403, 413);
     /** The dead-letter reason of an event its function refused. */
     static final String REFUSED = "RefusedByFunction";
     /** The dead-letter reason of an event whose delivery the bus's closing cut short. */
@@ -267,7 +265,7 @@ public final class InProcessEventBus implements EventPublisher, AutoCloseable {
             Throwable cause = failure instanceof InvocationTargetException ite && ite.getCause() != null ? ite.getCause() : failure;
             delivery.lastErrorCode = cause instanceof VigilException ve ? ve.code().name() : "INTERNAL";
             delivery.lastErrorType = cause.getClass().getSimpleName();
-            if (cause instanceof VigilException ve && NOT_DELIVERED_AGAIN.contains(ve.code().httpStatus())) {
+            if (cause instanceof VigilException ve && ve.code().isFinalRefusal()) {
                 // As Event Grid treats a webhook's 400, 401, 403 or 413: the event as sent can never be handled, so
                 // it is dead-lettered at once rather than tried nine more times over minutes.
                 LOG.log(Level.INFO, () -> "event " + delivery.eventId + " (" + delivery.eventType + ") was refused by"

@@ -122,7 +122,7 @@ public final class BatchFunctions {
     /** A file landed in {@code batch-input}: its job starts (a replayed event finds the job and adds nothing). */
     @FunctionName("StartBatchOnUpload")
     public void onUpload(@EventGridTrigger(name = "event") String event, ExecutionContext context) {
-        triggers.run(context, () -> {
+        triggers.onEvent(context, event, () -> {
             var blob = EventEnvelopes.blobCreated(EventEnvelopes.parseSingle(event));
             Optional<BatchStatus> status = batches.submitUpload(blob);
             context.getLogger().info("StartBatchOnUpload event " + blob.eventId() + ": "

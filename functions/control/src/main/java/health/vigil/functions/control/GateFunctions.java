@@ -51,7 +51,7 @@ public final class GateFunctions {
 
     @FunctionName("EvaluateGates")
     public void evaluate(@EventGridTrigger(name = "event") String event, ExecutionContext context) {
-        triggers.run(context, () -> {
+        triggers.onEvent(context, event, () -> {
             EventEnvelope envelope = EventEnvelopes.parseSingle(event);
             JsonNode data = EventEnvelopes.requireData(envelope, "EvaluateGates", Set.of(EventTypes.MODEL_REGISTERED),
                     List.of("model"), List.of("version"));

@@ -82,7 +82,7 @@ public final class OutcomeFunctions {
 
     @FunctionName("IngestOutcomes")
     public void ingest(@EventGridTrigger(name = "event") String event, ExecutionContext context) {
-        triggers.run(context, () -> {
+        triggers.onEvent(context, event, () -> {
             var blob = EventEnvelopes.blobCreated(EventEnvelopes.parseSingle(event));
             Optional<OutcomeReceipt> receipt = outcomes.ingest(blob);
             context.getLogger().info("IngestOutcomes event " + blob.eventId() + ": " + receipt

@@ -25,7 +25,7 @@ public final class RegistrationFunctions {
 
     @FunctionName("RegisterModel")
     public void run(@EventGridTrigger(name = "event") String event, ExecutionContext context) {
-        triggers.run(context, () -> {
+        triggers.onEvent(context, event, () -> {
             var blob = EventEnvelopes.blobCreated(EventEnvelopes.parseSingle(event));
             RegistrationOutcome outcome = registration.register(blob);
             context.getLogger().info("RegisterModel event " + blob.eventId() + ": " + outcome.kind()

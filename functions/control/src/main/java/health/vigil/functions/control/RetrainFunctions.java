@@ -28,7 +28,7 @@ public final class RetrainFunctions {
 
     @FunctionName("Retrain")
     public void retrain(@EventGridTrigger(name = "event") String event, ExecutionContext context) {
-        triggers.run(context, () -> {
+        triggers.onEvent(context, event, () -> {
             EventEnvelope envelope = EventEnvelopes.parseSingle(event);
             JsonNode data = EventEnvelopes.requireData(envelope, "Retrain", Set.of(EventTypes.RETRAIN_REQUESTED),
                     List.of("model", "reportId"), List.of("parentVersion"));

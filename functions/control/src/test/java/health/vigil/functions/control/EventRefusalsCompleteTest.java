@@ -1,0 +1,204 @@
+package health.vigil.functions.control;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.microsoft.azure.functions.ExecutionContext;
+import health.vigil.config.VigilConfig;
+import health.vigil.error.ErrorCode;
+import health.vigil.error.StoreException;
+import health.vigil.error.ValidationException;
+import health.vigil.functions.common.FinalRefusalHost;
+import health.vigil.functions.common.VigilInstanceInjector;
+import health.vigil.json.Json;
+import health.vigil.platform.VigilPlatform;
+import health.vigil.port.ArtifactStore;
+import health.vigil.port.Telemetry;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The event-triggered functions under the Functions host, which tells Event Grid only that a function failed: an
+ * event no delivery can make valid completes its delivery, counted and logged once per delivery, instead of being
+ * delivered again for a day; a store that is unavailable still fails it, so Event Grid delivers it again.
+ */
+class EventRefusalsCompleteTest {
+    private static final String MODEL = "readmission";
+    /** A name Blob Storage takes and Vigil's stores refuse (an empty folder name), so the refusal is final. */
+    private static final String REFUSED_NAME = MODEL + "//nightly.csv";
+
+    @TempDir
+    Path home;
+
+    private final List<String> failures = new ArrayList<>();
+    private VigilPlatform platform;
+    private VigilInstanceInjector injector;
+
+    @BeforeEach
+    void aLocalPlatform() {
+        Telemetry recording = new Telemetry() {
+            @Override
+            public void failed(String operation, ErrorCode code) {
+                failures.add(operation + " " + code);
+            }
+        };
+        platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(event -> { }).telemetry(recording)
+                .build();
+        injector = new VigilInstanceInjector(() -> platform);
+    }
+
+    @AfterEach
+    void close() {
+        platform.close();
+    }
+
+    @Test
+    void aBlobCreatedForABlobNameTheStoresRefuseCompletesEachStorageFunctionsDelivery() throws Exception {
+        Map<String, String> containers = Map.of("RegisterModel", ArtifactStore.MODELS,
+                "IngestOutcomes", ArtifactStore.OUTCOMES, "StartBatchOnUpload", ArtifactStore.BATCH_INPUT);
+        for (var function : containers.entrySet()) {
+            String event = blobCreated("b-" + function.getKey(), function.getValue(), REFUSED_NAME);
+            refusedTwiceAndComplete(function.getKey(), event, "the blob name has an empty folder name");
+        }
+        assertThat(audited()).isEmpty();
+        assertThat(platform.registry().listModels()).isEmpty();
+    }
+
+    @Test
+    void anEventAboutAVersionWhoseSubjectNamesAnotherCompletesEachVersionFunctionsDelivery() throws Exception {
+        refusedTwiceAndComplete("EvaluateGates", vigilEvent("e-gates", "Vigil.Model.Registered",
+                "/models/" + MODEL + "/versions/2", Map.of("model", MODEL, "version", 1)), "its data names");
+        refusedTwiceAndComplete("Retrain", vigilEvent("e-retrain", "Vigil.Retrain.Requested",
+                "/models/" + MODEL + "/versions/2", Map.of("model", MODEL, "parentVersion", 1, "reportId",
+                        MODEL + "/v1/stable/2026-12-01T000000Z--2026-12-02T000000Z")), "its data names");
+        assertThat(audited()).isEmpty();
+    }
+
+    /** A store that is unavailable may be back for the next delivery: each function still fails its delivery. */
+    @Test
+    void aDeliveryAStoreOutageStopsStillFailsSoEventGridDeliversItAgain() throws Exception {
+        Map<String, String> events = Map.of(
+                "RegisterModel", blobCreated("b-1", ArtifactStore.MODELS, MODEL + "/model.zip"),
+                "IngestOutcomes", blobCreated("b-2", ArtifactStore.OUTCOMES, MODEL + "/outcomes.csv"),
+                "StartBatchOnUpload", blobCreated("b-3", ArtifactStore.BATCH_INPUT, MODEL + "/nightly.csv"),
+                "EvaluateGates", vigilEvent("e-1", "Vigil.Model.Registered", "/models/" + MODEL + "/versions/1",
+                        Map.of("model", MODEL, "version", 1)),
+                "Retrain", vigilEvent("e-2", "Vigil.Retrain.Requested", "/models/" + MODEL + "/versions/1",
+                        Map.of("model", MODEL, "parentVersion", 1, "reportId",
+                                MODEL + "/v1/stable/2026-12-01T000000Z--2026-12-02T000000Z")));
+        // The files are there; the stores that say what to do with them are not.
+        put(ArtifactStore.OUTCOMES, MODEL + "/outcomes.csv", "model,predictionId,outcome\n" + MODEL
+                + ",0192f0c4-6a1e-7b3c-9d2e-4f5a6b7c8d9e,1\n");
+        put(ArtifactStore.BATCH_INPUT, MODEL + "/nightly.csv", "age\n70\n");
+        Map<String, EventFunction> functions = new java.util.HashMap<>();
+        for (String name : events.keySet()) {
+            functions.put(name, function(name));
+        }
+        platform.close();
+        for (var event : events.entrySet()) {
+            RecordingContext context = new RecordingContext(event.getKey());
+            assertThatThrownBy(() -> functions.get(event.getKey()).deliver(event.getValue(), context))
+                    .as(event.getKey()).isInstanceOf(StoreException.class);
+            assertThat(context.logged()).as(event.getKey()).isEmpty();
+        }
+        assertThat(failures).hasSize(events.size()).allMatch(f -> f.endsWith(" STORE_UNAVAILABLE"));
+    }
+
+    /** The local host answers a refusal with a 4xx and dead-letters the event at once: it is given the refusal. */
+    @Test
+    void aHostThatTakesARefusalAsFinalIsGivenIt() throws Exception {
+        String event = blobCreated("b-local", ArtifactStore.MODELS, REFUSED_NAME);
+        EventFunction register = function("RegisterModel");
+        assertThatThrownBy(() -> register.deliver(event, new LocalHostContext("RegisterModel")))
+                .isInstanceOf(ValidationException.class).hasMessageContaining("empty folder name");
+        assertThat(failures).containsExactly("RegisterModel INVALID_REQUEST");
+    }
+
+    private void put(String container, String name, String content) {
+        platform.artifacts().put(container, name,
+                new java.io.ByteArrayInputStream(content.getBytes(java.nio.charset.StandardCharsets.UTF_8)), false);
+    }
+
+    private List<health.vigil.model.AuditRecord> audited() {
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        return platform.audit().read(today.minusDays(1), today.plusDays(1));
+    }
+
+    private void refusedTwiceAndComplete(String name, String event, String reason) throws Exception {
+        String id = Json.readTree("event", event).get("id").asText();
+        for (int delivery = 1; delivery <= 2; delivery++) {
+            failures.clear();
+            RecordingContext context = new RecordingContext(name);
+            EventFunction function = function(name);
+            assertThatCode(() -> function.deliver(event, context)).as(name).doesNotThrowAnyException();
+            assertThat(failures).as(name).containsExactly(name + " INVALID_REQUEST");
+            assertThat(context.logged()).as(name).singleElement().satisfies(line -> {
+                assertThat(line.getLevel()).isEqualTo(Level.WARNING);
+                assertThat(line.getMessage()).contains(name + " refused event " + id + " with INVALID_REQUEST")
+                        .contains(reason).contains("the delivery is complete").doesNotContain("nightly.csv");
+            });
+        }
+    }
+
+    /** An event-triggered function, as the host calls it. */
+    private interface EventFunction {
+        void deliver(String event, ExecutionContext context);
+    }
+
+    private EventFunction function(String name) throws Exception {
+        return switch (name) {
+            case "RegisterModel" -> injector.getInstance(RegistrationFunctions.class)::run;
+            case "IngestOutcomes" -> injector.getInstance(OutcomeFunctions.class)::ingest;
+            case "StartBatchOnUpload" -> injector.getInstance(BatchFunctions.class)::onUpload;
+            case "EvaluateGates" -> injector.getInstance(GateFunctions.class)::evaluate;
+            case "Retrain" -> injector.getInstance(RetrainFunctions.class)::retrain;
+            default -> throw new IllegalArgumentException(name);
+        };
+    }
+
+    /** A storage account's BlobCreated, in Event Grid's schema. */
+    private static String blobCreated(String id, String container, String blob) {
+        return Json.write(Map.of("id", id,
+                "topic", "/subscriptions/x/resourceGroups/y/providers/Microsoft.Storage/storageAccounts/vigillocal",
+                "subject", "/blobServices/default/containers/" + container + "/blobs/" + blob,
+                "eventType", "Microsoft.Storage.BlobCreated", "eventTime", Instant.now().toString(),
+                "data", Map.of("api", "PutBlob", "contentLength", 10),
+                "dataVersion", "", "metadataVersion", "1"));
+    }
+
+    private static String vigilEvent(String id, String type, String subject, Map<String, Object> data) {
+        return Json.write(Map.of("specversion", "1.0", "id", id, "source", "/vigil", "type", type,
+                "subject", subject, "time", Instant.now().toString(), "data", data));
+    }
+
+    /** The context of a host that takes a thrown refusal as final, as the local host's is. */
+    private record LocalHostContext(String functionName) implements FinalRefusalHost {
+        @Override
+        public Logger getLogger() {
+            return Logger.getLogger("Function." + functionName);
+        }
+
+        @Override
+        public String getInvocationId() {
+            return "invocation-1";
+        }
+
+        @Override
+        public String getFunctionName() {
+            return functionName;
+        }
+    }
+}

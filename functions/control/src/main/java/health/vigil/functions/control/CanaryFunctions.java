@@ -226,7 +226,7 @@ public final class CanaryFunctions {
      */
     @FunctionName("AdvanceCanary")
     public void advance(@EventGridTrigger(name = "event") String event, ExecutionContext context) {
-        triggers.run(context, () -> {
+        triggers.onEvent(context, event, () -> {
             EventEnvelope envelope = EventEnvelopes.parseSingle(event);
             ModelName model = rampedVersion(envelope).name();
             Optional<Deployment> changed = wakeups.onRampEvent(model, envelope.data().path("revision").asLong(0),

@@ -84,6 +84,9 @@ class EventRefusalsCompleteTest {
         refusedTwiceAndComplete("Retrain", vigilEvent("e-retrain", "Vigil.Retrain.Requested",
                 "/models/" + MODEL + "/versions/2", Map.of("model", MODEL, "parentVersion", 1, "reportId",
                         MODEL + "/v1/stable/2026-12-01T000000Z--2026-12-02T000000Z")), "its data names");
+        refusedTwiceAndComplete("AdvanceCanary", vigilEvent("e-canary", "Vigil.Canary.Started",
+                "/models/" + MODEL + "/versions/2", Map.of("model", MODEL, "version", 1, "revision", 3)),
+                "its data names");
         assertThat(audited()).isEmpty();
     }
 
@@ -98,7 +101,9 @@ class EventRefusalsCompleteTest {
                         Map.of("model", MODEL, "version", 1)),
                 "Retrain", vigilEvent("e-2", "Vigil.Retrain.Requested", "/models/" + MODEL + "/versions/1",
                         Map.of("model", MODEL, "parentVersion", 1, "reportId",
-                                MODEL + "/v1/stable/2026-12-01T000000Z--2026-12-02T000000Z")));
+                                MODEL + "/v1/stable/2026-12-01T000000Z--2026-12-02T000000Z")),
+                "AdvanceCanary", vigilEvent("e-3", "Vigil.Canary.Stepped", "/models/" + MODEL + "/versions/2",
+                        Map.of("model", MODEL, "version", 2, "revision", 3)));
         // The files are there; the stores that say what to do with them are not.
         put(ArtifactStore.OUTCOMES, MODEL + "/outcomes.csv", "model,predictionId,outcome\n" + MODEL
                 + ",0192f0c4-6a1e-7b3c-9d2e-4f5a6b7c8d9e,1\n");
@@ -165,6 +170,7 @@ class EventRefusalsCompleteTest {
             case "StartBatchOnUpload" -> injector.getInstance(BatchFunctions.class)::onUpload;
             case "EvaluateGates" -> injector.getInstance(GateFunctions.class)::evaluate;
             case "Retrain" -> injector.getInstance(RetrainFunctions.class)::retrain;
+            case "AdvanceCanary" -> injector.getInstance(CanaryFunctions.class)::advance;
             default -> throw new IllegalArgumentException(name);
         };
     }

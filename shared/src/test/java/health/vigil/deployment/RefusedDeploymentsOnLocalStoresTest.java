@@ -220,17 +220,15 @@ class RefusedDeploymentsOnLocalStoresTest {
     }
 
     @Test
-    void whereTheModelsPolicyRequiresACanaryAFirstDeployACanarysPromotionARollbackAndAFormerStableVersionGoAhead() {
+    void whereTheModelsPolicyRequiresACanaryAFirstDeployARollbackAndAVersionStableBeforeThePolicyGoAhead() {
+        DeploymentService before = deployments();
+        before.deploy(READMISSION, 1, OPS);
+        before.deploy(READMISSION, 4, OPS);
         DeploymentService deployments = deploymentsRequiringACanary();
-        CanaryService canaries = canaries();
 
-        deployments.deploy(READMISSION, 1, OPS);
         int records = records();
-        deployments.deploy(READMISSION, 1, OPS);
+        deployments.deploy(READMISSION, 4, OPS);
         assertThat(records()).as("a deploy of the stable version changes nothing").isEqualTo(records);
-        canaries.start(READMISSION, new CanaryService.StartCommand(4, null, null, null), OPS);
-        canaries.promote(READMISSION, OPS);
-        assertThat(store.findDeployment(READMISSION).orElseThrow().stable().version()).isEqualTo(4);
         deployments.rollback(READMISSION, OptionalInt.empty(), OPS);
         assertThat(store.findDeployment(READMISSION).orElseThrow().stable().version()).isEqualTo(1);
         Deployment again = deployments.deploy(READMISSION, 4, OPS);
@@ -239,6 +237,34 @@ class RefusedDeploymentsOnLocalStoresTest {
         assertThat(stageOf(4)).isEqualTo(Stage.PRODUCTION);
         assertThat(stageOf(1)).isEqualTo(Stage.RETIRED);
         assertThat(refused()).isEmpty();
+    }
+
+    /**
+     * The canary path the policy asks for cannot be cut short: a canary the analysis has not judged is not promoted by
+     * hand, and once aborted its version is no more deployable directly than before it started.
+     */
+    @Test
+    void whereTheModelsPolicyRequiresACanaryAnUnjudgedCanaryIsNotPromotedByHandNorDeployedDirectlyOnceAborted() {
+        DeploymentService deployments = deploymentsRequiringACanary();
+        CanaryService canaries = canariesRequiringACanary();
+        deployments.deploy(READMISSION, 1, OPS);
+        canaries.start(READMISSION, new CanaryService.StartCommand(4, null, null, null), OPS);
+        Deployment started = store.findDeployment(READMISSION).orElseThrow();
+
+        VigilException promotion = refusal(() -> canaries.promote(READMISSION, OPS));
+        assertThat(store.findDeployment(READMISSION)).contains(started);
+        canaries.abort(READMISSION, OPS);
+        VigilException deploy = refusal(() -> deployments.deploy(READMISSION, 4, OPS));
+
+        assertThat(promotion.code()).isEqualTo(ErrorCode.CANARY_NOT_JUDGED);
+        assertThat(deploy.code()).as("an aborted canary's version is rolled back").isEqualTo(ErrorCode.INVALID_STATE);
+        assertThat(store.findDeployment(READMISSION).orElseThrow().stable().version()).isEqualTo(1);
+        assertThat(stageOf(1)).isEqualTo(Stage.PRODUCTION);
+        assertThat(stageOf(4)).isEqualTo(Stage.ROLLED_BACK);
+        assertThat(refused()).extracting(AuditRecord::action).containsExactly(CanaryService.ACTION,
+                DeploymentService.ACTION);
+        assertThat(refused()).extracting(r -> r.details().get("reason")).containsExactly("CANARY_NOT_JUDGED",
+                "INVALID_STATE");
     }
 
     @Test
@@ -277,6 +303,15 @@ class RefusedDeploymentsOnLocalStoresTest {
     private CanaryService canaries() {
         return new CanaryService(store, new VersionLifecycle(store, audit, clock), audit, event -> { },
                 adapters.predictionLog(), clock, warmer);
+    }
+
+    /** Canaries as the platform builds them, promoted by hand only as the model's gate policy in force allows. */
+    private CanaryService canariesRequiringACanary() {
+        GatePolicies policies = new GatePolicies(adapters.artifactStore(), store, audit, clock);
+        return new CanaryService(store, new VersionLifecycle(store, audit, clock), audit, event -> { },
+                adapters.predictionLog(), clock, warmer, health.vigil.port.Telemetry.NONE, null,
+                CanaryService.OutcomeLookup.NONE, model -> health.vigil.model.CanaryOutcomeCounts.DEFAULT_MIN_CELL_SIZE,
+                model -> policies.current(model).requireCanary());
     }
 
     private ShadowService shadows() {

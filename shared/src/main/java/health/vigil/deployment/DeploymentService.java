@@ -488,7 +488,7 @@ public final class DeploymentService {
      * back what served) are not new to patients. Nothing is changed before this, so a refusal leaves all as it was.
      */
     private void requireCanaryIfPolicySays(VersionRecord target, Optional<Deployment> current) {
-        if (current.isEmpty() || current.get().stable().version() == target.version() || wasStable(target)
+        if (current.isEmpty() || current.get().stable().version() == target.version() || target.wasStable()
                 || !canaryRequired.test(target.id().name())) {
             return;
         }
@@ -501,12 +501,6 @@ public final class DeploymentService {
                 + " with POST /models/" + model + "/canary and body {\"version\": " + id.number() + "} (vigil canary"
                 + " start " + model + " " + id.number() + "); to put back a version that was stable before, roll back"
                 + " (POST /models/" + model + "/rollback, vigil rollback " + model + ")");
-    }
-
-    /** Whether the version was ever the model's stable version, as its stage history says. */
-    private static boolean wasStable(VersionRecord version) {
-        return version.stage() == Stage.PRODUCTION
-                || version.history().stream().anyMatch(change -> change.to() == Stage.PRODUCTION);
     }
 
     /** Only what the lifecycle lets into production: approved (or approved before and since retired or canary). */

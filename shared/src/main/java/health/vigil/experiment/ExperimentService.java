@@ -44,6 +44,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.function.ToIntFunction;
 
 /**
@@ -51,7 +52,9 @@ import java.util.function.ToIntFunction;
  * on the canary slot, each patient assigned by pseudonym and kept there), with a primary metric and a sample size
  * declared before the first patient is assigned. The report compares the arms once the predictions, and for AUROC and
  * the positive rate their outcomes, arrive, and says when the planned sample is reached. Start and stop are each one
- * conditional write of the deployment document, audited once under the revision and published.
+ * conditional write of the deployment document, audited once under the revision and published. A model whose policy
+ * requires a canary takes no treatment that has never been its stable version: that version reaches patients through a
+ * canary's ramp and analysis first.
  */
 public final class ExperimentService {
     public static final String ACTION = "deployment.experiment";
@@ -86,6 +89,7 @@ public final class ExperimentService {
     private final Clock clock;
     private final Consumer<VersionRecord> warmer;
     private final ToIntFunction<ModelName> minCellSizes;
+    private final Predicate<ModelName> canaryRequired;
 
     /**
      * @param outcomes joins outcomes to predictions; empty on a platform that stores no outcomes (the report then
@@ -105,6 +109,18 @@ public final class ExperimentService {
     public ExperimentService(RegistryStore store, AuditLog audit, EventPublisher events, PredictionLog predictions,
             Optional<OutcomeSource> outcomes, Clock clock, Consumer<VersionRecord> warmer,
             ToIntFunction<ModelName> minCellSizes) {
+        this(store, audit, events, predictions, outcomes, clock, warmer, minCellSizes, model -> false);
+    }
+
+    /**
+     * @param canaryRequired whether the model's policy in force lets a version that has never been its stable version
+     *        reach live traffic only through a canary (its gate policy's {@code requireCanary}); asked only of a start
+     *        whose treatment has never been stable
+     */
+    public ExperimentService(RegistryStore store, AuditLog audit, EventPublisher events, PredictionLog predictions,
+            Optional<OutcomeSource> outcomes, Clock clock, Consumer<VersionRecord> warmer,
+            ToIntFunction<ModelName> minCellSizes, Predicate<ModelName> canaryRequired) {
+        this.canaryRequired = Objects.requireNonNull(canaryRequired, "canaryRequired");
         this.minCellSizes = Objects.requireNonNull(minCellSizes, "minCellSizes");
         this.registry = new ModelRegistry(store);
         this.changes = new DeploymentChanges(store, audit, events, clock);
@@ -174,6 +190,14 @@ public final class ExperimentService {
                 throw new ConflictException(ErrorCode.INVALID_STATE, "version " + command.treatmentVersion() + " of `"
                         + model + "` is the shadow version; stop the shadow (POST /models/" + model + "/shadow/stop)"
                         + " before it answers patients as an experiment's treatment");
+            }
+            if (!treatment.wasStable() && canaryRequired.test(model)) {
+                throw new ConflictException(ErrorCode.CANARY_REQUIRED, treatment.id() + " has never been the stable"
+                        + " version of `" + model + "`, and its gate policy requires a new version to reach patients"
+                        + " through a canary (requireCanary), so the experiment was not started and the deployment is"
+                        + " unchanged. Start a canary with POST /models/" + model + "/canary and body {\"version\": "
+                        + treatment.version() + "} (vigil canary start " + model + " " + treatment.version() + "); once"
+                        + " it is promoted, an experiment may compare it with the version it replaced");
             }
             warmer.accept(treatment);
             ExperimentPlan plan = command.plan();

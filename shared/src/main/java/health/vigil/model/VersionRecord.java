@@ -79,6 +79,12 @@ public record VersionRecord(
         return cause != null && history.stream().anyMatch(c -> cause.equals(c.cause()) && c.to() == stage);
     }
 
+    /** Whether this version was ever the model's stable version, as its stage history says. */
+    @JsonIgnore
+    public boolean wasStable() {
+        return stage == Stage.PRODUCTION || history.stream().anyMatch(change -> change.to() == Stage.PRODUCTION);
+    }
+
     /** This version with one more signature. */
     public VersionRecord withSignature(ElectronicSignature signature, Instant at) {
         List<ElectronicSignature> more = new ArrayList<>(signatures);

@@ -193,8 +193,10 @@ public final class VigilPlatform implements AutoCloseable {
         this.shadows = new ShadowService(registryStore, audit, events, predictionLog, clock, scoring.models()::warm,
                 // Only a process that scores has counts to show (in Azure the control app scores nothing).
                 model -> Optional.of(shadowMirror.counts(model)).filter(c -> c.offered() > 0), minCellSizes);
+        // Where a model's gate policy requires a canary, a treatment is a version that was stable before.
         this.experiments = new ExperimentService(registryStore, audit, events, predictionLog,
-                Optional.of(outcomeJoin::outcomesOf), clock, scoring.models()::warm, minCellSizes);
+                Optional.of(outcomeJoin::outcomesOf), clock, scoring.models()::warm, minCellSizes,
+                model -> gatePolicies.current(model).requireCanary());
         this.gates = new GateEvaluation(registryStore, lifecycle, artifacts, datasets, gatePolicies,
                 new RegisteredModelLoader(artifacts, runtime, pipelines, config.limits().maxUncompressedBytes()), audit,
                 events, clock, a.telemetry, minCellSizes);

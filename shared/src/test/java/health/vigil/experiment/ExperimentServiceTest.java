@@ -155,6 +155,40 @@ class ExperimentServiceTest {
                 .isInstanceOf(ConflictException.class).hasMessageContaining("experiment");
     }
 
+    /**
+     * Where the model's gate policy requires a canary, an experiment is no way round it: a treatment that has never
+     * been stable would answer patients without a canary's ramp and analysis, so the start is refused, changes nothing
+     * and is a refused record; a version that was stable before may still be the treatment.
+     */
+    @Test
+    void whereThePolicyRequiresACanaryATreatmentThatHasNeverBeenStableIsRefused() {
+        store.put(version(READMISSION, 4, Stage.RETIRED).withStage(new health.vigil.model.StageChange(Stage.APPROVED,
+                Stage.PRODUCTION, "ops", "deployed", START.minusSeconds(7200))).withStage(
+                new health.vigil.model.StageChange(Stage.PRODUCTION, Stage.RETIRED, "ops", "replaced by version 1",
+                        START.minusSeconds(3600))));
+        ExperimentService requiring = new ExperimentService(store, audit, published::add, log, Optional.empty(), clock,
+                v -> { }, model -> 5, model -> true);
+        Deployment before = store.findDeployment(READMISSION).orElseThrow();
+
+        ConflictException refused = org.assertj.core.api.Assertions.catchThrowableOfType(() -> requiring.start(
+                READMISSION, new ExperimentService.StartCommand(2, null, FLAG_PLAN), OPS), ConflictException.class);
+
+        assertThat(refused).isNotNull();
+        assertThat(refused.code()).isEqualTo(health.vigil.error.ErrorCode.CANARY_REQUIRED);
+        assertThat(refused.getMessage()).contains("readmission:2 has never been the stable version",
+                "requireCanary", "the experiment was not started", "vigil canary start readmission 2");
+        assertThat(store.findDeployment(READMISSION)).contains(before);
+        assertThat(published).isEmpty();
+        assertThat(experimentRecords()).singleElement().satisfies(r -> {
+            assertThat(r.outcome()).isEqualTo("refused");
+            assertThat(r.details()).containsEntry("reason", "CANARY_REQUIRED").containsEntry("request", "start");
+        });
+
+        Deployment started = requiring.start(READMISSION, new ExperimentService.StartCommand(4, null, FLAG_PLAN), OPS);
+
+        assertThat(started.runningExperiment()).map(Experiment::treatmentVersion).contains(4);
+    }
+
     @Test
     void theShadowVersionIsNotAlsoTheTreatment() {
         Deployment current = store.findDeployment(READMISSION).orElseThrow();

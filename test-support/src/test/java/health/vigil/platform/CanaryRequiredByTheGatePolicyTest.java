@@ -8,9 +8,12 @@ import health.vigil.canary.CanaryService;
 import health.vigil.config.VigilConfig;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.VigilException;
+import health.vigil.experiment.ExperimentPlan;
+import health.vigil.experiment.ExperimentService;
 import health.vigil.gates.GatePolicy;
 import health.vigil.json.Json;
 import health.vigil.model.CanaryStatus;
+import health.vigil.model.ExperimentMetric;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
 import health.vigil.security.Principal;
@@ -24,8 +27,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The platform's deploys and canary promotions read each model's gate policy in force: one that requires a canary
- * refuses a direct deploy, and an operator's promotion of a canary the analysis has not judged.
+ * The platform's deploys, canary promotions and experiments read each model's gate policy in force: one that requires
+ * a canary refuses a direct deploy, an operator's promotion of a canary the analysis has not judged, and an experiment
+ * whose treatment has never been stable.
  */
 class CanaryRequiredByTheGatePolicyTest {
     private static final Principal STEWARD = new Principal("data-steward", Set.of(Role.DATASETS_REGISTER));
@@ -80,6 +84,32 @@ class CanaryRequiredByTheGatePolicyTest {
             assertThat(platform.deployments().current(model).orElseThrow().stable().version()).isEqualTo(1);
             assertThat(platform.deployments().current(model).orElseThrow().canary().status())
                     .isEqualTo(CanaryStatus.RUNNING);
+        }
+    }
+
+    @Test
+    void anExperimentWhoseTreatmentHasNeverBeenStableIsRefusedOnceTheModelsGatePolicyRequiresACanary() {
+        try (VigilPlatform platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(event -> { })
+                .build()) {
+            SetUpRegistration.register(platform, SampleModels.readmissionLogistic(), "logistic.zip");
+            ModelName model = SetUpRegistration.register(platform, SampleModels.readmissionTrees(), "trees.zip");
+            SetUpApproval.approve(platform, new ModelVersion(model, 1));
+            SetUpApproval.approve(platform, new ModelVersion(model, 2));
+            platform.deployments().deploy(model, 1, Principal.SYSTEM);
+            ObjectNode requiring = Json.mapper().valueToTree(GatePolicy.defaults());
+            requiring.put("requireCanary", true);
+            platform.gatePolicies().update(model, Json.convert("the policy", requiring, GatePolicy.class), STEWARD,
+                    "new versions go live by canary");
+
+            VigilException refused = catchThrowableOfType(() -> platform.experiments().start(model,
+                    new ExperimentService.StartCommand(2, null, ExperimentPlan.of(ExperimentMetric.FLAG_RATE, 0.20,
+                            0.05, null, null, null, 9_999)), Principal.SYSTEM), VigilException.class);
+
+            assertThat(refused).isNotNull();
+            assertThat(refused.code()).isEqualTo(ErrorCode.CANARY_REQUIRED);
+            assertThat(platform.deployments().current(model).orElseThrow().slots()).singleElement()
+                    .satisfies(slot -> assertThat(slot.version()).isEqualTo(1));
+            assertThat(TestPatient.scoredVersion(platform, model)).isEqualTo(1);
         }
     }
 }

@@ -999,8 +999,8 @@ class RetrainLoopTest {
         java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
         int recordsBefore = platform.audit().read(today.minusDays(1), today.plusDays(1)).size();
 
+        // A report on another slot, version or model can never be retrained for: refused for good (400).
         Map<String, String> refusals = Map.of(
-                model.value() + "/v1/stable/2026-10-01T000000Z--2026-10-02T000000Z", "no monitoring report with this reportId is recorded",
                 "report-7", "is not a report on the stable slot of " + model.value() + " v1",
                 canary, "is not a report on the stable slot",
                 otherVersion, "is not a report on the stable slot",
@@ -1008,6 +1008,13 @@ class RetrainLoopTest {
         refusals.forEach((reportId, message) -> assertThatThrownBy(() -> platform.retraining().handle(
                 new RetrainService.Request("forged-" + reportId, model, 1, reportId)))
                 .as(reportId).isInstanceOf(health.vigil.error.ValidationException.class).hasMessageContaining(message));
+        // A report not recorded may be one whose record this read does not see yet: not found (404), tried again.
+        String unrecorded = model.value() + "/v1/stable/2026-10-01T000000Z--2026-10-02T000000Z";
+        assertThatThrownBy(() -> platform.retraining().handle(
+                new RetrainService.Request("forged-" + unrecorded, model, 1, unrecorded)))
+                .isInstanceOfSatisfying(health.vigil.error.NotFoundException.class,
+                        e -> assertThat(e.code()).isEqualTo(health.vigil.error.ErrorCode.NOT_FOUND))
+                .hasMessageContaining("no monitoring report with this reportId is recorded");
 
         assertThat(trainings).hasValue(0);
         assertThat(platform.audit().read(today.minusDays(1), today.plusDays(1))).hasSize(recordsBefore);

@@ -4,6 +4,7 @@ import health.vigil.audit.AuditLog;
 import health.vigil.audit.OnceKeys;
 import health.vigil.error.ConflictException;
 import health.vigil.error.ErrorCode;
+import health.vigil.error.NotFoundException;
 import health.vigil.error.ValidationException;
 import health.vigil.events.EventTypes;
 import health.vigil.events.VigilEvent;
@@ -483,13 +484,17 @@ public final class RetrainService {
      * A request cites the report that asked for it: the monitoring check's report, recorded in the audit log, for
      * which the check recorded a retraining request (answered). Anything else would write into the audit trail and
      * the successor's manifest a lineage that no check made, or train a successor no check asked for (a request made
-     * up, or sent by a subscription it was not meant for, with a report that found nothing to retrain for).
+     * up, or sent by a subscription it was not meant for, with a report that found nothing to retrain for). A report
+     * not found is a 404, not a final refusal: an audit store read with session consistency on another instance than
+     * the check that recorded the report may not see its record yet, so the event is delivered again (and one citing a
+     * report no check made is dead-lettered after its last attempt).
      */
     private AuditRecord checkReport(Request request) {
         if (audit.findOnce(OnceKeys.monitoringCheck(request.reportId())).isEmpty()
                 && audit.findOnce(OnceKeys.provisionalMonitoringCheck(request.reportId())).isEmpty()) {
-            throw new ValidationException("no monitoring report with this reportId is recorded: retraining is asked for"
-                    + " by the monitoring check, for a report it recorded (the retrain.request audit record names it)");
+            throw new NotFoundException(ErrorCode.NOT_FOUND, "no monitoring report with this reportId is recorded:"
+                    + " retraining is asked for by the monitoring check, for a report it recorded (the retrain.request"
+                    + " audit record names it)");
         }
         // The id is a recorded report's (checked above), so it is the platform's own text, not the sender's.
         return retrainRequests.apply(request.reportId()).orElseThrow(() -> new ConflictException(ErrorCode.CONFLICT,

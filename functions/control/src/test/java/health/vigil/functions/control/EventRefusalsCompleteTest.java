@@ -5,16 +5,20 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.microsoft.azure.functions.ExecutionContext;
+import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.config.VigilConfig;
 import health.vigil.error.ErrorCode;
+import health.vigil.error.NotFoundException;
 import health.vigil.error.StoreException;
 import health.vigil.error.ValidationException;
 import health.vigil.functions.common.FinalRefusalHost;
 import health.vigil.functions.common.VigilInstanceInjector;
 import health.vigil.json.Json;
+import health.vigil.model.Stage;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.Telemetry;
+import health.vigil.registry.ServiceFixtures;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -87,6 +91,39 @@ class EventRefusalsCompleteTest {
         refusedTwiceAndComplete("AdvanceCanary", vigilEvent("e-canary", "Vigil.Canary.Started",
                 "/models/" + MODEL + "/versions/2", Map.of("model", MODEL, "version", 1, "revision", 3)),
                 "its data names");
+        assertThat(audited()).isEmpty();
+    }
+
+    /**
+     * A retraining request citing a report whose record the audit store does not show (yet: read on another instance
+     * than the check that wrote it, with session consistency) fails its delivery, so Event Grid delivers it again;
+     * one citing a report on another slot can never be retrained for, and completes.
+     */
+    @Test
+    void aRetrainRequestCitingAReportNotRecordedFailsSoEventGridDeliversItAgain() throws Exception {
+        try (LocalAdapters stores = LocalAdapters.at(home, VigilConfig.PredictionLogDurability.DEFAULT)) {
+            stores.registryStore().createNextVersion(ServiceFixtures.READMISSION,
+                    n -> ServiceFixtures.version(ServiceFixtures.READMISSION, n, Stage.PRODUCTION));
+        }
+        String window = "2026-12-01T000000Z--2026-12-02T000000Z";
+        String event = vigilEvent("e-unseen", "Vigil.Retrain.Requested", "/models/" + MODEL + "/versions/1",
+                Map.of("model", MODEL, "parentVersion", 1, "reportId", MODEL + "/v1/stable/" + window));
+        for (int delivery = 1; delivery <= 2; delivery++) {
+            failures.clear();
+            RecordingContext context = new RecordingContext("Retrain");
+            EventFunction retrain = function("Retrain");
+            assertThatThrownBy(() -> retrain.deliver(event, context))
+                    .isInstanceOfSatisfying(NotFoundException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.NOT_FOUND))
+                    .hasMessageContaining("no monitoring report with this reportId is recorded");
+            assertThat(failures).containsExactly("Retrain NOT_FOUND");
+            assertThat(context.logged()).isEmpty();
+        }
+        assertThat(audited()).isEmpty();
+
+        refusedTwiceAndComplete("Retrain", vigilEvent("e-canary", "Vigil.Retrain.Requested",
+                "/models/" + MODEL + "/versions/1", Map.of("model", MODEL, "parentVersion", 1, "reportId",
+                        MODEL + "/v1/canary/" + window)), "is not a report on the stable slot");
         assertThat(audited()).isEmpty();
     }
 

@@ -32,7 +32,8 @@ class ModelsGatePolicyCommandTest {
     private static final String STEWARD_KEY = "k-steward-0123456789abcdef0123456789";
     private static final String POLICY = "{\"version\": 3, \"aurocFloor\": 0.65, \"minSegmentSize\": 100,"
             + " \"requiredCardFields\": [\"intendedUse\", \"outOfScopeUse\"], \"requireCanary\": false,"
-            + " \"changedBy\": \"data-steward\", \"changedAt\": \"2026-12-01T08:00:00Z\", \"reason\": \"smaller sites\"}";
+            + " \"changedBy\": \"data-steward\", \"changedAt\": \"2026-12-01T08:00:00Z\","
+            + " \"reason\": \"smaller sites\"}";
     private final Server server = new Server();
     /** Method, path and key of each request the server received. */
     private final List<String> asked = new CopyOnWriteArrayList<>();

@@ -618,13 +618,11 @@ class ReferenceVerifierIT {
             register(local, next.atTime(18, 0).toInstant(ZoneOffset.UTC), "next-evening");
             evidence(local, next.plusDays(1).atTime(0, 15).toInstant(ZoneOffset.UTC)).export(next, next, "auditor");
         }
-        Path evidence = copy(LocalAdapters.blobFolder(logHome.toAbsolutePath(), ArtifactStore.AUDIT_EXPORTS),
-                "last-day-after-read");
+        Path evidence = exportsOf(logHome, "last-day-after-read");
         Files.delete(evidence.resolve(spanning));
         // As written before digests named each day's last record: the days before the last are given as a total.
         signedAsWrittenBeforeDigestsNamedEachDay(evidence, logHome);
-        Path trusted = Files.writeString(work.resolve("audit-signing-last-day-after-read.pem"),
-                SigningKeys.pem(LocalAuditSigner.open(logHome).publicKey()));
+        Path trusted = trustedKeyOf(logHome, "last-day-after-read");
 
         // The first day's afternoon is in no export here, and no digest of that day alone says how many it had.
         assertThat(bothVerify(evidence, trusted)).startsWith("1\n")
@@ -661,11 +659,9 @@ class ReferenceVerifierIT {
             }
             evidence(local, third.atTime(1, 0).toInstant(ZoneOffset.UTC)).export(second, second, "auditor");
         }
-        Path evidence = copy(LocalAdapters.blobFolder(logHome.toAbsolutePath(), ArtifactStore.AUDIT_EXPORTS),
-                "added-to-another-day");
+        Path evidence = exportsOf(logHome, "added-to-another-day");
         Files.delete(evidence.resolve(spanning));
-        Path trusted = Files.writeString(work.resolve("audit-signing-added-to-another-day.pem"),
-                SigningKeys.pem(LocalAuditSigner.open(logHome).publicKey()));
+        Path trusted = trustedKeyOf(logHome, "added-to-another-day");
 
         // The exports here hold as many records of the first two days as the digest of the three attests in all, but
         // of the first day they lack the afternoon: the digest names each day's count.
@@ -682,10 +678,7 @@ class ReferenceVerifierIT {
         Path logHome = work.resolve("home-added-to-a-middle-day");
         long added;
         try (LocalAdapters local = LocalAdapters.at(logHome, VigilConfig.PredictionLogDurability.DEFAULT)) {
-            for (LocalDate day : List.of(first, second, third)) {
-                register(local, day.atTime(9, 0).toInstant(ZoneOffset.UTC), "day");
-            }
-            evidence(local, third.atTime(12, 0).toInstant(ZoneOffset.UTC)).export(first, third, "auditor");
+            threeDaysExportedAtTheThirdsNoon(local, first);
             // Added to the middle day after the export of the three days read it whole, chained to its last record
             // and dated as a write racing midnight would be.
             added = local.auditStore().read(second.toString()).size() + 1;
@@ -695,17 +688,11 @@ class ReferenceVerifierIT {
             // The platform refuses to export the day (EvidenceTamperingTest); with the published key gone from the
             // container it cannot compare, and signs it, as exports were signed before it compared: what the
             // verifiers find in such a folder.
-            Path published = LocalAdapters.blobFolder(logHome.toAbsolutePath(), ArtifactStore.AUDIT_EXPORTS)
-                    .resolve("keys");
-            for (Path key : files(published)) {
-                Files.delete(key);
-            }
+            deletePublishedKeys(logHome);
             evidence(local, third.atTime(13, 0).toInstant(ZoneOffset.UTC)).export(second, second, "auditor");
         }
-        Path evidence = copy(LocalAdapters.blobFolder(logHome.toAbsolutePath(), ArtifactStore.AUDIT_EXPORTS),
-                "added-to-a-middle-day");
-        Path trusted = Files.writeString(work.resolve("audit-signing-added-to-a-middle-day.pem"),
-                SigningKeys.pem(LocalAuditSigner.open(logHome).publicKey()));
+        Path evidence = exportsOf(logHome, "added-to-a-middle-day");
+        Path trusted = trustedKeyOf(logHome, "added-to-a-middle-day");
 
         assertThat(bothVerify(evidence, trusted)).startsWith("1\n")
                 .contains("FAILED CONTRADICTS_SIGNED_EVIDENCE in exports/" + second + "_" + second + "-")
@@ -717,27 +704,52 @@ class ReferenceVerifierIT {
     @Test
     void anExportChainedToAMiddleDayOfADigestLeftOutIsShownByTheLastRecordItNamesForBothVerifiers() throws Exception {
         LocalDate first = LocalDate.now(ZoneOffset.UTC).minusDays(17);
-        LocalDate second = first.plusDays(1);
-        LocalDate third = second.plusDays(1);
+        LocalDate third = first.plusDays(2);
         Path logHome = work.resolve("home-chained-to-a-middle-day");
         String spanning;
         try (LocalAdapters local = LocalAdapters.at(logHome, VigilConfig.PredictionLogDurability.DEFAULT)) {
-            for (LocalDate day : List.of(first, second, third)) {
-                register(local, day.atTime(9, 0).toInstant(ZoneOffset.UTC), "day");
-            }
-            spanning = evidence(local, third.atTime(12, 0).toInstant(ZoneOffset.UTC)).export(first, third, "auditor")
-                    .records();
+            spanning = threeDaysExportedAtTheThirdsNoon(local, first);
             evidence(local, third.plusDays(1).atTime(0, 15).toInstant(ZoneOffset.UTC)).export(third, third, "auditor");
         }
-        Path evidence = copy(LocalAdapters.blobFolder(logHome.toAbsolutePath(), ArtifactStore.AUDIT_EXPORTS),
-                "chained-to-a-middle-day");
+        Path evidence = exportsOf(logHome, "chained-to-a-middle-day");
         Files.delete(evidence.resolve(spanning));
-        Path trusted = Files.writeString(work.resolve("audit-signing-chained-to-a-middle-day.pem"),
-                SigningKeys.pem(LocalAuditSigner.open(logHome).publicKey()));
+        Path trusted = trustedKeyOf(logHome, "chained-to-a-middle-day");
 
         // The third day's first record chains to the second day's last record, which the digest of the three days
         // names with its hash: the link is shown without that digest's export.
         assertThat(bothVerify(evidence, trusted)).startsWith("0\n").contains("\nVERIFIED");
+    }
+
+    /**
+     * A record on each of three days from {@code first} and their export at the third day's noon, which reads the
+     * first two whole; returns the name of that export's records.
+     */
+    private static String threeDaysExportedAtTheThirdsNoon(LocalAdapters local, LocalDate first) {
+        LocalDate third = first.plusDays(2);
+        for (LocalDate day : List.of(first, first.plusDays(1), third)) {
+            register(local, day.atTime(9, 0).toInstant(ZoneOffset.UTC), "day");
+        }
+        return evidence(local, third.atTime(12, 0).toInstant(ZoneOffset.UTC)).export(first, third, "auditor")
+                .records();
+    }
+
+    /** Deletes the public keys the platform at {@code logHome} published in its audit evidence container. */
+    private static void deletePublishedKeys(Path logHome) throws IOException {
+        for (Path key : files(LocalAdapters.blobFolder(logHome.toAbsolutePath(), ArtifactStore.AUDIT_EXPORTS)
+                .resolve("keys"))) {
+            Files.delete(key);
+        }
+    }
+
+    /** A copy, named {@code name}, of the audit evidence container of the platform at {@code logHome}. */
+    private static Path exportsOf(Path logHome, String name) throws IOException {
+        return copy(LocalAdapters.blobFolder(logHome.toAbsolutePath(), ArtifactStore.AUDIT_EXPORTS), name);
+    }
+
+    /** The public signing key of the platform at {@code logHome}, written to its own file to be trusted. */
+    private static Path trustedKeyOf(Path logHome, String name) throws IOException {
+        return Files.writeString(work.resolve("audit-signing-" + name + ".pem"),
+                SigningKeys.pem(LocalAuditSigner.open(logHome).publicKey()));
     }
 
     /**
@@ -812,11 +824,7 @@ class ReferenceVerifierIT {
                             + " audit-exports/digests/00000001.json");
             // With the published key gone from the container it cannot compare, and signs the export, as exports
             // were signed before it compared: what the verifiers find in such a folder.
-            Path published = LocalAdapters.blobFolder(logHome.toAbsolutePath(), ArtifactStore.AUDIT_EXPORTS)
-                    .resolve("keys");
-            for (Path key : files(published)) {
-                Files.delete(key);
-            }
+            deletePublishedKeys(logHome);
             evidence(local, next.plusDays(1).atTime(0, 15).toInstant(ZoneOffset.UTC)).export(day, next, "auditor");
         }
         Path evidence = copy(LocalAdapters.blobFolder(logHome.toAbsolutePath(), ArtifactStore.AUDIT_EXPORTS),

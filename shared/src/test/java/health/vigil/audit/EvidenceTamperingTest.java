@@ -401,49 +401,58 @@ class EvidenceTamperingTest {
      * racing midnight would be; the clock an hour after the export.
      */
     private static MiddleDay recordAddedToAMiddleDayAfterItWasReadWhole() {
-        LocalDate first = LocalDate.of(2026, 11, 24);
-        LocalDate second = first.plusDays(1);
-        LocalDate third = second.plusDays(1);
+        ThreeDays days = threeDaysExportedAtTheThirdsNoon(LocalDate.of(2026, 11, 24));
+        AuditRecord last = days.store().last(days.second().toString()).orElseThrow();
+        AuditRecord added = appendTo(days.store(), last,
+                days.third().atStartOfDay().toInstant(ZoneOffset.UTC).minusSeconds(90));
+        days.clock().set(days.third().atTime(13, 0).toInstant(ZoneOffset.UTC));
+        return new MiddleDay(days.artifacts(), days.evidence(), days.spanning(), days.second(), added);
+    }
+
+    /** A log of three days from {@code first} and their export: the stores, the clock and what the export returned. */
+    record ThreeDays(InMemoryAuditStore store, InMemoryArtifactStore artifacts, MutableClock clock,
+            AuditEvidence evidence, ExportResult spanning, LocalDate first) {
+        LocalDate second() {
+            return first.plusDays(1);
+        }
+
+        LocalDate third() {
+            return first.plusDays(2);
+        }
+    }
+
+    /**
+     * Records on each of three days from {@code first} and their export at the third day's noon, which reads the
+     * first two whole and names each day's last record.
+     */
+    private static ThreeDays threeDaysExportedAtTheThirdsNoon(LocalDate first) {
+        LocalDate third = first.plusDays(2);
         InMemoryAuditStore store = new InMemoryAuditStore();
         InMemoryArtifactStore artifacts = new InMemoryArtifactStore();
         MutableClock clock = new MutableClock(first.atTime(9, 0).toInstant(ZoneOffset.UTC));
         AuditLog log = new AuditLog(store, clock);
         AuditEvidence evidence = new AuditEvidence(store, log, artifacts, vigil, clock);
-        for (LocalDate day : List.of(first, second, third)) {
+        for (LocalDate day : List.of(first, first.plusDays(1), third)) {
             clock.set(day.atTime(9, 0).toInstant(ZoneOffset.UTC));
             writeRecords(log, clock, 3);
         }
         clock.set(third.atTime(12, 0).toInstant(ZoneOffset.UTC));
         ExportResult spanning = evidence.export(first, third, "auditor");
-        AuditRecord last = store.last(second.toString()).orElseThrow();
-        AuditRecord added = appendTo(store, last, third.atStartOfDay().toInstant(ZoneOffset.UTC).minusSeconds(90));
-        clock.set(third.atTime(13, 0).toInstant(ZoneOffset.UTC));
-        return new MiddleDay(artifacts, evidence, spanning, second, added);
+        return new ThreeDays(store, artifacts, clock, evidence, spanning, first);
     }
 
     @Test
     void anExportChainedToAMiddleDayOfADigestLeftOutIsShownByTheLastRecordItNamesForThatDay() {
-        LocalDate first = LocalDate.of(2026, 11, 27);
-        LocalDate second = first.plusDays(1);
-        LocalDate third = second.plusDays(1);
-        InMemoryAuditStore store = new InMemoryAuditStore();
-        InMemoryArtifactStore artifacts = new InMemoryArtifactStore();
-        MutableClock clock = new MutableClock(first.atTime(9, 0).toInstant(ZoneOffset.UTC));
-        AuditLog log = new AuditLog(store, clock);
-        AuditEvidence evidence = new AuditEvidence(store, log, artifacts, vigil, clock);
-        for (LocalDate day : List.of(first, second, third)) {
-            clock.set(day.atTime(9, 0).toInstant(ZoneOffset.UTC));
-            writeRecords(log, clock, 3);
-        }
-        clock.set(third.atTime(12, 0).toInstant(ZoneOffset.UTC));
-        ExportResult spanning = evidence.export(first, third, "auditor");
-        clock.set(third.plusDays(1).atTime(0, 15).toInstant(ZoneOffset.UTC));
-        ExportResult thirdDay = evidence.export(third, third, "auditor");
+        ThreeDays days = threeDaysExportedAtTheThirdsNoon(LocalDate.of(2026, 11, 27));
+        LocalDate third = days.third();
+        ExportResult spanning = days.spanning();
+        days.clock().set(third.plusDays(1).atTime(0, 15).toInstant(ZoneOffset.UTC));
+        ExportResult thirdDay = days.evidence().export(third, third, "auditor");
 
-        List<String> needed = evidence.evidenceFor(thirdDay);
-        artifacts.set(spanning.records(), null);
+        List<String> needed = days.evidence().evidenceFor(thirdDay);
+        days.artifacts().set(spanning.records(), null);
 
-        EvidenceReport report = verify(artifacts);
+        EvidenceReport report = verify(days.artifacts());
 
         // The third day's first record chains to the second day's last, which the spanning digest names: the link is
         // shown without its export, so none is needed beside the third day's.

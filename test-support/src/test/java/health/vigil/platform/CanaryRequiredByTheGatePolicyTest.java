@@ -39,17 +39,8 @@ class CanaryRequiredByTheGatePolicyTest {
 
     @Test
     void aDirectDeployOfANewVersionIsRefusedOnceTheModelsGatePolicyRequiresACanary() {
-        try (VigilPlatform platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(event -> { })
-                .build()) {
-            SetUpRegistration.register(platform, SampleModels.readmissionLogistic(), "logistic.zip");
-            ModelName model = SetUpRegistration.register(platform, SampleModels.readmissionTrees(), "trees.zip");
-            SetUpApproval.approve(platform, new ModelVersion(model, 1));
-            SetUpApproval.approve(platform, new ModelVersion(model, 2));
-            platform.deployments().deploy(model, 1, Principal.SYSTEM);
-            ObjectNode requiring = Json.mapper().valueToTree(GatePolicy.defaults());
-            requiring.put("requireCanary", true);
-            platform.gatePolicies().update(model, Json.convert("the policy", requiring, GatePolicy.class), STEWARD,
-                    "new versions go live by canary");
+        try (VigilPlatform platform = platform()) {
+            ModelName model = versionOneLiveAndACanaryRequired(platform);
 
             VigilException refused = catchThrowableOfType(
                     () -> platform.deployments().deploy(model, 2, Principal.SYSTEM), VigilException.class);
@@ -63,17 +54,8 @@ class CanaryRequiredByTheGatePolicyTest {
 
     @Test
     void aCanaryTheAnalysisHasNotJudgedIsNotPromotedByHandOnceTheModelsGatePolicyRequiresACanary() {
-        try (VigilPlatform platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(event -> { })
-                .build()) {
-            SetUpRegistration.register(platform, SampleModels.readmissionLogistic(), "logistic.zip");
-            ModelName model = SetUpRegistration.register(platform, SampleModels.readmissionTrees(), "trees.zip");
-            SetUpApproval.approve(platform, new ModelVersion(model, 1));
-            SetUpApproval.approve(platform, new ModelVersion(model, 2));
-            platform.deployments().deploy(model, 1, Principal.SYSTEM);
-            ObjectNode requiring = Json.mapper().valueToTree(GatePolicy.defaults());
-            requiring.put("requireCanary", true);
-            platform.gatePolicies().update(model, Json.convert("the policy", requiring, GatePolicy.class), STEWARD,
-                    "new versions go live by canary");
+        try (VigilPlatform platform = platform()) {
+            ModelName model = versionOneLiveAndACanaryRequired(platform);
             platform.canaries().start(model, new CanaryService.StartCommand(2, null, null, null), Principal.SYSTEM);
 
             VigilException refused = catchThrowableOfType(
@@ -89,17 +71,8 @@ class CanaryRequiredByTheGatePolicyTest {
 
     @Test
     void anExperimentWhoseTreatmentHasNeverBeenStableIsRefusedOnceTheModelsGatePolicyRequiresACanary() {
-        try (VigilPlatform platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(event -> { })
-                .build()) {
-            SetUpRegistration.register(platform, SampleModels.readmissionLogistic(), "logistic.zip");
-            ModelName model = SetUpRegistration.register(platform, SampleModels.readmissionTrees(), "trees.zip");
-            SetUpApproval.approve(platform, new ModelVersion(model, 1));
-            SetUpApproval.approve(platform, new ModelVersion(model, 2));
-            platform.deployments().deploy(model, 1, Principal.SYSTEM);
-            ObjectNode requiring = Json.mapper().valueToTree(GatePolicy.defaults());
-            requiring.put("requireCanary", true);
-            platform.gatePolicies().update(model, Json.convert("the policy", requiring, GatePolicy.class), STEWARD,
-                    "new versions go live by canary");
+        try (VigilPlatform platform = platform()) {
+            ModelName model = versionOneLiveAndACanaryRequired(platform);
 
             VigilException refused = catchThrowableOfType(() -> platform.experiments().start(model,
                     new ExperimentService.StartCommand(2, null, ExperimentPlan.of(ExperimentMetric.FLAG_RATE, 0.20,
@@ -111,5 +84,26 @@ class CanaryRequiredByTheGatePolicyTest {
                     .satisfies(slot -> assertThat(slot.version()).isEqualTo(1));
             assertThat(TestPatient.scoredVersion(platform, model)).isEqualTo(1);
         }
+    }
+
+    private VigilPlatform platform() {
+        return VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(event -> { }).build();
+    }
+
+    /**
+     * Two approved versions of a model, the first deployed, and a gate policy that requires new versions to come
+     * through a canary.
+     */
+    private static ModelName versionOneLiveAndACanaryRequired(VigilPlatform platform) {
+        SetUpRegistration.register(platform, SampleModels.readmissionLogistic(), "logistic.zip");
+        ModelName model = SetUpRegistration.register(platform, SampleModels.readmissionTrees(), "trees.zip");
+        SetUpApproval.approve(platform, new ModelVersion(model, 1));
+        SetUpApproval.approve(platform, new ModelVersion(model, 2));
+        platform.deployments().deploy(model, 1, Principal.SYSTEM);
+        ObjectNode requiring = Json.mapper().valueToTree(GatePolicy.defaults());
+        requiring.put("requireCanary", true);
+        platform.gatePolicies().update(model, Json.convert("the policy", requiring, GatePolicy.class), STEWARD,
+                "new versions go live by canary");
+        return model;
     }
 }

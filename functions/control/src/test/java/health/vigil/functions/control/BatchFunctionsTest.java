@@ -5,13 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import health.vigil.config.VigilConfig;
-import health.vigil.error.ErrorCode;
 import health.vigil.error.NotFoundException;
 import health.vigil.functions.common.VigilInstanceInjector;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.StoredJson;
-import health.vigil.port.Telemetry;
 import health.vigil.scoring.batch.BatchOrigin;
 import health.vigil.scoring.batch.BatchRetention;
 import java.nio.file.Path;
@@ -36,14 +34,8 @@ class BatchFunctionsTest {
 
     @BeforeEach
     void aLocalPlatform() {
-        Telemetry recording = new Telemetry() {
-            @Override
-            public void failed(String operation, ErrorCode code) {
-                failures.add(operation + " " + code);
-            }
-        };
-        platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(event -> { }).telemetry(recording)
-                .build();
+        platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(event -> { })
+                .telemetry(FailuresRecorded.into(failures)).build();
     }
 
     @AfterEach

@@ -17,7 +17,6 @@ import health.vigil.json.Json;
 import health.vigil.model.Stage;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.port.ArtifactStore;
-import health.vigil.port.Telemetry;
 import health.vigil.registry.ServiceFixtures;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -27,8 +26,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -53,14 +50,8 @@ class EventRefusalsCompleteTest {
 
     @BeforeEach
     void aLocalPlatform() {
-        Telemetry recording = new Telemetry() {
-            @Override
-            public void failed(String operation, ErrorCode code) {
-                failures.add(operation + " " + code);
-            }
-        };
-        platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(event -> { }).telemetry(recording)
-                .build();
+        platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(event -> { })
+                .telemetry(FailuresRecorded.into(failures)).build();
         injector = new VigilInstanceInjector(() -> platform);
     }
 
@@ -228,20 +219,9 @@ class EventRefusalsCompleteTest {
     }
 
     /** The context of a host that takes a thrown refusal as final, as the local host's is. */
-    private record LocalHostContext(String functionName) implements FinalRefusalHost {
-        @Override
-        public Logger getLogger() {
-            return Logger.getLogger("Function." + functionName);
-        }
-
-        @Override
-        public String getInvocationId() {
-            return "invocation-1";
-        }
-
-        @Override
-        public String getFunctionName() {
-            return functionName;
+    private static final class LocalHostContext extends RecordingContext implements FinalRefusalHost {
+        LocalHostContext(String functionName) {
+            super(functionName);
         }
     }
 }

@@ -8,7 +8,7 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
 /** An invocation's context, as the host gives a function, whose logger keeps what the function logs. */
-final class RecordingContext implements ExecutionContext {
+class RecordingContext implements ExecutionContext {
     private final String functionName;
     private final List<LogRecord> logged = new ArrayList<>();
     private final Logger logger = Logger.getAnonymousLogger();

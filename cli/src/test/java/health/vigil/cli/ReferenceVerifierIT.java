@@ -448,6 +448,31 @@ class ReferenceVerifierIT {
     }
 
     @Test
+    void aDayATimeAndAnHourInTheYear0000AreMalformedForBothVerifiers() throws Exception {
+        // LocalDate takes the year 0000; the format's calendar, like Python's datetime, has no year 0.
+        Map<String, String> changes = new LinkedHashMap<>();
+        changes.put("from", "0000" + field(lastDigest(folder), "from").substring(4));
+        changes.put("readAt", "0000" + field(lastDigest(folder), "readAt").substring(4));
+        for (Map.Entry<String, String> change : changes.entrySet()) {
+            Path edited = copy(folder, "digest-" + change.getKey() + "-in-the-year-0000");
+            resignLastDigest(edited, Map.of(change.getKey(), change.getValue()));
+            assertThat(bothVerify(edited, key)).as(change.getKey()).startsWith("1\n")
+                    .contains("FAILED MALFORMED_STATEMENT in digests/" + lastDigest(edited).getFileName() + ": ");
+        }
+
+        Path last = files(folder.resolve("anchors")).get(files(folder.resolve("anchors")).size() - 1);
+        String hour = "0000" + field(last, "hour").substring(4);
+        Path edited = copy(folder, "anchor-hour-in-the-year-0000");
+        Path anchor = edited.resolve("anchors").resolve(last.getFileName().toString());
+        byte[] resigned = resigned(anchor, Map.of("hour", hour));
+        Files.delete(anchor);
+        // Named by its hour, it sorts first: both verifiers read its hour before its place in the chain.
+        Files.write(edited.resolve("anchors/" + hour + ".json"), resigned);
+        assertThat(bothVerify(edited, key)).startsWith("1\n")
+                .contains("FAILED MALFORMED_STATEMENT in anchors/" + hour + ".json: ");
+    }
+
+    @Test
     void anAnchorSignedOutsideItsHourIsMalformedForBothVerifiers() throws Exception {
         Path last = files(folder.resolve("anchors")).get(files(folder.resolve("anchors")).size() - 1);
         String name = "anchors/" + last.getFileName();

@@ -151,7 +151,7 @@ final class BatchCommand {
                 "0:the job is running, or it completed and scored rows",
                 "1:the job failed, it completed without scoring a row, or the platform refused the request (with"
                         + " --wait too, at once: a job purged by retention answers 410 PURGED_BY_RETENTION); with"
-                        + " --wait, 5xx answers or no answer for 60 s in a row",
+                        + " --wait, 5xx answers or no answer (none within 15 s) for 60 s in a row",
                 "2:the command line was wrong",
                 EMPTY_INPUT_CODE})
     static final class Status implements Callable<Integer> {
@@ -159,7 +159,7 @@ final class BatchCommand {
         String id;
 
         @Option(names = "--wait", description = "Follow the job with a progress bar until it ends, asking again through"
-                + " 5xx answers or no answer (a platform restarting) for up to 60 s in a row")
+                + " 5xx answers or no answer within 15 s (a platform restarting) for up to 60 s in a row")
         boolean await;
 
         @Option(names = "--allow-empty", description = "A file without rows (no patients that day) is a success")
@@ -289,10 +289,13 @@ final class BatchCommand {
     /**
      * How a wait polls a job: every {@code between} while the platform answers; through answers that say it is away
      * for now (a 5xx, such as 503 while it restarts or a store is briefly unavailable, or no answer at all) ever less
-     * often, up to ten times {@code between} apart, until they have lasted {@code giveUpAfter} in a row.
+     * often, up to ten times {@code between} apart, until they have lasted {@code giveUpAfter} in a row, counted from
+     * when the first of them was asked. A poll not answered within {@code answerWithin} is no answer: a platform that
+     * took the request and never answered holds the wait no longer than that (not the other calls' minutes).
      */
-    record Patience(Duration between, Duration giveUpAfter) {
-        static final Patience THROUGH_A_RESTART = new Patience(Duration.ofMillis(500), Duration.ofSeconds(60));
+    record Patience(Duration between, Duration giveUpAfter, Duration answerWithin) {
+        static final Patience THROUGH_A_RESTART = new Patience(Duration.ofMillis(500), Duration.ofSeconds(60),
+                Duration.ofSeconds(15));
 
         /** The pause after the {@code failures}-th such answer in a row: 2, 4, 8, then 10 times {@code between}. */
         long pauseMillis(int failures) {
@@ -304,9 +307,10 @@ final class BatchCommand {
      * Polls the job, drawing a progress bar on standard error, until it completes or fails. A refusal (an unknown id,
      * a job purged by retention) ends it at once, said as any command says one: its code and message, or with
      * {@code --json} the platform's answer on standard output. A 5xx or no answer (the platform restarting, a store
-     * briefly away) is said in one line on standard error and asked again, until such answers have lasted
-     * {@link Patience#giveUpAfter()} in a row: the last one then ends it as a refusal does (no answer: as any command
-     * the platform does not answer). An unknown host (a wrong --url) ends it at once.
+     * briefly away, a poll not answered within {@link Patience#answerWithin()}) is said in one line on standard error
+     * and asked again, until such answers have lasted {@link Patience#giveUpAfter()} in a row: the last one then ends
+     * it as a refusal does (no answer: as any command the platform does not answer). An unknown host (a wrong --url)
+     * ends it at once.
      */
     private static int follow(ModelsCommand.Target target, ControlClient client, String id, boolean allowEmpty,
             Patience patience) throws IOException, InterruptedException {
@@ -317,8 +321,9 @@ final class BatchCommand {
         while (true) {
             HttpResponse<String> response = null;
             IOException unanswered = null;
+            long asked = System.nanoTime();
             try {
-                response = client.exchange("GET", "/batches/" + id, null);
+                response = client.poll("/batches/" + id, patience.answerWithin());
             } catch (java.net.UnknownHostException e) {
                 throw e;
             } catch (IOException e) {
@@ -327,7 +332,7 @@ final class BatchCommand {
             if (unanswered != null || response.statusCode() / 100 == 5) {
                 long now = System.nanoTime();
                 if (failures++ == 0) {
-                    failingSince = now;
+                    failingSince = asked;
                 }
                 if (barShown) {
                     System.err.println();

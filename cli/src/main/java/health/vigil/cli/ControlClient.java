@@ -140,6 +140,15 @@ final class ControlClient {
         }
     }
 
+    /**
+     * A GET of JSON that waits at most {@code timeout} for its answer, else throws
+     * {@link java.net.SocketTimeoutException}: for a poll, which asks again rather than wait out the longest call's
+     * time on a platform that took the request and never answered.
+     */
+    HttpResponse<String> poll(String path, Duration timeout) throws IOException {
+        return call("GET", path, Map.of("Accept", "application/json"), null, timeout);
+    }
+
     /** A GET that asks for one representation through {@code Accept}. */
     HttpResponse<String> get(String path, String accept) throws IOException {
         return call("GET", path, Map.of("Accept", accept), null, Duration.ofSeconds(60));

@@ -7,7 +7,10 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.eclipse.jetty.server.Handler;
@@ -18,14 +21,15 @@ import org.eclipse.jetty.util.Callback;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
  * {@code vigil batch status --wait} against a platform on loopback that is away for a while (503 while it restarts or a
- * store is briefly unavailable, a 500, a connection dropped without an answer): the wait asks again, saying so on
- * standard error, and ends as the job ends; answers that stay away end it with exit 1 and the last answer once they
- * have lasted the wait's bound in a row (shortened here).
+ * store is briefly unavailable, a 500, a connection dropped without an answer, a request taken and never answered):
+ * the wait asks again, saying so on standard error, and ends as the job ends; answers that stay away end it with exit 1
+ * and the last answer once they have lasted the wait's bound in a row (shortened here, as is a poll's time to answer).
  */
 class BatchStatusWaitThroughOutageTest {
     private static final String ID = "3f1c2a4e-9b7d-4c21-8e5f-0a6b7c8d9e10";
@@ -36,9 +40,13 @@ class BatchStatusWaitThroughOutageTest {
             "results", "batch-output/" + ID + "/results.jsonl"));
     /** Hangs up without an answer. */
     private static final int NO_ANSWER = 0;
+    /** Takes the request and never answers it (until the test ends). */
+    private static final int NEVER = -1;
 
     private final Server server = new Server();
     private final AtomicInteger asked = new AtomicInteger();
+    /** The requests taken and never answered. */
+    private final List<Callback> held = new CopyOnWriteArrayList<>();
     /** The status the n-th ask (from 1) is answered with; past the end, the last one, and 200 is the completed job. */
     private volatile int[] answers;
 
@@ -60,7 +68,9 @@ class BatchStatusWaitThroughOutageTest {
                 }
                 int n = asked.incrementAndGet();
                 int status = answers[Math.min(n, answers.length) - 1];
-                if (status == NO_ANSWER) {
+                if (status == NEVER) {
+                    held.add(callback);
+                } else if (status == NO_ANSWER) {
                     request.getConnectionMetaData().getConnection().getEndPoint().close();
                     callback.succeeded();
                 } else {
@@ -73,6 +83,7 @@ class BatchStatusWaitThroughOutageTest {
 
     @AfterEach
     void stop() throws Exception {
+        held.forEach(callback -> callback.failed(new IllegalStateException("the test has ended")));
         server.stop();
     }
 
@@ -124,9 +135,44 @@ class BatchStatusWaitThroughOutageTest {
         assertThat(run.out()).isEmpty();
     }
 
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aPollTakenAndNeverAnsweredIsNoAnswerOnceItsTimeIsUp() {
+        answers = new int[] {NEVER, 200};
+
+        CommandRun run = CommandRun.at(base, home, waitingThroughOutagesOf(Duration.ofSeconds(60),
+                Duration.ofMillis(200)), "batch", "status", ID, "--wait");
+
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(asked).hasValue(2);
+        assertThat(run.out()).contains("batch " + ID + " completed: readmission version 2, 10 of 10 rows");
+        assertThat(run.err()).contains("vigil: no answer from the platform (SocketTimeoutException); asking again, for"
+                + " up to 60 s of such answers in a row");
+    }
+
+    @Test
+    void aPollNeverAnsweredCountsTowardsTheBoundFromWhenItWasAsked() {
+        // The poll's time to answer outlasts the bound: the one unanswered poll has lasted it.
+        answers = new int[] {NEVER};
+
+        CommandRun run = CommandRun.at(base, home, waitingThroughOutagesOf(Duration.ofSeconds(1),
+                Duration.ofMillis(1_500)), "batch", "status", ID, "--wait");
+
+        assertThat(run.exit()).as(run.err()).isEqualTo(1);
+        assertThat(asked).hasValue(1);
+        assertThat(run.err()).contains("vigil: batch " + ID + ": the platform has given no status for 1 s in a row;"
+                + " giving up waiting");
+        assertThat(run.out()).isEmpty();
+    }
+
     /** The status command's wait, asking every 10 ms and through outages of up to {@code bound} in a row. */
     private static Consumer<CommandLine> waitingThroughOutagesOf(Duration bound) {
+        return waitingThroughOutagesOf(bound, BatchCommand.Patience.THROUGH_A_RESTART.answerWithin());
+    }
+
+    /** {@link #waitingThroughOutagesOf(Duration)}, each poll answered within {@code answerWithin} or not at all. */
+    private static Consumer<CommandLine> waitingThroughOutagesOf(Duration bound, Duration answerWithin) {
         return line -> ((BatchCommand.Status) line.getSubcommands().get("batch").getSubcommands().get("status")
-                .getCommand()).patience = new BatchCommand.Patience(Duration.ofMillis(10), bound);
+                .getCommand()).patience = new BatchCommand.Patience(Duration.ofMillis(10), bound, answerWithin);
     }
 }

@@ -281,16 +281,12 @@ class BatchRetentionTest {
      */
     @Test
     void aLateMessageOfAPurgedJobIsDoneWithNothingWritten() {
-        upload("late.csv");
-        String id = platform.batches().submit(new BatchRequest(model, null, "late.csv", false), "analyst").id();
-        List<String> messages = new ArrayList<>(queued);
-        drain();
-        clock.advance(RETENTION.plusDays(1));
-        platform.predictionRetention().purgeExpired();
+        PurgedJob purged = purgedJob("late.csv");
+        String id = purged.id();
         Map<String, String> output = snapshot(ArtifactStore.BATCH_OUTPUT, "");
         int records = allRecords().size();
 
-        for (String late : messages) {
+        for (String late : purged.messages()) {
             assertThatCode(() -> platform.batches().scorePartition(late)).doesNotThrowAnyException();
         }
 
@@ -300,6 +296,19 @@ class BatchRetentionTest {
         assertThat(queued).isEmpty();
     }
 
+    /** A job submitted on {@code file} and scored, with the partition messages it queued, then purged by retention. */
+    private PurgedJob purgedJob(String file) {
+        upload(file);
+        String id = platform.batches().submit(new BatchRequest(model, null, file, false), "analyst").id();
+        List<String> messages = new ArrayList<>(queued);
+        drain();
+        clock.advance(RETENTION.plusDays(1));
+        platform.predictionRetention().purgeExpired();
+        return new PurgedJob(id, messages);
+    }
+
+    private record PurgedJob(String id, List<String> messages) {}
+
     /**
      * A partition's message that reached the poison queue after its job was purged (one retried there before a purge,
      * or sent again by hand) is taken for what it is: its job was purged, not "no planned job"; nothing is written,
@@ -307,16 +316,12 @@ class BatchRetentionTest {
      */
     @Test
     void aPoisonedMessageOfAPurgedJobIsSaidToBePurgedWithNothingWritten() {
-        upload("poisoned.csv");
-        String id = platform.batches().submit(new BatchRequest(model, null, "poisoned.csv", false), "analyst").id();
-        List<String> messages = new ArrayList<>(queued);
-        drain();
-        clock.advance(RETENTION.plusDays(1));
-        platform.predictionRetention().purgeExpired();
+        PurgedJob purged = purgedJob("poisoned.csv");
+        String id = purged.id();
         Map<String, String> output = snapshot(ArtifactStore.BATCH_OUTPUT, "");
         int records = allRecords().size();
 
-        for (String poisoned : messages) {
+        for (String poisoned : purged.messages()) {
             assertThat(platform.batches().partitionAbandoned(poisoned))
                     .extracting(BatchService.AbandonedPartition::batchId, BatchService.AbandonedPartition::outcome)
                     .containsExactly(id, BatchService.Abandoned.JOB_PURGED);

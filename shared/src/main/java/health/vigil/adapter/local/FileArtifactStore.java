@@ -33,7 +33,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -47,7 +50,9 @@ import java.util.regex.Pattern;
  *
  * <p>The sha256 computed by {@link #put} is kept in {@code {home}/blobs/.meta/}, tied to the file's size,
  * modification time and identity; a file dropped or edited by hand has no matching entry and is described
- * with a null sha256, as the port allows, rather than with a stale one.
+ * with a null sha256, as the port allows, rather than with a stale one. An entry whose file was deleted by hand is
+ * removed when a read finds the file gone and when the store is opened, so that it cannot describe a file put there
+ * later by hand (an inode number is reused, and a copy can keep a modification time).
  *
  * <p>A removal also removes the folders it leaves empty, up to the container's folder, as blob names have no
  * folders in Blob Storage (but not in the drop folders, whose folders people made); a put that finds a folder of its
@@ -77,11 +82,15 @@ final class FileArtifactStore implements ArtifactStore {
         this.metadata = root.resolve(METADATA);
     }
 
-    /** The store under {@code home}; removes staging files left behind by puts that died more than a day ago. */
+    /**
+     * The store under {@code home}; removes staging files left behind by puts that died more than a day ago, and the
+     * metadata of blobs whose files were deleted by hand.
+     */
     public static FileArtifactStore open(Path home) {
         Objects.requireNonNull(home, "home");
         FileArtifactStore store = new FileArtifactStore(home.toAbsolutePath().resolve(FOLDER));
         store.removeAbandonedStagingFiles();
+        store.removeOrphanedMetadata();
         return store;
     }
 
@@ -176,12 +185,12 @@ final class FileArtifactStore implements ArtifactStore {
     public InputStream open(String container, String name) {
         Path target = blobPath(container, name);
         if (!Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)) {
-            throw notFound(container, name);
+            throw notFoundForgetting(container, name);
         }
         try {
             return Files.newInputStream(target);
         } catch (NoSuchFileException e) {
-            throw notFound(container, name);
+            throw notFoundForgetting(container, name);
         } catch (IOException e) {
             throw new StoreException("cannot read blob " + container + "/" + name + " under " + root
                     + ": check the file's permissions", e);
@@ -201,9 +210,11 @@ final class FileArtifactStore implements ArtifactStore {
         try {
             attributes = Files.readAttributes(target, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException e) {
+            forgetIfGone(container, name);
             return Optional.empty();
         } catch (IOException e) {
             if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                forgetIfGone(container, name);
                 return Optional.empty(); // e.g. ENOTDIR: a part of the name is a blob, not a folder
             }
             throw new StoreException("cannot read the attributes of blob " + container + "/" + name + " under " + root,
@@ -291,6 +302,140 @@ final class FileArtifactStore implements ArtifactStore {
                 return; // DirectoryNotEmptyException: a put wrote into it, or it holds other blobs
             }
         }
+    }
+
+    /** A blob found missing: its metadata, if a file deleted by hand left some, is removed as the blob is reported. */
+    private NotFoundException notFoundForgetting(String container, String name) {
+        forgetIfGone(container, name);
+        return notFound(container, name);
+    }
+
+    /**
+     * Removes the metadata entry of a blob whose file is gone (deleted by hand, or removed by a removal that ran while a
+     * put was between moving its file into place and recording it). The replace lock would not help: a put that
+     * creates a blob writes its file and then its entry without taking it. So the entry is first taken aside in one
+     * atomic rename and the file looked for again: an entry that a put wrote meanwhile was written after its file was
+     * in place, so if the file is still missing the entry taken aside describes none; if the file is there now, the
+     * entry goes back unless the put has already written a newer one. A reader in that short moment finds no sha256,
+     * which the port allows.
+     */
+    private void forgetIfGone(String container, String name) {
+        Path entry = metadataPath(container, name);
+        if (!Files.exists(entry, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        Path aside = takeAside(entry);
+        if (aside != null) {
+            settleTakenAside(entry, aside, !Files.exists(blobPath(container, name), LinkOption.NOFOLLOW_LINKS));
+        }
+    }
+
+    /** Moves a metadata entry to a new 0600 name in staging in one step; null when it is gone already or cannot be. */
+    private Path takeAside(Path entry) {
+        try {
+            Path aside = OwnerOnlyFiles.createTempFile(staging, "orphan-", ".json");
+            try {
+                Files.move(entry, aside, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                return aside;
+            } catch (IOException e) {
+                deleteQuietly(aside);
+                return null; // NoSuchFile: another read or a removal took it first
+            }
+        } catch (IOException e) {
+            return null; // kept: an entry that stays only costs its few bytes, and the next open tries again
+        }
+    }
+
+    /**
+     * Removes an entry taken aside when its file is gone; otherwise puts it back, unless a put wrote a newer one in the
+     * meantime (link(2) does not replace it).
+     */
+    private static void settleTakenAside(Path entry, Path aside, boolean fileGone) {
+        try {
+            if (!fileGone) {
+                Files.createLink(entry, aside);
+            }
+        } catch (IOException e) {
+            // FileAlreadyExists: the put recorded the file anew, which is the entry to keep
+        } finally {
+            deleteQuietly(aside);
+        }
+    }
+
+    /**
+     * Removes the metadata entries of files deleted by hand: those no file of the store's containers is named for. The
+     * entries name no blob (their names are hashes), so the containers are read once to find such entries and once more
+     * after they are taken aside, as {@link #forgetIfGone} does for one blob: an entry whose file a put made meanwhile
+     * is put back.
+     */
+    private void removeOrphanedMetadata() {
+        List<Path> entries;
+        try (var files = Files.list(metadata)) {
+            entries = files.filter(f -> f.getFileName().toString().endsWith(".json")).toList();
+        } catch (NoSuchFileException e) {
+            return;
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "could not read the blob metadata folder " + metadata, e);
+            return;
+        }
+        try {
+            Set<String> present = presentEntryNames();
+            Map<Path, Path> takenAside = new HashMap<>();
+            for (Path entry : entries) {
+                if (!present.contains(entry.getFileName().toString())) {
+                    Path aside = takeAside(entry);
+                    if (aside != null) {
+                        takenAside.put(entry, aside);
+                    }
+                }
+            }
+            if (takenAside.isEmpty()) {
+                return;
+            }
+            Set<String> presentNow = presentEntryNames();
+            takenAside.forEach((entry, aside) -> settleTakenAside(entry, aside,
+                    !presentNow.contains(entry.getFileName().toString())));
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "could not read the blob containers under " + root
+                    + " to remove the metadata of files deleted by hand; the next start tries again", e);
+        }
+    }
+
+    /** The names of the metadata entries of every file now in a container, whether an entry exists or not. */
+    private Set<String> presentEntryNames() throws IOException {
+        Set<String> names = new HashSet<>();
+        List<Path> containers;
+        try (var folders = Files.list(root)) {
+            containers = folders.filter(f -> CONTAINER.matcher(f.getFileName().toString()).matches()
+                    && Files.isDirectory(f, LinkOption.NOFOLLOW_LINKS)).toList();
+        }
+        for (Path folder : containers) {
+            String container = folder.getFileName().toString();
+            Files.walkFileTree(folder, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+                    names.add(metadataPath(container, blobName(folder.relativize(file))).getFileName().toString());
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                    if (e instanceof NoSuchFileException) {
+                        return FileVisitResult.CONTINUE;
+                    }
+                    throw e; // a folder that cannot be read may hold files: no entry is judged on a partial reading
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+                    if (e == null || e instanceof NoSuchFileException) {
+                        return FileVisitResult.CONTINUE;
+                    }
+                    throw e;
+                }
+            });
+        }
+        return names;
     }
 
     private StoreException cannotRemove(String container, String name, IOException e) {

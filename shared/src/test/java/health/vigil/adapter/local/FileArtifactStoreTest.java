@@ -307,6 +307,91 @@ class FileArtifactStoreTest {
                 .isEqualTo(sha256("{}".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
+    private Path metadataOf(String container, String name) {
+        return home.resolve("blobs").resolve(FileArtifactStore.METADATA)
+                .resolve(health.vigil.hash.Sha256.hex(container + "/" + name) + ".json");
+    }
+
+    @Test
+    void aFileDeletedByHandIsNoLongerPresentedAndItsMetadataIsRemovedOnceTheStoreLooksForIt() throws IOException {
+        FileArtifactStore store = FileArtifactStore.open(home);
+        store.put(ArtifactStore.MODELS, "gone.zip", content("a package"), false);
+        StoredArtifact kept = store.put(ArtifactStore.MODELS, "kept.zip", content("another"), false);
+
+        Files.delete(models().resolve("gone.zip"));
+
+        assertThat(store.list(ArtifactStore.MODELS, null)).containsExactly(kept);
+        assertThatThrownBy(() -> store.open(ArtifactStore.MODELS, "gone.zip")).isInstanceOf(NotFoundException.class);
+        assertThat(store.describe(ArtifactStore.MODELS, "gone.zip")).isEmpty();
+        assertThat(metadataOf(ArtifactStore.MODELS, "gone.zip")).doesNotExist();
+        assertThat(metadataOf(ArtifactStore.MODELS, "kept.zip")).exists();
+        assertThat(store.describe(ArtifactStore.MODELS, "kept.zip")).contains(kept);
+    }
+
+    @Test
+    void theMetadataOfFilesDeletedByHandIsRemovedWhenTheStoreOpensAndThatOfFilesStillThereIsKept()
+            throws IOException {
+        FileArtifactStore store = FileArtifactStore.open(home);
+        List<StoredArtifact> kept = new ArrayList<>();
+        for (String container : List.of(ArtifactStore.MODELS, ArtifactStore.OUTCOMES, ArtifactStore.BATCH_INPUT)) {
+            store.put(container, "readmission/gone.csv", content("id,outcome"), false);
+            kept.add(store.put(container, "readmission/kept.csv", content("id,outcome"), false));
+            Files.delete(home.resolve("blobs").resolve(container).resolve("readmission/gone.csv"));
+        }
+
+        FileArtifactStore reopened = FileArtifactStore.open(home);
+
+        assertThat(filesUnder(home.resolve("blobs").resolve(FileArtifactStore.METADATA))).hasSize(kept.size());
+        for (StoredArtifact blob : kept) {
+            assertThat(metadataOf(blob.container(), "readmission/gone.csv")).doesNotExist();
+            assertThat(reopened.describe(blob.container(), blob.name())).contains(blob);
+        }
+        assertThat(filesUnder(home.resolve("blobs").resolve(FileArtifactStore.STAGING))).isEmpty();
+    }
+
+    /** Runs {@code task} on {@code threads} once every task waiting at {@code start} is ready, so that they race. */
+    private static <T> Future<T> whenAllStart(ExecutorService threads, CyclicBarrier start,
+            java.util.concurrent.Callable<T> task) {
+        return threads.submit(() -> {
+            start.await();
+            return task.call();
+        });
+    }
+
+    /**
+     * A file deleted by hand and put again under its name while a read of the name finds it gone: whichever comes
+     * first, the metadata the put writes is kept, so the blob is described with its sha256.
+     */
+    @Test
+    void aPutUnderTheNameOfAFileDeletedByHandKeepsItsMetadataWhileAReadRemovesTheOldOne() throws Exception {
+        FileArtifactStore store = FileArtifactStore.open(home);
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try {
+            for (int i = 0; i < 300; i++) {
+                String text = "version " + i;
+                store.put(ArtifactStore.OUTCOMES, "nightly.csv", content("old " + i), true);
+                Files.delete(home.resolve("blobs").resolve(ArtifactStore.OUTCOMES).resolve("nightly.csv"));
+                CyclicBarrier start = new CyclicBarrier(2);
+                Future<?> reads = whenAllStart(threads, start, () -> {
+                    for (int r = 0; r < 20; r++) {
+                        store.describe(ArtifactStore.OUTCOMES, "nightly.csv");
+                    }
+                    return null;
+                });
+                Future<StoredArtifact> put = whenAllStart(threads, start,
+                        () -> store.put(ArtifactStore.OUTCOMES, "nightly.csv", content(text), false));
+
+                reads.get();
+                assertThat(put.get().sha256())
+                        .isEqualTo(sha256(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                assertThat(store.describe(ArtifactStore.OUTCOMES, "nightly.csv")).as("attempt " + i)
+                        .contains(put.get());
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
     /**
      * The removal of the last blob of {@code x/y/z/} takes its folders away while a put into them runs: each put
      * succeeds whichever comes first, and its blob is read back whole.
@@ -323,15 +408,12 @@ class FileArtifactStoreTest {
                 String text = "new " + i;
                 store.put(ArtifactStore.BATCH_OUTPUT, old, content("old"), false);
                 CyclicBarrier start = new CyclicBarrier(2);
-                Future<?> removal = threads.submit(() -> {
-                    start.await();
+                Future<?> removal = whenAllStart(threads, start, () -> {
                     store.delete(ArtifactStore.BATCH_OUTPUT, old);
                     return null;
                 });
-                Future<StoredArtifact> put = threads.submit(() -> {
-                    start.await();
-                    return store.put(ArtifactStore.BATCH_OUTPUT, fresh, content(text), overwrite);
-                });
+                Future<StoredArtifact> put = whenAllStart(threads, start,
+                        () -> store.put(ArtifactStore.BATCH_OUTPUT, fresh, content(text), overwrite));
 
                 removal.get();
                 assertThat(put.get().name()).isEqualTo(fresh);

@@ -41,9 +41,11 @@ import java.util.logging.Logger;
  * interval apart. A WatchService makes new files show up quickly and a periodic scan catches anything the
  * WatchService misses (overflow, file systems without notifications). A folder removed and made again (the drop
  * folder itself or one inside it) is watched again once it reappears: the folder above the drop folder is watched for
- * it being made again. Names with a segment starting with
- * '.' are ignored, so writers can upload to a hidden temporary name and rename. Symbolic links are ignored too,
- * and a folder that cannot be read is skipped with what it holds (logged once, never by name) while the rest is raised.
+ * it being made again. A folder moved away and replaced by another of its name is watched anew too: each scan compares
+ * a folder's identity (its file key, the inode on Unix) with the one it was registered with. Names with a segment
+ * starting with '.' are ignored, so writers can upload to a hidden temporary name and rename. Symbolic links are
+ * ignored too, and a folder that cannot be read is skipped with what it holds (logged once, never by name) while the
+ * rest is raised.
  *
  * <p>What was handled (each file's size and modification time) is kept in a ledger file outside the folder, so
  * a restart raises only files that are new or changed since: work already decided (a registration, a rejection
@@ -70,7 +72,7 @@ final class DropFolderWatcher implements AutoCloseable {
     /** The files raised and not settled yet: not raised again while their events are on their way. */
     private final Map<Path, Version> inFlight = new HashMap<>();
     /** The folders registered with the WatchService whose keys are still valid; touched by the scanner thread only. */
-    private final Set<Path> watched = new HashSet<>();
+    private final Map<Path, Registration> watched = new HashMap<>();
     /** The key watching the folder above the root for the root being made again; null where there is none. */
     private volatile WatchKey parentKey;
     /** What the last scan could not read, so that each is logged once. */
@@ -83,6 +85,12 @@ final class DropFolderWatcher implements AutoCloseable {
     private record Version(long size, long modifiedNanos) {}
 
     private record Seen(Version version, Instant since) {}
+
+    /**
+     * A folder's watch and the identity of the folder it was made for: a watch follows its folder where it is moved
+     * and stays valid there, so it is not the watch of another folder made under the old name.
+     */
+    private record Registration(WatchKey key, Object folderKey) {}
 
     /** Raises a BlobCreated event, and runs {@code settled} once it was handled for good (never if it was not). */
     @FunctionalInterface
@@ -147,7 +155,9 @@ final class DropFolderWatcher implements AutoCloseable {
                     // The folder was removed: forgotten, so that the scan that sees it made again registers it anew.
                     Path folder = (Path) key.watchable();
                     task = () -> {
-                        watched.remove(folder);
+                        // Unless the folder was registered anew since (a folder in its place): that watch is kept.
+                        watched.computeIfPresent(folder, (path, registered) -> registered.key() == key ? null
+                                : registered);
                         scanSafely();
                     };
                 }
@@ -249,7 +259,7 @@ final class DropFolderWatcher implements AutoCloseable {
                     return FileVisitResult.SKIP_SUBTREE;
                 }
                 // Registered before it is read, so a file put in it meanwhile is either read here or noticed.
-                register(directory);
+                register(directory, attributes.fileKey());
                 return FileVisitResult.CONTINUE;
             }
 
@@ -362,13 +372,25 @@ final class DropFolderWatcher implements AutoCloseable {
         raise.raise(event, settled);
     }
 
-    private void register(Path directory) {
-        if (watchService == null || watched.contains(directory)) {
+    /**
+     * Registers {@code directory} unless it is registered already as the folder whose identity is {@code folderKey}; a
+     * registration made for another folder of its name (one since moved away) is cancelled and replaced. Where the file
+     * system gives no file key the identity is unknown and the registration is kept until its key is invalidated.
+     */
+    private void register(Path directory, Object folderKey) {
+        Registration registered = watched.get(directory);
+        if (watchService == null || registered != null
+                && (folderKey == null || folderKey.equals(registered.folderKey()))) {
             return;
         }
+        if (registered != null) {
+            registered.key().cancel(); // it watches the folder moved away, wherever it went
+            watched.remove(directory);
+        }
         try {
-            directory.register(watchService, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
-            watched.add(directory);
+            WatchKey key = directory.register(watchService, StandardWatchEventKinds.ENTRY_CREATE,
+                    StandardWatchEventKinds.ENTRY_MODIFY);
+            watched.put(directory, new Registration(key, folderKey));
         } catch (IOException | ClosedWatchServiceException e) {
             // The periodic scan still covers this folder.
         }

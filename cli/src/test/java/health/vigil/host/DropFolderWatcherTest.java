@@ -25,6 +25,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The drop folder's ledger of what it raised: what enters it, and when it cannot be written. */
 class DropFolderWatcherTest {
@@ -114,41 +116,53 @@ class DropFolderWatcherTest {
 
     @Test
     void aFolderInsideTheDropFolderRemovedAndMadeAgainIsWatchedAgain() throws Exception {
+        assertWatchedInItsPlaceOnceReplaced("readmission", folder -> deleteTree(folder));
+    }
+
+    @Test
+    void theDropFolderRemovedAndMadeAgainIsWatchedAgain() throws Exception {
+        assertWatchedInItsPlaceOnceReplaced("", folder -> deleteTree(folder));
+    }
+
+    /**
+     * The drop folder (an empty path) or a folder in it moved away, not removed, and another made under its name: the
+     * old folder's watch stays valid where it went, and the new one is watched for its own notices.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"", "readmission"})
+    void aFolderMovedAwayAndReplacedByAnotherOfItsNameIsWatchedInTheReplacement(String inside) throws Exception {
+        assertWatchedInItsPlaceOnceReplaced(inside,
+                folder -> Files.move(folder, home.resolve("moved-away"), StandardCopyOption.ATOMIC_MOVE));
+    }
+
+    /** Takes a folder out of its place in the drop folder, as a person does by hand. */
+    @FunctionalInterface
+    private interface TakeAway {
+        void takeAway(Path folder) throws Exception;
+    }
+
+    /**
+     * A file in the drop folder (an empty {@code inside}) or a folder in it is raised on a change notice; then the
+     * folder is taken away, another made in its place, and a file dropped into that is raised on a notice too.
+     */
+    private void assertWatchedInItsPlaceOnceReplaced(String inside, TakeAway takeAway) throws Exception {
         Path drop = Files.createDirectories(home.resolve("blobs").resolve("batch-input"));
-        Path folder = Files.createDirectories(drop.resolve("readmission"));
+        Path folder = Files.createDirectories(drop.resolve(inside));
+        String prefix = inside.isEmpty() ? "" : inside + "/";
         drop(folder.resolve("first.csv"));
         BlockingQueue<String> names = new LinkedBlockingQueue<>();
         SteppedClock clock = new SteppedClock();
         try (DropFolderWatcher watcher = noticesOnly(drop, clock, names)) {
             watcher.start();
             assertThat(nextRaised(names, clock, folder)).as("raised on a notice from the folder")
-                    .isEqualTo("readmission/first.csv");
+                    .isEqualTo(prefix + "first.csv");
 
-            deleteTree(folder);
+            takeAway.takeAway(folder);
             Files.createDirectory(folder);
             drop(folder.resolve("second.csv"));
 
-            assertThat(nextRaised(names, clock, folder)).as("raised on a notice from the folder made again")
-                    .isEqualTo("readmission/second.csv");
-        }
-    }
-
-    @Test
-    void theDropFolderRemovedAndMadeAgainIsWatchedAgain() throws Exception {
-        Path drop = Files.createDirectories(home.resolve("blobs").resolve("batch-input"));
-        drop(drop.resolve("first.csv"));
-        BlockingQueue<String> names = new LinkedBlockingQueue<>();
-        SteppedClock clock = new SteppedClock();
-        try (DropFolderWatcher watcher = noticesOnly(drop, clock, names)) {
-            watcher.start();
-            assertThat(nextRaised(names, clock, drop)).as("raised on a notice from the folder").isEqualTo("first.csv");
-
-            deleteTree(drop);
-            Files.createDirectory(drop);
-            drop(drop.resolve("second.csv"));
-
-            assertThat(nextRaised(names, clock, drop)).as("raised on a notice from the folder made again")
-                    .isEqualTo("second.csv");
+            assertThat(nextRaised(names, clock, folder)).as("raised on a notice from the folder in its place")
+                    .isEqualTo(prefix + "second.csv");
         }
     }
 

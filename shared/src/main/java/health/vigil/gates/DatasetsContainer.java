@@ -19,8 +19,13 @@ final class DatasetsContainer {
 
     /** The JSON document at {@code name}, or empty when there is none. */
     static <T> Optional<T> readJson(ArtifactStore artifacts, String name, Class<T> type) {
+        return read(artifacts, name).map(bytes -> Json.read(name, bytes, type));
+    }
+
+    /** The bytes of the document at {@code name}, or empty when there is none. */
+    static Optional<byte[]> read(ArtifactStore artifacts, String name) {
         try (InputStream in = artifacts.open(ArtifactStore.DATASETS, name)) {
-            return Optional.of(Json.read(name, in.readAllBytes(), type));
+            return Optional.of(in.readAllBytes());
         } catch (NotFoundException missing) {
             return Optional.empty();
         } catch (IOException e) {

@@ -42,10 +42,13 @@ public final class RefusedAttempts {
      * rollback; a canary's start, promote, pause, resume or abort; a shadow's set or stop; an experiment's start or stop).
      */
     public static final String REQUEST = "request";
-    /** The refusals of a version's or a deployment's state (409): sending the request again changes nothing. */
+    /**
+     * The refusals of a version's or a deployment's state (409), and of a request whose model's gate policy in force
+     * does not read (500, until a new policy is set): sending the request again changes nothing.
+     */
     static final Set<ErrorCode> LIFECYCLE = EnumSet.of(ErrorCode.INVALID_STATE, ErrorCode.GATES_OUT_OF_DATE,
             ErrorCode.VERSION_NOT_SERVABLE, ErrorCode.MODEL_NOT_DEPLOYED, ErrorCode.CANARY_REQUIRED,
-            ErrorCode.CANARY_NOT_JUDGED);
+            ErrorCode.CANARY_NOT_JUDGED, ErrorCode.GATE_POLICY_UNREADABLE);
 
     private final RegistryStore store;
     private final AuditLog audit;

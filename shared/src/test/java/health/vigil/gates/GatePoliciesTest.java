@@ -6,18 +6,22 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import health.vigil.audit.AuditLog;
 import health.vigil.audit.InMemoryArtifactStore;
 import health.vigil.audit.InMemoryAuditStore;
+import health.vigil.error.ErrorCode;
 import health.vigil.error.StoreException;
+import health.vigil.error.VigilException;
 import health.vigil.model.AuditRecord;
 import health.vigil.model.ModelName;
 import health.vigil.port.RegistryStore;
 import health.vigil.security.Principal;
 import health.vigil.security.Role;
+import health.vigil.testing.CapturedLog;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
 import org.junit.jupiter.api.Test;
 import org.mockito.Mockito;
 
@@ -177,6 +181,57 @@ class GatePoliciesTest {
         }
         assertThat(policies.current(MODEL).version()).isZero();
         assertThat(changes(store)).isEmpty();
+    }
+
+    /**
+     * A stored version that does not read (written badly below the platform, or with a threshold out of range) is the
+     * platform's fault, not the caller's: 500 GATE_POLICY_UNREADABLE naming the model, the version and the fix, logged
+     * once, with nothing of the file in the message or the log. Setting a new policy still works, and is then in force.
+     */
+    @Test
+    void aNewestPolicyThatDoesNotReadIsAServerErrorThatANewPolicyReplaces() {
+        RegistryStore registry = Mockito.mock(RegistryStore.class);
+        Mockito.when(registry.listVersions(MODEL)).thenReturn(List.of());
+        InMemoryAuditStore store = new InMemoryAuditStore();
+        InMemoryArtifactStore artifacts = new InMemoryArtifactStore();
+        GatePolicies policies = new GatePolicies(artifacts, registry, new AuditLog(store, Clock.systemUTC()),
+                Clock.systemUTC());
+        policies.update(MODEL, floor(0.70), STEWARD, "a stricter floor");
+        policies.update(MODEL, floor(0.72), STEWARD, "stricter still");
+
+        for (String written : List.of("{\"aurocFloor\": 0.7 SECRET-TEXT", "{\"version\": 2, \"aurocFloor\": 7.5}")) {
+            overwrite(artifacts, "gate-policies/readmission/2.json", written);
+            try (CapturedLog logged = CapturedLog.of(GatePolicies.class)) {
+                for (var read : List.<Runnable>of(() -> policies.current(MODEL), () -> policies.history(MODEL),
+                        () -> policies.current(MODEL))) {
+                    assertThatThrownBy(read::run).isInstanceOfSatisfying(VigilException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.GATE_POLICY_UNREADABLE);
+                        assertThat(e.httpStatus()).isEqualTo(500);
+                    }).hasMessageContaining("version 2 of the gate policy of `readmission`")
+                            .hasMessageContaining("vigil models gate-policy readmission --set FILE --reason TEXT")
+                            .hasMessageNotContaining("SECRET").hasMessageNotContaining("7.5");
+                }
+                assertThat(logged.records()).as("logged once").singleElement().satisfies(r -> {
+                    assertThat(r.getLevel()).isEqualTo(Level.SEVERE);
+                    assertThat(r.getMessage()).contains("version 2", "`readmission`").doesNotContain("SECRET", "7.5");
+                    assertThat(r.getThrown()).isNull();
+                });
+            }
+        }
+
+        GatePolicies.Change replaced = policies.update(MODEL, floor(0.72), SECOND, "version 2 was damaged");
+
+        assertThat(replaced.changed()).as("not taken for the thresholds in force").isTrue();
+        assertThat(policies.current(MODEL).version()).isEqualTo(3);
+        assertThat(policies.current(MODEL).aurocFloor()).isEqualTo(0.72);
+        // The damaged version is no longer in force: the history leaves it out (a gap in the numbers) and reads.
+        assertThat(policies.history(MODEL)).extracting(GatePolicy::version).containsExactly(3, 1);
+        assertThat(changes(store)).extracting(r -> r.details().get("version")).containsExactly("1", "2", "3");
+    }
+
+    private static void overwrite(InMemoryArtifactStore artifacts, String name, String content) {
+        artifacts.put(health.vigil.port.ArtifactStore.DATASETS, name, new java.io.ByteArrayInputStream(
+                content.getBytes(java.nio.charset.StandardCharsets.UTF_8)), true);
     }
 
     private static GatePolicy floor(double aurocFloor) {

@@ -4,6 +4,7 @@ import static health.vigil.cli.TerminalText.shown;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
+import health.vigil.canary.CanaryAnalysis;
 import health.vigil.error.ValidationException;
 import health.vigil.json.Json;
 import health.vigil.model.ModelName;
@@ -331,7 +332,8 @@ final class ModelsCommand {
             description = "Show a model's gate policy in force (GET /models/{name}/gate-policy), or change it as the"
                     + " data steward (PUT, " + DatasetsCommand.STEWARD + " in keys.json unless --as names another):"
                     + " the whole policy from a file with --set, or whether new versions must come through a canary"
-                    + " with --require-canary; either with --reason.")
+                    + " with --require-canary and how high their canary may start with --max-first-canary-step; each"
+                    + " with --reason.")
     static final class GatePolicyCommand implements Callable<Integer> {
         @Parameters(index = "0", description = "Model name")
         String model;
@@ -345,8 +347,13 @@ final class ModelsCommand {
                         + " been stable reaches live traffic only through a canary the analysis has judged")
         Boolean requireCanary;
 
+        @Option(names = "--max-first-canary-step", paramLabel = "BASIS_POINTS",
+                description = "Store the policy in force with maxFirstCanaryStep changed: the largest first step of a"
+                        + " new version's canary while requireCanary is on, in basis points (100 = 1 %; 1 to 5000)")
+        Integer maxFirstCanaryStep;
+
         @Option(names = "--reason", description = "Why the policy changes (audited with the change; required with"
-                + " --set or --require-canary)")
+                + " --set, --require-canary or --max-first-canary-step)")
         String reason;
 
         @Mixin
@@ -355,17 +362,19 @@ final class ModelsCommand {
         @Override
         public Integer call() throws IOException, InterruptedException {
             String path = RunningPlatform.modelPath(model) + "/gate-policy";
-            if (set == null && requireCanary == null) {
+            boolean oneSetting = requireCanary != null || maxFirstCanaryStep != null;
+            if (set == null && !oneSetting) {
                 if (reason != null) {
-                    throw new ValidationException("--reason is given but nothing to change: add --set FILE or"
-                            + " --require-canary true|false, or leave out --reason to show the policy");
+                    throw new ValidationException("--reason is given but nothing to change: add --set FILE,"
+                            + " --require-canary true|false or --max-first-canary-step BASIS_POINTS, or leave out"
+                            + " --reason to show the policy");
                 }
                 return target.print(target.client("operator").exchange("GET", path, null),
                         ModelsCommand::gatePolicyText);
             }
-            if (set != null && requireCanary != null) {
-                throw new ValidationException("give --set FILE or --require-canary, not both: put requireCanary in the"
-                        + " file instead");
+            if (set != null && oneSetting) {
+                throw new ValidationException("give --set FILE or --require-canary and --max-first-canary-step, not"
+                        + " both: put requireCanary and maxFirstCanaryStep in the file instead");
             }
             if (reason == null || reason.isBlank()) {
                 throw new ValidationException("a gate policy change needs --reason \"why\" (it is audited with the"
@@ -383,7 +392,12 @@ final class ModelsCommand {
                 com.fasterxml.jackson.databind.node.ObjectNode changed = ControlClient.parse(current).path("current")
                         .deepCopy();
                 read = changed.path("version").asInt();
-                changed.put("requireCanary", requireCanary);
+                if (requireCanary != null) {
+                    changed.put("requireCanary", requireCanary);
+                }
+                if (maxFirstCanaryStep != null) {
+                    changed.put("maxFirstCanaryStep", maxFirstCanaryStep);
+                }
                 policy = changed;
             }
             Map<String, Object> body = new java.util.LinkedHashMap<>();
@@ -450,8 +464,15 @@ final class ModelsCommand {
         text.append("\n  ").append(String.format("%-26s %s", "requireCanary", canary
                 + (canary ? " (a version that has never been stable goes live only through a canary the analysis"
                         + " judged)" : " (an approved version may be deployed directly)")));
+        JsonNode firstStep = policy.path("maxFirstCanaryStep");
+        if (firstStep.canConvertToInt()) {
+            text.append("\n  ").append(String.format("%-26s %s", "maxFirstCanaryStep", firstStep.asInt() + " ("
+                    + CanaryAnalysis.percent(firstStep.asInt()) + ": the largest first step of a new version's canary"
+                    + (canary ? ")" : ", read only with requireCanary)")));
+        }
         for (var field : (Iterable<Map.Entry<String, JsonNode>>) policy::fields) {
-            if (List.of("version", "changedBy", "changedAt", "reason", "requireCanary").contains(field.getKey())) {
+            if (List.of("version", "changedBy", "changedAt", "reason", "requireCanary", "maxFirstCanaryStep")
+                    .contains(field.getKey())) {
                 continue;
             }
             JsonNode value = field.getValue();

@@ -32,6 +32,7 @@ class ModelsGatePolicyCommandTest {
     private static final String STEWARD_KEY = "k-steward-0123456789abcdef0123456789";
     private static final String POLICY = "{\"version\": 3, \"aurocFloor\": 0.65, \"minSegmentSize\": 100,"
             + " \"requiredCardFields\": [\"intendedUse\", \"outOfScopeUse\"], \"requireCanary\": false,"
+            + " \"maxFirstCanaryStep\": 2500,"
             + " \"changedBy\": \"data-steward\", \"changedAt\": \"2026-12-01T08:00:00Z\","
             + " \"reason\": \"smaller sites\"}";
     private final Server server = new Server();
@@ -89,6 +90,8 @@ class ModelsGatePolicyCommandTest {
         assertThat(shown.out()).isEqualTo("gate policy version 3, changed by data-steward at 2026-12-01 08:00:00 UTC"
                 + " because \"smaller sites\"\n"
                 + "  requireCanary              false (an approved version may be deployed directly)\n"
+                + "  maxFirstCanaryStep         2500 (25 %: the largest first step of a new version's canary, read only"
+                + " with requireCanary)\n"
                 + "  aurocFloor                 0.65\n"
                 + "  minSegmentSize             100\n"
                 + "  requiredCardFields         intendedUse, outOfScopeUse\n"
@@ -116,6 +119,21 @@ class ModelsGatePolicyCommandTest {
                 + " 08:00:00 UTC because \"new versions by canary\"\n  requireCanary              true (a version"
                 + " that has never been stable goes live only through a canary the analysis judged)\n");
         assertThat(run.err()).isEmpty();
+    }
+
+    @Test
+    void cappingTheFirstCanaryStepStoresThePolicyInForceWithOnlyThatChanged() {
+        CommandRun run = CommandRun.at(base, home, "models", "gate-policy", "readmission", "--max-first-canary-step",
+                "100", "--reason", "new versions start on 1 % of patients");
+
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(asked).containsExactly("GET /models/readmission/gate-policy " + OPERATOR_KEY,
+                "PUT /models/readmission/gate-policy " + STEWARD_KEY);
+        JsonNode sent = changes.get(0).path("policy");
+        assertThat(sent.path("maxFirstCanaryStep").asInt()).isEqualTo(100);
+        assertThat(sent.path("requireCanary").asBoolean()).isFalse();
+        assertThat(sent.path("aurocFloor").asDouble()).isEqualTo(0.65);
+        assertThat(changes.get(0).path("reason").asText()).isEqualTo("new versions start on 1 % of patients");
     }
 
     /** The route does not make a change conditional on the version read: another change stored between is told. */

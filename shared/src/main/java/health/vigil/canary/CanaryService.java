@@ -58,7 +58,6 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.function.Predicate;
 import java.util.function.ToIntFunction;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
@@ -137,7 +136,7 @@ public final class CanaryService {
     private final RequestWindow requestStats;
     private final OutcomeLookup outcomes;
     private final ToIntFunction<ModelName> minCellSizes;
-    private final Predicate<ModelName> canaryRequired;
+    private final Function<ModelName, CanaryRequirement> requirements;
 
     /**
      * Every scoring instance's per-minute request statistics of a model in the minutes a window overlaps, of every
@@ -201,19 +200,19 @@ public final class CanaryService {
             PredictionLog predictions, Clock clock, Consumer<VersionRecord> warmer, Telemetry telemetry,
             RequestWindow requestStats, OutcomeLookup outcomes, ToIntFunction<ModelName> minCellSizes) {
         this(store, lifecycle, audit, events, predictions, clock, warmer, telemetry, requestStats, outcomes,
-                minCellSizes, model -> false);
+                minCellSizes, model -> CanaryRequirement.NONE);
     }
 
     /**
-     * @param canaryRequired whether the model's policy in force lets a version reach live traffic only through a
-     *        canary (its gate policy's {@code requireCanary}); asked only of an operator's promotion of a canary the
-     *        analysis has not yet judged at its last judged step
+     * @param requirements what the model's policy in force asks of a version that has never been stable (its gate
+     *        policy's {@code requireCanary} and {@code maxFirstCanaryStep}); asked only of an operator's start of such
+     *        a version's canary, and promotion of a canary the analysis has not yet judged at its last judged step
      */
     public CanaryService(RegistryStore store, VersionLifecycle lifecycle, AuditLog audit, EventPublisher events,
             PredictionLog predictions, Clock clock, Consumer<VersionRecord> warmer, Telemetry telemetry,
             RequestWindow requestStats, OutcomeLookup outcomes, ToIntFunction<ModelName> minCellSizes,
-            Predicate<ModelName> canaryRequired) {
-        this.canaryRequired = Objects.requireNonNull(canaryRequired, "canaryRequired");
+            Function<ModelName, CanaryRequirement> requirements) {
+        this.requirements = Objects.requireNonNull(requirements, "requirements");
         this.minCellSizes = Objects.requireNonNull(minCellSizes, "minCellSizes");
         this.requestStats = requestStats;
         this.outcomes = Objects.requireNonNull(outcomes, "outcomes");
@@ -342,6 +341,7 @@ public final class CanaryService {
             if (version.stage() != Stage.CANARY) {
                 Lifecycle.require(version.id(), version.stage(), Stage.CANARY);
             }
+            requireFirstStepWithinPolicy(version, command.steps());
             warmer.accept(target);
             Instant now = clock.instant();
             CanaryRamp ramp = new CanaryRamp(command.version(), stable, command.steps(), command.bakeTime().getSeconds(),
@@ -350,6 +350,34 @@ public final class CanaryService {
                     List.of(), BucketSalt.draw(), minCellSizes.applyAsInt(model));
             return Optional.of(ramp);
         }, remember).deployment();
+    }
+
+    /**
+     * Refuses a ramp whose first step is above the cap of the model's policy, when the policy requires a canary and
+     * the version has never been stable: a ramp that starts on almost all traffic meets the rule in name only, since
+     * most patients would be on the version before the analysis judged it. A version that was stable before is not new
+     * to patients (a direct deploy of it is allowed too). Checked before anything is loaded or written. Every ramp has
+     * at least two steps, the last on all traffic, so a single step of 100 % never gets this far.
+     */
+    private void requireFirstStepWithinPolicy(VersionRecord version, List<Integer> steps) {
+        if (version.wasStable()) {
+            return;
+        }
+        CanaryRequirement requirement = requirements.apply(version.modelName());
+        int first = steps.get(0);
+        if (!requirement.required() || first <= requirement.maxFirstStep()) {
+            return;
+        }
+        String model = version.modelName().value();
+        int cap = requirement.maxFirstStep();
+        throw new ConflictException(ErrorCode.CANARY_REQUIRED, "the ramp's first step is "
+                + CanaryAnalysis.percent(first) + " (" + first + " basis points), and the gate policy of `" + model
+                + "` requires a version that has never been stable to reach patients through a canary the analysis"
+                + " judges (requireCanary), whose first step is at most " + CanaryAnalysis.percent(cap)
+                + " (maxFirstCanaryStep " + cap + "), so the canary was not started and the deployment is unchanged."
+                + " Start it again with POST /models/" + model + "/canary and steps that begin at " + cap
+                + " basis points or fewer, for example " + CanaryRamp.DEFAULT_STEPS + " (the default ramp; vigil"
+                + " canary start " + model + " " + version.version() + ")");
     }
 
     /**
@@ -479,7 +507,7 @@ public final class CanaryService {
      * anything is written, so a refusal leaves the ramp as it was. The message says what the analysis still needs.
      */
     private void requireJudgedIfPolicySays(ModelName model, CanaryRamp ramp) {
-        if (judged(ramp) || !canaryRequired.test(model)) {
+        if (judged(ramp) || !requirements.apply(model).required()) {
             return;
         }
         int last = ramp.judgedSteps() - 1;

@@ -2,6 +2,7 @@ package health.vigil.gates;
 
 import health.vigil.error.ValidationException;
 import health.vigil.model.CardFacts;
+import health.vigil.model.TrafficSlot;
 import java.time.Instant;
 import java.util.List;
 
@@ -44,6 +45,11 @@ import java.util.List;
  *     through a canary: a direct deploy of one over a stable version is refused, while a first deploy, a deploy of the
  *     stable version and a rollback are not. Not a gate: the deploy reads it from the policy in force. Optional in a
  *     policy sent or stored before it existed: false then
+ * @param maxFirstCanaryStep the largest first step, in basis points of live traffic (the ramp's unit), of a canary of a
+ *     version that has never been stable, while {@code requireCanary} is on: a ramp that starts higher puts most
+ *     patients on the version before the analysis has judged it. 1 to {@value #MAX_FIRST_CANARY_STEP}; optional in a
+ *     policy sent or stored before it existed: {@link #DEFAULT_MAX_FIRST_CANARY_STEP} then. Read only with
+ *     {@code requireCanary} on
  */
 public record GatePolicy(
         int version,
@@ -68,6 +74,7 @@ public record GatePolicy(
         boolean requireCleanTree,
         List<String> requiredCardFields,
         Boolean requireCanary,
+        Integer maxFirstCanaryStep,
         String changedBy,
         Instant changedAt,
         String reason) {
@@ -83,6 +90,13 @@ public record GatePolicy(
     public static final int DEFAULT_MIN_SEGMENT_PER_CLASS = 10;
     /** At most one evaluation row in twenty may be one the candidate cannot score. */
     public static final double DEFAULT_MAX_REFUSED_ROW_SHARE = 0.05;
+    /**
+     * A canary that must come through the analysis starts on at most a quarter of live traffic: the largest first step
+     * of the ramps the documentation, the demo and the platform's tests start under the rule (ADR 0045).
+     */
+    public static final int DEFAULT_MAX_FIRST_CANARY_STEP = 2_500;
+    /** The largest cap on a canary's first step: above half, the version would serve most patients unjudged. */
+    public static final int MAX_FIRST_CANARY_STEP = TrafficSlot.ALL / 2;
 
     public GatePolicy {
         if (version < 0) {
@@ -133,6 +147,15 @@ public record GatePolicy(
         if (requireCanary == null) {
             requireCanary = false;
         }
+        if (maxFirstCanaryStep == null) {
+            maxFirstCanaryStep = DEFAULT_MAX_FIRST_CANARY_STEP;
+        }
+        if (maxFirstCanaryStep < 1 || maxFirstCanaryStep > MAX_FIRST_CANARY_STEP) {
+            throw new ValidationException("maxFirstCanaryStep is " + maxFirstCanaryStep + "; it is the largest first"
+                    + " step of a new version's canary in basis points of live traffic (100 = 1 %): use 1 to "
+                    + MAX_FIRST_CANARY_STEP + " (" + DEFAULT_MAX_FIRST_CANARY_STEP + " by default); above half the"
+                    + " version would serve most patients before the analysis judged it");
+        }
         if (shapRows < 0) {
             throw new ValidationException("shapRows is " + shapRows + "; use 0 for every row or a positive count");
         }
@@ -148,18 +171,18 @@ public record GatePolicy(
         this(version, aurocFloor, nonInferiorityMargin, alpha, maxCalibrationError, maxBrier, maxInterceptDeviation,
                 minSlope, maxSlope, minSegmentSize, minSegmentPerClass, maxSegmentAurocGap, maxSegmentCalibrationGap,
                 maxP99LatencyMillis, shapTolerance, shapRows, leakageAuroc, maxRefusedRowShare, allowSchemaChanges,
-                requireCleanTree, requiredCardFields, false, changedBy, changedAt, reason);
+                requireCleanTree, requiredCardFields, false, null, changedBy, changedAt, reason);
     }
 
     /** The platform's defaults (version 0), in force until someone changes the model's policy. */
     public static GatePolicy defaults() {
         return new GatePolicy(0, 0.65, 0.02, 0.05, 0.05, 0.25, 0.25, 0.8, 1.25, 100, DEFAULT_MIN_SEGMENT_PER_CLASS,
                 0.10, 0.10, 5.0, 1e-4, 2000, 0.97, DEFAULT_MAX_REFUSED_ROW_SHARE, false, false, List.of(), false,
-                "platform", null, "platform defaults");
+                DEFAULT_MAX_FIRST_CANARY_STEP, "platform", null, "platform defaults");
     }
 
     /**
-     * Whether {@code other} holds the same thresholds and canary requirement, whoever set either, when and why: a
+     * Whether {@code other} holds the same thresholds and canary requirements, whoever set either, when and why: a
      * threshold of -0.0 is the threshold 0 (a record's equality tells them apart), and the card fields a version must
      * provide are a set.
      */
@@ -173,7 +196,8 @@ public record GatePolicy(
                 maxBrier + 0.0, maxInterceptDeviation + 0.0, minSlope + 0.0, maxSlope + 0.0, minSegmentSize,
                 minSegmentPerClass, maxSegmentAurocGap + 0.0, maxSegmentCalibrationGap + 0.0, maxP99LatencyMillis + 0.0,
                 shapTolerance + 0.0, shapRows, leakageAuroc + 0.0, maxRefusedRowShare + 0.0, allowSchemaChanges,
-                requireCleanTree, requiredCardFields.stream().sorted().toList(), requireCanary, null, null, null);
+                requireCleanTree, requiredCardFields.stream().sorted().toList(), requireCanary, maxFirstCanaryStep,
+                null, null, null);
     }
 
     /** The same thresholds as the next version, changed by {@code by} at {@code at} for {@code why}. */
@@ -181,8 +205,8 @@ public record GatePolicy(
         return new GatePolicy(next, aurocFloor, nonInferiorityMargin, alpha, maxCalibrationError, maxBrier,
                 maxInterceptDeviation, minSlope, maxSlope, minSegmentSize, minSegmentPerClass, maxSegmentAurocGap,
                 maxSegmentCalibrationGap, maxP99LatencyMillis, shapTolerance, shapRows, leakageAuroc,
-                maxRefusedRowShare, allowSchemaChanges, requireCleanTree, requiredCardFields, requireCanary, by, at,
-                why);
+                maxRefusedRowShare, allowSchemaChanges, requireCleanTree, requiredCardFields, requireCanary,
+                maxFirstCanaryStep, by, at, why);
     }
 
     private static void unit(String name, double value) {

@@ -9,6 +9,7 @@ import health.vigil.audit.AuditEvidence;
 import health.vigil.audit.AuditLog;
 import health.vigil.compliance.PredictionLineage;
 import health.vigil.config.VigilConfig;
+import health.vigil.canary.CanaryRequirement;
 import health.vigil.canary.CanaryService;
 import health.vigil.canary.CanaryWakeups;
 import health.vigil.deployment.DeploymentService;
@@ -26,6 +27,7 @@ import health.vigil.shadow.ShadowMirror;
 import health.vigil.shadow.ShadowService;
 import health.vigil.gates.GateEvaluation;
 import health.vigil.gates.GatePolicies;
+import health.vigil.gates.GatePolicy;
 import health.vigil.modelpackage.RegisteredModelLoader;
 import health.vigil.model.Manifest;
 import health.vigil.model.ModelName;
@@ -166,10 +168,11 @@ public final class VigilPlatform implements AutoCloseable {
         // policy's minCellSize, read when the count is made.
         ToIntFunction<ModelName> minCellSizes = model -> b.monitoringPolicies.apply(model).minCellSize();
         this.outcomeJoin = new OutcomeJoin(predictionLog, a.outcomes, minCellSizes);
-        // Where a model's gate policy requires a canary, an operator promotes one only once the analysis judged it.
+        // Where a model's gate policy requires a canary, an operator starts one no higher than the policy's first step
+        // and promotes it only once the analysis judged it.
         this.canaries = new CanaryService(registryStore, lifecycle, audit, events, predictionLog, clock,
                 scoring.models()::warm, a.telemetry, requestStats::window, outcomeJoin::outcomesOf, minCellSizes,
-                model -> gatePolicies.current(model).requireCanary());
+                model -> canaryRequirement(gatePolicies.current(model)));
         this.canaryWakeups = new CanaryWakeups(canaries, registryStore, clock);
         closeables.push(canaryWakeups);
         this.outcomes = new OutcomeService(a.outcomes, predictionLog, artifacts, registry, pseudonymizer, audit, clock,
@@ -342,6 +345,11 @@ public final class VigilPlatform implements AutoCloseable {
 
     public GatePolicies gatePolicies() {
         return gatePolicies;
+    }
+
+    /** What a model's gate policy asks of its canaries: nothing unless it requires a canary. */
+    private static CanaryRequirement canaryRequirement(GatePolicy policy) {
+        return CanaryRequirement.of(policy.requireCanary(), policy.maxFirstCanaryStep());
     }
 
     public GateEvaluation gates() {

@@ -16,6 +16,7 @@ import health.vigil.error.ErrorCode;
 import health.vigil.error.NotFoundException;
 import health.vigil.events.EventTypes;
 import health.vigil.events.VigilEvent;
+import health.vigil.gates.GatePolicy;
 import health.vigil.model.AuditRecord;
 import health.vigil.model.CanaryPolicy;
 import health.vigil.model.CanaryRamp;
@@ -806,11 +807,15 @@ class CanaryServiceTest {
         assertThat(stageOf(1)).isEqualTo(Stage.RETIRED);
     }
 
-    /** Canaries of a model whose gate policy requires a canary ({@code requireCanary}), or does not. */
+    /**
+     * Canaries of a model whose gate policy requires a canary ({@code requireCanary}, with the default cap on the
+     * first step), or does not.
+     */
     private CanaryService canariesWhereThePolicy(boolean requiresACanary) {
         return new CanaryService(store, new VersionLifecycle(store, audit, clock), audit, published::add, log, clock,
                 v -> warmed.add(v.version()), Telemetry.NONE, requests::window, CanaryService.OutcomeLookup.NONE,
-                model -> health.vigil.model.CanaryOutcomeCounts.DEFAULT_MIN_CELL_SIZE, model -> requiresACanary);
+                model -> health.vigil.model.CanaryOutcomeCounts.DEFAULT_MIN_CELL_SIZE,
+                model -> CanaryRequirement.of(requiresACanary, GatePolicy.DEFAULT_MAX_FIRST_CANARY_STEP));
     }
 
     /** A ramp of two judged steps, 1 % and 50 %, baked 20 s each. */
@@ -918,6 +923,45 @@ class CanaryServiceTest {
         assertThat(promoted.canary().status()).isEqualTo(CanaryStatus.PROMOTED);
         assertThat(promoted.slots()).containsExactly(new TrafficSlot(Slot.STABLE, 2, TrafficSlot.ALL));
         assertThat(stageOf(2)).isEqualTo(Stage.PRODUCTION);
+        assertThat(refusedRecords()).isEmpty();
+    }
+
+    /**
+     * Where the model's gate policy requires a canary, a ramp whose first step puts almost every patient on the new
+     * version (99.99 %) would meet the rule in name only: a start above the policy's cap on the first step (25 % by
+     * default) is refused, changes nothing and is a refused record; a ramp that starts at the cap goes ahead.
+     */
+    @Test
+    void whereThePolicyRequiresACanaryARampWhoseFirstStepIsAboveTheCapIsNotStarted() {
+        CanaryService canaries = canariesWhereThePolicy(true);
+        Deployment before = store.findDeployment(READMISSION).orElseThrow();
+
+        ConflictException refused = catchThrowableOfType(() -> canaries.start(READMISSION,
+                new CanaryService.StartCommand(2, List.of(9_999, TrafficSlot.ALL), BAKE, null), OPS),
+                ConflictException.class);
+
+        assertThat(refused).as("refused").isNotNull();
+        assertThat(refused.code()).isEqualTo(ErrorCode.CANARY_REQUIRED);
+        assertThat(refused.getMessage()).contains("the ramp's first step is 99.99 % (9999 basis points)",
+                "at most 25 % (maxFirstCanaryStep 2500)", "requireCanary", "the canary was not started",
+                "POST /models/readmission/canary");
+        assertThat(store.findDeployment(READMISSION)).contains(before);
+        assertThat(stageOf(2)).isEqualTo(Stage.APPROVED);
+        assertThat(refusedRecords()).singleElement().satisfies(r -> assertThat(r.details())
+                .containsEntry("reason", "CANARY_REQUIRED").containsEntry("request", "start")
+                .containsEntry("message", refused.getMessage()));
+
+        Deployment started = canaries.start(READMISSION, new CanaryService.StartCommand(2,
+                List.of(2_500, TrafficSlot.ALL), BAKE, null), OPS);
+        assertThat(started.canary().weightBasisPoints()).isEqualTo(2_500);
+    }
+
+    @Test
+    void whereThePolicyDoesNotRequireACanaryARampMayStartAtAnyStep() {
+        Deployment started = canariesWhereThePolicy(false).start(READMISSION, new CanaryService.StartCommand(2,
+                List.of(9_999, TrafficSlot.ALL), BAKE, null), OPS);
+
+        assertThat(started.canary().weightBasisPoints()).isEqualTo(9_999);
         assertThat(refusedRecords()).isEmpty();
     }
 

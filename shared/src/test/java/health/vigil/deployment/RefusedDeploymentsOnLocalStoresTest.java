@@ -311,7 +311,11 @@ class RefusedDeploymentsOnLocalStoresTest {
         return new CanaryService(store, new VersionLifecycle(store, audit, clock), audit, event -> { },
                 adapters.predictionLog(), clock, warmer, health.vigil.port.Telemetry.NONE, null,
                 CanaryService.OutcomeLookup.NONE, model -> health.vigil.model.CanaryOutcomeCounts.DEFAULT_MIN_CELL_SIZE,
-                model -> policies.current(model).requireCanary());
+                model -> {
+                    GatePolicy policy = policies.current(model);
+                    return health.vigil.canary.CanaryRequirement.of(policy.requireCanary(),
+                            policy.maxFirstCanaryStep());
+                });
     }
 
     private ShadowService shadows() {

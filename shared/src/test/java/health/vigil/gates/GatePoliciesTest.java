@@ -136,6 +136,29 @@ class GatePoliciesTest {
         assertThat(policies.current(MODEL).requireCanary()).isTrue();
     }
 
+    /**
+     * The cap on a new version's first canary step is part of the policy: 25 % in one stored before it existed, a
+     * change when set otherwise, and refused outside 1 to 5,000 basis points (above half, most patients would be on the
+     * version before the analysis judged it).
+     */
+    @Test
+    void theCapOnACanarysFirstStepIsPartOfThePolicyAndAtMostHalfOfTheTraffic() {
+        com.fasterxml.jackson.databind.node.ObjectNode older = health.vigil.json.Json.mapper()
+                .valueToTree(GatePolicy.defaults());
+        older.remove("maxFirstCanaryStep");
+
+        assertThat(health.vigil.json.Json.convert("the policy", older, GatePolicy.class).maxFirstCanaryStep())
+                .isEqualTo(2_500);
+        assertThat(with(GatePolicy.defaults(), "maxFirstCanaryStep", 100).sameThresholds(GatePolicy.defaults()))
+                .isFalse();
+        assertThat(with(GatePolicy.defaults(), "maxFirstCanaryStep", 5_000).maxFirstCanaryStep()).isEqualTo(5_000);
+        for (int outside : new int[] {0, 5_001, 10_000}) {
+            assertThatThrownBy(() -> with(GatePolicy.defaults(), "maxFirstCanaryStep", outside))
+                    .isInstanceOf(health.vigil.error.ValidationException.class)
+                    .hasMessageContaining("maxFirstCanaryStep is " + outside).hasMessageContaining("use 1 to 5000");
+        }
+    }
+
     private static GatePolicy with(GatePolicy policy, String field, Object value) {
         com.fasterxml.jackson.databind.node.ObjectNode thresholds = health.vigil.json.Json.mapper().valueToTree(policy);
         thresholds.set(field, health.vigil.json.Json.mapper().valueToTree(value));

@@ -22,6 +22,7 @@ import health.vigil.testing.governance.SetUpApproval;
 import health.vigil.testing.governance.SetUpRegistration;
 import health.vigil.testing.samples.SampleModels;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -66,6 +67,47 @@ class CanaryRequiredByTheGatePolicyTest {
             assertThat(platform.deployments().current(model).orElseThrow().stable().version()).isEqualTo(1);
             assertThat(platform.deployments().current(model).orElseThrow().canary().status())
                     .isEqualTo(CanaryStatus.RUNNING);
+        }
+    }
+
+    @Test
+    void aCanaryThatStartsOnAlmostAllTrafficIsRefusedOnceTheModelsGatePolicyRequiresACanary() {
+        try (VigilPlatform platform = platform()) {
+            ModelName model = versionOneLiveAndACanaryRequired(platform);
+
+            VigilException refused = catchThrowableOfType(() -> platform.canaries().start(model,
+                    new CanaryService.StartCommand(2, List.of(9_999, 10_000), null, null), Principal.SYSTEM),
+                    VigilException.class);
+
+            assertThat(refused).as("refused").isNotNull();
+            assertThat(refused.code()).isEqualTo(ErrorCode.CANARY_REQUIRED);
+            assertThat(refused.getMessage()).contains("99.99 %", "maxFirstCanaryStep 2500");
+            assertThat(platform.deployments().current(model).orElseThrow().canary()).isNull();
+            assertThat(TestPatient.scoredVersion(platform, model)).isEqualTo(1);
+            // The demo's ramp starts within the default cap.
+            assertThat(platform.canaries().start(model, new CanaryService.StartCommand(2, List.of(2_000, 5_000,
+                    10_000), null, null), Principal.SYSTEM).canary().weightBasisPoints()).isEqualTo(2_000);
+        }
+    }
+
+    @Test
+    void aCanaryStartsNoHigherThanTheFirstStepTheModelsGatePolicySets() {
+        try (VigilPlatform platform = platform()) {
+            ModelName model = versionOneLiveAndACanaryRequired(platform);
+            ObjectNode capped = Json.mapper().valueToTree(platform.gatePolicies().current(model));
+            capped.put("maxFirstCanaryStep", 100);
+            platform.gatePolicies().update(model, Json.convert("the policy", capped, GatePolicy.class), STEWARD,
+                    "new versions start on 1 % of patients");
+
+            VigilException refused = catchThrowableOfType(() -> platform.canaries().start(model,
+                    new CanaryService.StartCommand(2, List.of(2_000, 5_000, 10_000), null, null), Principal.SYSTEM),
+                    VigilException.class);
+
+            assertThat(refused).as("refused").isNotNull();
+            assertThat(refused.code()).isEqualTo(ErrorCode.CANARY_REQUIRED);
+            assertThat(refused.getMessage()).contains("first step is 20 %", "at most 1 % (maxFirstCanaryStep 100)");
+            assertThat(platform.canaries().start(model, new CanaryService.StartCommand(2, null, null, null),
+                    Principal.SYSTEM).canary().weightBasisPoints()).isEqualTo(100);
         }
     }
 

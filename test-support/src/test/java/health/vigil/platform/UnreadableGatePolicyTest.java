@@ -48,7 +48,7 @@ class UnreadableGatePolicyTest {
     Path home;
 
     @Test
-    void aDeployACanaryPromotionAnExperimentAndTheGatesAreRefusedAsTheServersFaultUntilANewPolicyIsSet() {
+    void aDeployACanaryStartAnExperimentAndTheGatesAreRefusedAsTheServersFaultUntilANewPolicyIsSet() {
         try (VigilPlatform platform = platform()) {
             ModelName model = versionOneLiveVersionTwoRegisteredAndACanaryRequired(platform);
             damagePolicy(platform, model);
@@ -56,13 +56,15 @@ class UnreadableGatePolicyTest {
             assertUnreadable(() -> platform.gates().onRegistered(new ModelVersion(model, 2), "registered-2"));
             SetUpApproval.approve(platform, new ModelVersion(model, 2));
             assertUnreadable(() -> platform.deployments().deploy(model, 2, OPERATOR));
+            assertUnreadable(() -> platform.canaries().start(model, new CanaryService.StartCommand(2, null, null, null),
+                    OPERATOR));
             assertUnreadable(() -> platform.experiments().start(model, new ExperimentService.StartCommand(2, null,
                     ExperimentPlan.of(ExperimentMetric.FLAG_RATE, 0.20, 0.05, null, null, null, 9_999)), OPERATOR));
 
             assertThat(platform.deployments().current(model).orElseThrow().slots()).singleElement()
                     .satisfies(slot -> assertThat(slot.version()).isEqualTo(1));
             assertThat(refused(platform)).extracting(AuditRecord::action)
-                    .containsExactly("deployment.deploy", "deployment.experiment");
+                    .containsExactly("deployment.deploy", "deployment.canary", "deployment.experiment");
             assertThat(refused(platform)).allSatisfy(r -> assertThat(r.details())
                     .containsEntry("reason", "GATE_POLICY_UNREADABLE"));
 

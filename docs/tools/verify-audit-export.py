@@ -7,7 +7,8 @@ Needs Python 3.8 or later (standard library only) and the openssl command for th
 
 Prints what it checked, a line "note: ..." for each digest whose export is not in the folder, then VERIFIED (exit
 code 0), FAILED <KIND> in <file> [line <n>]: <what> (exit code 1), or NOTHING VERIFIED (exit code 1). A folder or
-key file that cannot be used is exit code 2. Without --public-key the keys in the folder's keys/ are trusted, which
+key file that cannot be used is exit code 2. An error of the verifier itself is a line NOT VERIFIED: ... naming it
+(exit code 3), never a traceback. Without --public-key the keys in the folder's keys/ are trusted, which
 shows only that the folder is consistent with itself.
 """
 
@@ -25,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import traceback
 import unicodedata
 
 RECORD_FORMAT = "vigil-audit-record/1"
@@ -36,6 +38,13 @@ PREVIOUS_DAY_HASHES = 4096
 # How long after a day ended a write that read the clock before midnight may still append to that day.
 MIDNIGHT_RACE_NANOS = 5 * 60 * 1_000_000_000
 NANOS_PER_DAY = 86_400 * 1_000_000_000
+# The format's days run from 0001-01-01 to 9999-12-31: the first has no day before it, the last none after it.
+FIRST_DAY = "0001-01-01"
+EPOCH = datetime.date(1970, 1, 1)
+FIRST_DAY_NUMBER = (datetime.date(1, 1, 1) - EPOCH).days
+# The first second after 9999-12-31, and the days of 400 years, after which the calendar repeats.
+END_OF_THE_YEARS = calendar.timegm((9999, 12, 31, 0, 0, 0)) + 86_400
+DAYS_OF_400_YEARS = 146_097
 RECORD_MEMBERS = ("id", "partition", "sequence", "time", "actor", "action", "subject", "outcome", "details",
                   "previousHash", "hash")
 REQUIRED_MEMBERS = frozenset(RECORD_MEMBERS) - {"details", "previousHash"}
@@ -109,17 +118,35 @@ def parse_time(text):
     except ValueError:
         return None
     nanos = int((match.group(7) or "").ljust(9, "0"))
-    if nanos == 0:
-        fraction = ""
-    elif nanos % 1_000_000 == 0:
-        fraction = ".%03d" % (nanos // 1_000_000)
-    elif nanos % 1_000 == 0:
-        fraction = ".%06d" % (nanos // 1_000)
-    else:
-        fraction = ".%09d" % nanos
-    canonical = "%04d-%02d-%02dT%02d:%02d:%02d%sZ" % (year, month, day, hour, minute, second, fraction)
+    canonical = "%04d-%02d-%02dT%02d:%02d:%02d%sZ" % (year, month, day, hour, minute, second, fraction_text(nanos))
     epoch = calendar.timegm((year, month, day, hour, minute, second)) * 1_000_000_000 + nanos
     return canonical, epoch
+
+
+def time_text(epoch):
+    """A time (nanoseconds since 1970) written as the format writes times, which is how Java's Instant writes them;
+    after 9999, which only the end of the hour 9999-12-31T23Z reaches, Java writes the year with a + in front."""
+    seconds, nanos = divmod(epoch, 1_000_000_000)
+    if seconds >= END_OF_THE_YEARS:
+        seconds -= DAYS_OF_400_YEARS * 86_400
+        years = 400
+    else:
+        years = 0
+    at = datetime.datetime(1970, 1, 1) + datetime.timedelta(seconds=seconds)
+    year = at.year + years
+    return "%s%04d-%02d-%02dT%02d:%02d:%02d%sZ" % ("+" if year > 9999 else "", year, at.month, at.day, at.hour,
+                                                   at.minute, at.second, fraction_text(nanos))
+
+
+def fraction_text(nanos):
+    """The fraction of a second as times are written: none, or 3, 6 or 9 digits, the fewest that hold it."""
+    if nanos == 0:
+        return ""
+    if nanos % 1_000_000 == 0:
+        return ".%03d" % (nanos // 1_000_000)
+    if nanos % 1_000 == 0:
+        return ".%06d" % (nanos // 1_000)
+    return ".%09d" % nanos
 
 
 def whole_number(text):
@@ -376,9 +403,20 @@ class Closure:
 
 def closed_through_of(read_at):
     """The last day a read begun at read_at (nanoseconds since the epoch) had whole, as yyyy-mm-dd: the day before the
-    one it began in, once MIDNIGHT_RACE is left for a write racing midnight to land."""
-    days = (read_at - MIDNIGHT_RACE_NANOS) // NANOS_PER_DAY - 1
-    return str(datetime.date(1970, 1, 1) + datetime.timedelta(days=days))
+    one it began in, once MIDNIGHT_RACE is left for a write racing midnight to land. "" when that is before the first
+    day of the format (a read within the first minutes of 0001-01-02 or before): it had no day whole, and "" sorts
+    before every day."""
+    began = (read_at - MIDNIGHT_RACE_NANOS) // NANOS_PER_DAY
+    if began <= FIRST_DAY_NUMBER:
+        return ""
+    return str(EPOCH + datetime.timedelta(days=began - 1))
+
+
+def day_before(day):
+    """The day before a day of the format (yyyy-mm-dd), or None for 0001-01-01, the first there is."""
+    if day <= FIRST_DAY:
+        return None
+    return str(datetime.date.fromisoformat(day) - datetime.timedelta(days=1))
 
 
 def add_closure(closures, fields, name, exported_at, day_lasts):
@@ -428,13 +466,12 @@ def statement_time(fields, name, field):
 def anchored_at(fields, name):
     """An anchor's anchoredAt, which must lie within its hour: an anchor is named for the hour it is signed in."""
     at = statement_time(fields, name, "anchoredAt")
-    start = datetime.datetime.strptime(fields["hour"], "%Y-%m-%dT%HZ").replace(tzinfo=datetime.timezone.utc)
-    end = start + datetime.timedelta(hours=1)
-    if not int(start.timestamp()) * 1_000_000_000 <= at < int(end.timestamp()) * 1_000_000_000:
+    start = parse_time(fields["hour"][:-1] + ":00:00Z")[1]
+    end = start + 3_600 * 1_000_000_000
+    if not start <= at < end:
         raise Failed("MALFORMED_STATEMENT", name, 0, "%s was signed at %s (its anchoredAt), outside its hour %s (from"
                      " %s to %s): an anchor is signed within the hour it is named for"
-                     % (name, fields["anchoredAt"], fields["hour"], start.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                        end.strftime("%Y-%m-%dT%H:%M:%SZ")))
+                     % (name, fields["anchoredAt"], fields["hour"], time_text(start), time_text(end)))
     return at
 
 
@@ -581,10 +618,9 @@ class Coverage:
 
 
 def days(first_day, last_day):
-    day = first_day
-    while day <= last_day:
-        yield day
-        day += datetime.timedelta(days=1)
+    """The days from first_day to last_day, both included (counted, so 9999-12-31 needs no day after it)."""
+    for n in range((last_day - first_day).days + 1):
+        yield first_day + datetime.timedelta(days=n)
 
 
 def record_ref(fields, name, field):
@@ -652,7 +688,7 @@ class Verifier:
             check_latest_anchor(fields, name, anchor_sha256s)
             add_closure(self.closures, fields, name, at, day_lasts)
         for _, fields in self.digests:
-            self.days_before.add(str(datetime.date.fromisoformat(fields["from"]) - datetime.timedelta(days=1)))
+            self.days_before.add(day_before(fields["from"]))
         absent = []
         for name, fields in self.digests:
             path = self.folder.path(fields.get("records", ""))
@@ -747,20 +783,21 @@ class Verifier:
     def check_links_between_exports(self):
         """Each export's first record chains to the day before its first day, as an export here read it whole."""
         for file, day, previous_hash in self.first_links:
-            day_before = str(datetime.date.fromisoformat(day) - datetime.timedelta(days=1))
-            if day_before in self.tails and previous_hash not in self.tails[day_before][1]:
-                holder = self.tails[day_before][0]
+            before = day_before(day)
+            if before in self.tails and previous_hash not in self.tails[before][1]:
+                holder = self.tails[before][0]
                 raise Failed("BROKEN_LINK", file, 1, "line 1 of %s (%s#1) does not chain to any record of %s in %s,"
                              " which read that day whole: records of %s were changed or removed after %s was"
-                             " exported" % (file, day, day_before, holder, day_before, holder))
+                             " exported" % (file, day, before, holder, before, holder))
 
     def check_links_to_absent_exports(self, absent):
         """Each export's first record whose day before no export here read whole, against the digests whose export
         is absent that read that day whole."""
         for file, day, previous_hash in self.first_links:
-            day_before = str(datetime.date.fromisoformat(day) - datetime.timedelta(days=1))
-            if day_before not in self.tails:
-                self.check_link_against_absent(file, day, day_before, previous_hash, absent)
+            before = day_before(day)
+            # A first record of 0001-01-01 chains to no day of the format: nothing was exported before it.
+            if before is not None and before not in self.tails:
+                self.check_link_against_absent(file, day, before, previous_hash, absent)
 
     @staticmethod
     def check_link_against_absent(file, day, day_before, previous_hash, absent):
@@ -971,6 +1008,22 @@ def main(arguments):
     parser.add_argument("--public-key", action="append", default=[], metavar="KEY.pem",
                         help="a trusted public key; repeat for the keys before a rotation")
     options = parser.parse_args(arguments)
+    try:
+        return verify_folder(options)
+    except Exception as error:  # pylint: disable=broad-except
+        # A fault of this script, not of the folder: a verdict line, not a traceback. Only the error's type and the
+        # place it was raised are printed; its text may quote what the folder holds.
+        here = [frame for frame in traceback.extract_tb(error.__traceback__)
+                if os.path.abspath(frame.filename) == os.path.abspath(__file__)]
+        place = " in %s (line %d of %s)" % (here[-1].name, here[-1].lineno, os.path.basename(__file__)) if here else ""
+        print("NOT VERIFIED: the verifier stopped at an error of its own, %s%s, before it finished checking the"
+              " folder: this says nothing about the folder; report it with this line, and verify the folder with"
+              " vigil audit verify" % (type(error).__name__, place))
+        return 3
+
+
+def verify_folder(options):
+    """Verifies the folder the options name and prints what it found; the exit code."""
     try:
         if not os.path.isdir(options.folder):
             raise Unusable("'%s' is not a folder: give the folder 'vigil audit export' wrote" % options.folder)

@@ -518,6 +518,134 @@ class ReferenceVerifierIT {
         assertThat(bothVerify(atReadAt, key)).startsWith("0\n").contains("\nVERIFIED");
     }
 
+    /**
+     * Statements at the first and the last day of the format's years (0001-01-01 and 9999-12-31), which only the holder
+     * of the signing key could write: each verifier answers alike, with no day before the first or after the last.
+     */
+    @Test
+    void statementsAtTheFirstAndTheLastDayOfTheFormatGetTheSameVerdictFromBothVerifiers() throws Exception {
+        Map<String, String> changes = new LinkedHashMap<>();
+        changes.put("from", "0001-01-01");
+        changes.put("readAt", "0001-01-01T00:00:00Z");
+        changes.put("to", "9999-12-31");
+        for (Map.Entry<String, String> change : changes.entrySet()) {
+            Path edited = copy(folder, "digest-" + change.getKey() + "-at-an-end-of-the-years");
+            resignLastDigest(edited, Map.of(change.getKey(), change.getValue()));
+            assertThat(bothVerify(edited, key)).as(change.getKey()).startsWith("0\n").contains("\nVERIFIED");
+        }
+
+        // The last anchor, as of the last hour there is: its end is the first moment of the year 10000.
+        Path last = files(folder.resolve("anchors")).get(files(folder.resolve("anchors")).size() - 1);
+        Map<String, String> anchoredAt = new LinkedHashMap<>();
+        anchoredAt.put("within", "9999-12-31T23:30:00Z");
+        anchoredAt.put("before", "9999-12-31T22:59:59.999Z");
+        for (Map.Entry<String, String> change : anchoredAt.entrySet()) {
+            Path edited = copy(folder, "anchor-of-the-last-hour-signed-" + change.getKey());
+            Path anchor = edited.resolve("anchors").resolve(last.getFileName().toString());
+            byte[] resigned = resigned(anchor, Map.of("hour", "9999-12-31T23Z", "anchoredAt", change.getValue()));
+            Files.delete(anchor);
+            Files.write(edited.resolve("anchors/9999-12-31T23Z.json"), resigned);
+            String verdict = bothVerify(edited, key);
+            assertThat(verdict).as(change.getKey()).startsWith("1\n");
+            if (change.getKey().equals("within")) {
+                // It is not the anchor the last digest names as the latest signed before it.
+                assertThat(verdict).contains("FAILED BROKEN_STATEMENT_CHAIN in digests/00000002.json: ");
+            } else {
+                assertThat(verdict).contains("FAILED MALFORMED_STATEMENT in anchors/9999-12-31T23Z.json: ");
+            }
+        }
+    }
+
+    /**
+     * A log whose only day is 9999-12-31, exported at its noon and again before its end, with the noon export left
+     * out; and a day of records on 0001-01-01 exported at its noon, its digest signed by the holder of the key (Vigil
+     * exports no day before 1900): both verify for both verifiers.
+     */
+    @Test
+    void logsOfTheFirstAndTheLastDayOfTheFormatVerifyForBothVerifiers() throws Exception {
+        LocalDate lastDay = LocalDate.of(9999, 12, 31);
+        Path lastHome = work.resolve("home-last-day");
+        String noon;
+        try (LocalAdapters local = LocalAdapters.at(lastHome, VigilConfig.PredictionLogDurability.DEFAULT)) {
+            register(local, lastDay.atTime(9, 0).toInstant(ZoneOffset.UTC), "morning");
+            noon = evidence(local, lastDay.atTime(12, 0).toInstant(ZoneOffset.UTC)).export(lastDay, lastDay, "auditor")
+                    .records();
+            register(local, lastDay.atTime(15, 0).toInstant(ZoneOffset.UTC), "afternoon");
+            evidence(local, lastDay.atTime(23, 10).toInstant(ZoneOffset.UTC)).anchor();
+            evidence(local, lastDay.atTime(23, 20).toInstant(ZoneOffset.UTC)).export(lastDay, lastDay, "auditor");
+        }
+        Path lastEvidence = exportsOf(lastHome, "last-day");
+        Files.delete(lastEvidence.resolve(noon));
+        assertThat(bothVerify(lastEvidence, trustedKeyOf(lastHome, "last-day"))).startsWith("0\n")
+                .contains("\nVERIFIED").contains("note: digests/00000001.json names " + noon);
+
+        LocalDate firstDay = LocalDate.of(1, 1, 1);
+        Path firstHome = work.resolve("home-first-day");
+        Path firstEvidence = work.resolve("first-day");
+        try (LocalAdapters local = LocalAdapters.at(firstHome, VigilConfig.PredictionLogDurability.DEFAULT)) {
+            register(local, firstDay.atTime(9, 0).toInstant(ZoneOffset.UTC), "morning");
+            writeSignedExport(firstEvidence, local, firstDay, firstDay.atTime(12, 0).toInstant(ZoneOffset.UTC));
+        }
+        assertThat(bothVerify(firstEvidence, trustedKeyOf(firstHome, "first-day"))).startsWith("0\n")
+                .contains("\nVERIFIED");
+    }
+
+    /**
+     * A digest, signed again by the holder of the key, that names its export with a NUL character, which no file name
+     * holds: Python's file functions refuse such a name with an error the reference verifier does not expect. It ends
+     * with a verdict line naming the error, not a traceback.
+     */
+    @Test
+    void anErrorOfTheReferenceVerifierItselfEndsInAVerdictLineNotATraceback() throws Exception {
+        Path edited = copy(folder, "records-named-with-a-nul");
+        resignLastDigest(edited, Map.of("records", "exports/\u0000.jsonl"));
+        assertThat(pythonVerifies(edited, key)).startsWith("3\n")
+                .contains("\nNOT VERIFIED: the verifier stopped at an error of its own, ValueError in ")
+                .doesNotContain("Traceback").doesNotContain("\nVERIFIED");
+    }
+
+    /**
+     * Writes into {@code evidence} the export of the records of {@code day} and its digest (number 1) read at
+     * {@code readAt}, signed with the key of {@code local}, as the holder of that key could for a day Vigil does not
+     * export.
+     */
+    private static void writeSignedExport(Path evidence, LocalAdapters local, LocalDate day, Instant readAt)
+            throws IOException {
+        List<AuditRecord> records = local.auditStore().read(day.toString());
+        StringBuilder lines = new StringBuilder();
+        records.forEach(r -> lines.append(Json.write(r)).append('\n'));
+        byte[] bytes = lines.toString().getBytes(StandardCharsets.UTF_8);
+        String sha256 = health.vigil.hash.Sha256.hex(bytes);
+        String name = "exports/" + day + "_" + day + "-" + sha256.substring(0, 16) + ".jsonl";
+        Files.createDirectories(evidence.resolve("exports"));
+        Files.createDirectories(evidence.resolve("digests"));
+        Files.write(evidence.resolve(name), bytes);
+        AuditRecord first = records.get(0);
+        AuditRecord last = records.get(records.size() - 1);
+        Map<String, String> fields = new TreeMap<>();
+        fields.put("format", "vigil-audit-digest/1");
+        fields.put("number", "1");
+        fields.put("from", day.toString());
+        fields.put("to", day.toString());
+        fields.put("records", name);
+        fields.put("sha256", sha256);
+        fields.put("count", Integer.toString(records.size()));
+        fields.put("firstRecord", first.partition() + "#" + first.sequence());
+        fields.put("firstRecordHash", first.hash());
+        fields.put("lastRecord", last.partition() + "#" + last.sequence());
+        fields.put("lastRecordHash", last.hash());
+        fields.put("chainHeadRecord", last.partition() + "#" + last.sequence());
+        fields.put("chainHeadHash", last.hash());
+        fields.put("previousDigest", "");
+        fields.put("previousDigestSha256", "");
+        fields.put("readAt", readAt.toString());
+        fields.put("exportedAt", readAt.toString());
+        fields.put("exportedBy", "auditor");
+        fields.put("algorithm", "ES256");
+        Files.write(evidence.resolve("digests/00000001.json"),
+                SignedStatement.sign(fields, local.auditSigner()).toJson(List.of()));
+    }
+
     @Test
     void aDigestWhosePeriodEndsBeforeItStartsIsMalformedForBothVerifiers() throws Exception {
         Path edited = copy(folder, "period-reversed");

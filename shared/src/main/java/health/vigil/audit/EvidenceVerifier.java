@@ -22,6 +22,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -158,10 +159,22 @@ public final class EvidenceVerifier {
 
     /**
      * The last day a read begun at {@code readAt} had whole, as {@code yyyy-MM-dd}: the day before the one it began in,
-     * once {@link AuditLog#MIDNIGHT_RACE} is left for a write racing midnight to land.
+     * once {@link AuditLog#MIDNIGHT_RACE} is left for a write racing midnight to land. Empty when that is before the
+     * format's first day (a read in the first minutes of 0001-01-02 or earlier): it had no day whole, and the empty
+     * text sorts before every day.
      */
     private static String closedThrough(Instant readAt) {
-        return LocalDate.ofInstant(readAt.minus(AuditLog.MIDNIGHT_RACE), ZoneOffset.UTC).minusDays(1).toString();
+        String before = dayBefore(LocalDate.ofInstant(readAt.minus(AuditLog.MIDNIGHT_RACE), ZoneOffset.UTC));
+        return before == null ? "" : before;
+    }
+
+    /**
+     * The day before {@code day}, as {@code yyyy-MM-dd}; null when it is not a day of the format, whose days start at
+     * 0001-01-01 ({@code LocalDate} would give the year 0000, which the reference verifier cannot write).
+     */
+    private static String dayBefore(LocalDate day) {
+        LocalDate before = day.minusDays(1);
+        return before.getYear() < 1 ? null : before.toString();
     }
 
     /**
@@ -524,8 +537,9 @@ public final class EvidenceVerifier {
         private final List<FirstLink> firsts = new ArrayList<>();
 
         DayLinks(List<SignedStatement> digests) {
-            // Their days were checked with their signatures.
-            digests.forEach(d -> wanted.add(LocalDate.parse(d.field("from")).minusDays(1).toString()));
+            // Their days were checked with their signatures; a period from 0001-01-01 has no day before it.
+            digests.stream().map(d -> dayBefore(LocalDate.parse(d.field("from")))).filter(Objects::nonNull)
+                    .forEach(wanted::add);
         }
 
         void keepTail(String file, String day, String closedThrough, Set<String> hashes) {
@@ -537,8 +551,8 @@ public final class EvidenceVerifier {
         /** Each export's first record against the day before it, where an export here read that day whole. */
         void check() {
             for (FirstLink first : firsts) {
-                String dayBefore = LocalDate.parse(first.day()).minusDays(1).toString();
-                Map.Entry<String, Set<String>> tail = tails.get(dayBefore);
+                String dayBefore = dayBefore(LocalDate.parse(first.day()));
+                Map.Entry<String, Set<String>> tail = dayBefore == null ? null : tails.get(dayBefore);
                 if (tail != null && (first.previousHash() == null || !tail.getValue().contains(first.previousHash()))) {
                     throw new Failed(Kind.BROKEN_LINK, first.file(), 1, "line 1 of " + first.file() + " ("
                             + EvidenceLayout.recordRef(first.day(), 1) + ") does not chain to any record of "
@@ -557,8 +571,9 @@ public final class EvidenceVerifier {
          */
         void checkAgainstAbsent(List<SignedStatement> absent) {
             for (FirstLink first : firsts) {
-                String dayBefore = LocalDate.parse(first.day()).minusDays(1).toString();
-                if (!tails.containsKey(dayBefore)) {
+                String dayBefore = dayBefore(LocalDate.parse(first.day()));
+                // A first record of 0001-01-01 chains to no day of the format: nothing was exported before it.
+                if (dayBefore != null && !tails.containsKey(dayBefore)) {
                     checkAgainstAbsent(first, dayBefore, absent);
                 }
             }

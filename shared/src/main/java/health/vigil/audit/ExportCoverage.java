@@ -109,6 +109,9 @@ final class ExportCoverage {
         LocalDate day = from;
         while (!day.isAfter(to)) {
             if (day.equals(except)) {
+                if (!day.isBefore(to)) {
+                    return true;
+                }
                 day = day.plusDays(1);
                 continue;
             }
@@ -118,6 +121,10 @@ final class ExportCoverage {
             if (end == null) {
                 return false;
             }
+            if (!end.isBefore(to)) {
+                return true;
+            }
+            // Before to, so a day of the format (no day after 9999-12-31 is made).
             day = end.plusDays(1);
         }
         return true;

@@ -8,6 +8,7 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.PublicKey;
@@ -302,7 +303,8 @@ public final class EvidenceVerifier {
      * Checks records read from the live store (JSON Lines of whole UTC days {@code from} to {@code to}, read
      * from {@code readAt} on) against signed evidence: their hashes and chain, and every anchor and digest signed
      * before {@code readAt}. This is what shows a truncated or consistently rewritten store. With no trusted key and
-     * no anchor or digest (the store before the first was signed) the report is nothing-signed, not a failure.
+     * no anchor or digest (the store before the first was signed) the report is nothing-signed, not a failure; a file
+     * in {@code keys/} that does not read as a public key is a failure, whatever else is there.
      */
     public EvidenceReport verifyRecords(EvidenceFiles evidence, InputStream records, LocalDate from, LocalDate to,
             Instant readAt) {
@@ -316,6 +318,7 @@ public final class EvidenceVerifier {
         int anchors = 0;
         int digests = 0;
         try {
+            checkPublishedKeys(evidence);
             if (trusted.isEmpty() && signedStatements(evidence).isEmpty()) {
                 return new RecordsCheck(EvidenceReport.nothingSignedYet("nothing is signed yet: there is no anchor,"
                         + " no export digest and no published key, so the records were not checked against signed"
@@ -341,6 +344,27 @@ public final class EvidenceVerifier {
                     failed.statement);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the evidence", e);
+        }
+    }
+
+    /**
+     * Every file published in {@code keys/} reads as a public key. Vigil publishes each key once, as the key that signs
+     * it, so a file that does not read was changed or replaced afterwards: broken evidence, even when nothing else is
+     * left to show that anything was signed. Names the file, never what it holds.
+     */
+    private static void checkPublishedKeys(EvidenceFiles evidence) throws IOException {
+        for (String name : evidence.list(EvidenceLayout.KEYS)) {
+            byte[] bytes;
+            try (InputStream in = evidence.open(name).orElseThrow()) {
+                bytes = in.readNBytes(MAX_STATEMENT_BYTES + 1);
+            }
+            if (bytes.length > MAX_STATEMENT_BYTES
+                    || SigningKeys.fromPem(new String(bytes, StandardCharsets.US_ASCII)).isEmpty()) {
+                throw new Failed(Kind.NO_TRUSTED_KEY, name, 0, name + " is published as a signing key but does not read"
+                        + " as one (a public key in PEM form, -----BEGIN PUBLIC KEY-----): it was changed or replaced"
+                        + " after it was published, so what it signed cannot be checked with it; treat it as tampering"
+                        + " and follow the failed-verification runbook");
+            }
         }
     }
 

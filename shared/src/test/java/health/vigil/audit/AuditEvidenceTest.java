@@ -721,15 +721,48 @@ class AuditEvidenceTest {
         assertThat(evidence.verifyStore(DAY, DAY, evidence.publishedKeys()).outcome()).isEqualTo("valid");
 
         // The keys stay; every signed statement is deleted, so the store could be cut short unseen.
-        for (String prefix : List.of(EvidenceLayout.ANCHORS, EvidenceLayout.DIGESTS)) {
-            artifacts.list(health.vigil.port.ArtifactStore.AUDIT_EXPORTS, prefix)
-                    .forEach(a -> artifacts.delete(health.vigil.port.ArtifactStore.AUDIT_EXPORTS, a.name()));
-        }
+        deleteSignedStatements();
         EvidenceReport report = evidence.verifyStore(DAY, DAY, evidence.publishedKeys());
 
         assertThat(report.outcome()).isEqualTo("broken");
         assertThat(report.firstProblem().kind()).isEqualTo(EvidenceReport.Kind.BROKEN_STATEMENT_CHAIN);
         assertThat(report.firstProblem().message()).contains("a signing key is published").contains("removed");
+    }
+
+    @Test
+    void aPublishedKeyFileThatDoesNotReadIsBrokenEvidenceNotNothingSigned() throws IOException {
+        evidence.anchor();
+        evidence.export(DAY, DAY, "a");
+        // The published key cut short, so it reads as no key, and every signed statement deleted: nothing is left
+        // that shows anything was signed but the key file itself.
+        String keyFile = artifacts.list(ArtifactStore.AUDIT_EXPORTS, EvidenceLayout.KEYS).get(0).name();
+        String pem;
+        try (InputStream in = artifacts.open(ArtifactStore.AUDIT_EXPORTS, keyFile)) {
+            pem = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+        }
+        List<String> lines = pem.lines().toList();
+        String cut = String.join("\n", lines.subList(0, 2)) + "\n" + lines.get(lines.size() - 1) + "\n";
+        artifacts.delete(ArtifactStore.AUDIT_EXPORTS, keyFile);
+        artifacts.put(ArtifactStore.AUDIT_EXPORTS, keyFile,
+                new ByteArrayInputStream(cut.getBytes(StandardCharsets.US_ASCII)), false);
+        deleteSignedStatements();
+        assertThat(evidence.publishedKeys()).isEmpty();
+
+        EvidenceReport report = evidence.verifyStore(DAY, DAY, evidence.publishedKeys());
+
+        assertThat(report.outcome()).isEqualTo("broken");
+        assertThat(report.firstProblem().kind()).isEqualTo(EvidenceReport.Kind.NO_TRUSTED_KEY);
+        assertThat(report.firstProblem().file()).isEqualTo(keyFile);
+        assertThat(report.firstProblem().message()).startsWith(keyFile + " is published as a signing key but does"
+                + " not read as one").doesNotContain(lines.get(1));
+    }
+
+    /** Deletes every anchor and digest in the container, keeping the exports and the published keys. */
+    private void deleteSignedStatements() {
+        for (String prefix : List.of(EvidenceLayout.ANCHORS, EvidenceLayout.DIGESTS)) {
+            artifacts.list(ArtifactStore.AUDIT_EXPORTS, prefix)
+                    .forEach(a -> artifacts.delete(ArtifactStore.AUDIT_EXPORTS, a.name()));
+        }
     }
 
     @Test

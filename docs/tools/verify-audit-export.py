@@ -47,8 +47,10 @@ END_OF_THE_YEARS = calendar.timegm((9999, 12, 31, 0, 0, 0)) + 86_400
 DAYS_OF_400_YEARS = 146_097
 RECORD_MEMBERS = ("id", "partition", "sequence", "time", "actor", "action", "subject", "outcome", "details",
                   "previousHash", "hash")
-REQUIRED_MEMBERS = frozenset(RECORD_MEMBERS) - {"details", "previousHash"}
-TEXT_MEMBERS = ("id", "partition", "actor", "action", "subject", "outcome")
+# The members that hold text, in the order Vigil's verifier checks them, so that both name the same first problem.
+REQUIRED_TEXT = ("id", "partition", "actor", "action", "subject", "outcome", "time", "hash")
+# A name a message may repeat: letters, digits and underscores, as Vigil's verifier repeats one.
+PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 # [0-9], not \d: in Python \d also matches the digits of other scripts, which the format does not write.
 TIME = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))?Z")
 DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
@@ -190,13 +192,30 @@ def no_repeated_members(pairs):
     result = {}
     for name, value in pairs:
         if name in result:
-            raise ValueError("member '%s' is repeated" % name)
+            raise ValueError("it gives the field %s more than once" % quoted_name(name))
         result[name] = value
     return result
 
 
+def no_constant(name):
+    """NaN, Infinity and -Infinity, which Python's reader takes and JSON does not have."""
+    raise ValueError("it is not valid JSON")
+
+
 def read_json(data):
-    return json.loads(data.decode("utf-8"), object_pairs_hook=no_repeated_members)
+    return json.loads(data.decode("utf-8"), object_pairs_hook=no_repeated_members, parse_constant=no_constant)
+
+
+def quoted_name(name):
+    """A member's name for a message: quoted when it is a plain name, otherwise said not to be one, never repeated."""
+    if PLAIN_NAME.fullmatch(name):
+        return "'%s'" % name
+    return "(its name, not repeated here, is not letters, digits and underscores)"
+
+
+def abbreviated(hash_):
+    """A hash as a message shows it: its first 16 characters and "...", when it is longer."""
+    return hash_[:16] + "..." if len(hash_) > 16 else hash_
 
 
 # --- records -------------------------------------------------------------------------------------------------------
@@ -211,25 +230,39 @@ def missing_before(sequence):
 
 
 def parse_record(raw):
-    """A line of an export as a record (a dict with details as a dict), or a reason it is not one."""
+    """A line of an export as a record (a dict with details as a dict), or a reason it is not one: the first problem
+    Vigil's verifier names, checked in its order, in its words."""
     if b"\r" in raw:
-        return None, "it holds a carriage return"
+        return None, "it holds a carriage return; lines end in one LF byte"
     try:
-        record = read_json(raw)
-    except (UnicodeDecodeError, ValueError, RecursionError) as error:
-        # RecursionError: nested deeper than the JSON reader goes, which no record is.
-        return None, "it is not JSON (%s)" % error
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, "it is not UTF-8"
+    if text.startswith("\ufeff"):
+        return None, "it begins with a byte order mark"
+    try:
+        record = json.loads(text, object_pairs_hook=no_repeated_members, parse_constant=no_constant)
+    except json.JSONDecodeError as error:
+        return None, "it is not valid JSON at line %d, column %d" % (error.lineno, error.colno)
+    except ValueError as error:
+        # A member given twice, or a constant JSON does not have: the hooks above say which.
+        return None, str(error)
+    except RecursionError:
+        return None, ("it nests arrays or objects deeper than this verifier reads (a record holds one object, its"
+                      " details)")
     if not isinstance(record, dict):
         return None, "it is not a JSON object"
-    unknown = sorted(set(record) - set(RECORD_MEMBERS))
-    if unknown:
-        return None, "it has a member the format does not have: %s" % unknown[0]
-    missing = sorted(REQUIRED_MEMBERS - set(record))
-    if missing:
-        return None, "it has no '%s'" % missing[0]
-    for name in TEXT_MEMBERS + ("time", "hash"):
-        if not isinstance(record[name], str):
-            return None, "'%s' is not a string" % name
+    for name in record:
+        if name not in RECORD_MEMBERS:
+            return None, "it has a member the format does not have: %s" % quoted_name(name)
+    for name in REQUIRED_TEXT:
+        if name not in record:
+            return None, "it has no '%s'" % name
+        problem = text_problem(record[name], "'%s'" % name)
+        if problem:
+            return None, problem
+    if "sequence" not in record:
+        return None, "it has no 'sequence'"
     sequence = record["sequence"]
     if not isinstance(sequence, int) or isinstance(sequence, bool) or not 0 <= sequence <= LARGEST_WHOLE_NUMBER:
         return None, "'sequence' is not a whole number (an integer from 0 to %d)" % LARGEST_WHOLE_NUMBER
@@ -238,17 +271,31 @@ def parse_record(raw):
     details = record.get("details")
     if details is None:
         details = {}
-    if not isinstance(details, dict) or not all(isinstance(v, str) for v in details.values()):
+    if not isinstance(details, dict):
         return None, "'details' is not an object of strings"
+    for name, value in details.items():
+        if not isinstance(value, str):
+            return None, "'details' is not an object of strings"
+        problem = text_problem(name, "a key of 'details'") or text_problem(value, "a value of 'details'")
+        if problem:
+            return None, problem
     record["details"] = details
     previous = record.get("previousHash")
-    if previous is not None and not isinstance(previous, str):
-        return None, "'previousHash' is not a string"
+    if previous is not None:
+        problem = text_problem(previous, "'previousHash'")
+        if problem:
+            return None, problem
     record["previousHash"] = previous
-    texts = [record[name] for name in TEXT_MEMBERS + ("time", "hash")] + list(details) + list(details.values())
-    if not all(is_unicode(text) for text in texts + [previous or ""]):
-        return None, "it holds text that is not valid Unicode"
     return record, None
+
+
+def text_problem(value, what):
+    """Why a member's value is not text, or None when it is."""
+    if not isinstance(value, str):
+        return "%s is not a string" % what
+    if not is_unicode(value):
+        return "%s holds text that is not valid Unicode (an unpaired surrogate)" % what
+    return None
 
 
 def canonical_bytes(record):
@@ -470,7 +517,8 @@ def anchored_at(fields, name):
     end = start + 3_600 * 1_000_000_000
     if not start <= at < end:
         raise Failed("MALFORMED_STATEMENT", name, 0, "%s was signed at %s (its anchoredAt), outside its hour %s (from"
-                     " %s to %s): an anchor is signed within the hour it is named for"
+                     " %s to %s): an anchor is signed within the hour it is named for, so this one was not made by"
+                     " Vigil's hourly anchoring, or the clock of the instance that signed it was wrong"
                      % (name, fields["anchoredAt"], fields["hour"], time_text(start), time_text(end)))
     return at
 
@@ -486,7 +534,7 @@ def check_latest_anchor(fields, name, anchor_sha256s):
                      " not among the anchors here: anchors were removed" % (name, anchor))
     if anchor_sha256s[anchor] != fields.get("latestAnchorSha256", ""):
         raise Failed("BROKEN_STATEMENT_CHAIN", name, 0, "%s is not the anchor %s names as the latest signed before it"
-                     " (its sha256 differs): it was replaced" % (anchor, name))
+                     " (its sha256 differs): %s was replaced" % (anchor, name, anchor))
 
 
 def statement_count(fields, name):
@@ -673,7 +721,8 @@ class Verifier:
             if at < statement_time(fields, name, "readAt"):
                 raise Failed("MALFORMED_STATEMENT", name, 0, "%s was signed at %s (its exportedAt), before its export"
                              " began reading the records at %s (its readAt): a digest is signed after its records are"
-                             " read" % (name, fields["exportedAt"], fields["readAt"]))
+                             " read, so this one was not made by Vigil's export, or the clock of the instance that"
+                             " signed it was wrong" % (name, fields["exportedAt"], fields["readAt"]))
             first, last = statement_day(fields, name, "from"), statement_day(fields, name, "to")
             if first > last:
                 raise Failed("MALFORMED_STATEMENT", name, 0, "%s covers the days from %s to %s, which ends before it"
@@ -729,14 +778,16 @@ class Verifier:
                              % (name, fields.get("format", ""), format_))
             if format_ == ANCHOR_FORMAT and not is_hour(fields.get("hour", "")):
                 raise Failed("MALFORMED_STATEMENT", name, 0, "%s has no valid hour in 'hour' (an hour that exists,"
-                             " written yyyy-MM-ddTHHZ like 2026-11-03T10Z)" % name)
+                             " written yyyy-MM-ddTHHZ like 2026-11-03T10Z): it is not an anchor Vigil wrote" % name)
             expected = statement_name(prefix, fields)
             if name != expected:
                 raise Failed("MALFORMED_STATEMENT", name, 0, "%s says it is %s: the file was renamed or replaced"
                              " by another statement" % (name, expected))
             if kid not in self.trusted:
-                raise Failed("UNTRUSTED_KEY", name, 0, "%s is signed by key %s, which is not a trusted key"
-                             % (name, kid))
+                raise Failed("UNTRUSTED_KEY", name, 0, "%s is signed by key %s, which is not a trusted key: it was"
+                             " not signed by Vigil's signing key, or that key's public half was not given (after a key"
+                             " rotation, give the earlier keys too: every key that signed is published in"
+                             " audit-exports/keys/)" % (name, kid))
             try:
                 p1363 = base64.b64decode(signature, validate=True)
             except (binascii.Error, ValueError):
@@ -748,14 +799,15 @@ class Verifier:
             if previous_name is None:
                 if claimed != "":
                     raise Failed("BROKEN_STATEMENT_CHAIN", name, 0, "%s is the first of %s here but names %s before"
-                                 " it, which is missing: the earliest statements were removed" % (name, prefix, claimed))
+                                 " it, which is missing: the earliest statements were removed (verification needs the"
+                                 " whole chain from the first)" % (name, prefix, claimed))
             elif claimed != previous_name:
                 raise Failed("BROKEN_STATEMENT_CHAIN", name, 0, "%s names %s as the one before it, but %s precedes"
                              " it: a statement was removed, inserted or replaced"
                              % (name, claimed or "no statement", previous_name))
             elif fields.get(previous_sha_field, "") != previous_sha:
                 raise Failed("BROKEN_STATEMENT_CHAIN", name, 0, "%s is not the file %s was chained to (its sha256"
-                             " differs): it was replaced" % (previous_name, name))
+                             " differs): %s was replaced" % (previous_name, name, previous_name))
             previous_name = name
             previous_sha = sha256_hex(data)
             sha256s[name] = previous_sha
@@ -876,7 +928,8 @@ class Verifier:
                                      " %s" % (at, day, record["sequence"], missing_before(record["sequence"])))
                     if previous is not None and record["previousHash"] not in day_hashes:
                         raise Failed("BROKEN_LINK", file, line, "%s does not chain to any record of %s, the day"
-                                     " before it" % (at, previous["partition"]))
+                                     " before it: records of that day were changed or removed"
+                                     % (at, previous["partition"]))
                     if previous is not None:
                         self.keep_tail(file, previous["partition"], closed_through, day_hashes)
                     day_hashes = collections.deque(maxlen=PREVIOUS_DAY_HASHES)
@@ -884,21 +937,25 @@ class Verifier:
                     closed_at = -1 if closing is None else closing.records_of(day)
                 else:
                     if record["sequence"] != previous["sequence"] + 1:
-                        raise Failed("SEQUENCE_GAP", file, line, "%s follows record %d; expected sequence %d"
+                        raise Failed("SEQUENCE_GAP", file, line, "%s follows record %d; expected sequence %d: records"
+                                     " were removed, reordered or inserted"
                                      % (at, previous["sequence"], previous["sequence"] + 1))
                     if record["previousHash"] != previous["hash"]:
-                        raise Failed("BROKEN_LINK", file, line, "%s does not carry the hash of record %d"
+                        raise Failed("BROKEN_LINK", file, line, "%s does not carry the hash of record %d: that"
+                                     " record was replaced, or this record's link was changed"
                                      % (at, previous["sequence"]))
                 for witness in self.witnesses.get(day, {}).get(record["sequence"], []):
                     if self.binds(witness, read_at, digest_name) and witness.hash != record["hash"]:
-                        raise Failed("CONTRADICTS_SIGNED_EVIDENCE", file, line, "%s has hash %s but %s says it had"
-                                     " %s: the log was rewritten after that was signed"
-                                     % (at, record["hash"][:16], witness.source, witness.hash[:16]))
+                        raise Failed("CONTRADICTS_SIGNED_EVIDENCE", file, line, "%s has hash %s but %s (signed %s)"
+                                     " says it had %s: the log was rewritten after that was signed"
+                                     % (at, abbreviated(record["hash"]), witness.source, time_text(witness.time),
+                                        abbreviated(witness.hash)))
                 if closing is not None and record["sequence"] > closed_at:
                     raise Failed("CONTRADICTS_SIGNED_EVIDENCE", file, line, "%s was appended to %s after the day was"
-                                 " exported: %s says the day had %s when its export read it at %s, after the day had"
-                                 " ended" % (at, day, closing.source, counted(closed_at, "record") if closed_at
-                                             else "no records", closing.read_at))
+                                 " exported: %s (signed %s) says the day had %s when its export read it at %s, after"
+                                 " the day had ended" % (at, day, closing.source, time_text(closing.time),
+                                                         counted(closed_at, "record") if closed_at else "no records",
+                                                         closing.read_at))
                 day_hashes.append(record["hash"])
                 last_sequence[day] = record["sequence"]
                 first = first or record
@@ -910,16 +967,18 @@ class Verifier:
             for sequence in sorted(s for s in self.witnesses[day] if s > last):
                 for witness in self.witnesses[day][sequence]:
                     if self.binds(witness, read_at, digest_name):
-                        raise Failed("TRUNCATED", file, 0, "%s %s, but %s names record %s#%d: records were"
-                                     " removed from the log" % (file, "has no records of " + day if last == 0
-                                                                else "ends %s at record %d" % (day, last),
-                                                                witness.source, day, sequence))
+                        raise Failed("TRUNCATED", file, 0, "%s %s, but %s (signed %s) names record %s#%d: records"
+                                     " were removed from the log" % (file, "has no records of " + day if last == 0
+                                                                     else "ends %s at record %d" % (day, last),
+                                                                     witness.source, time_text(witness.time), day,
+                                                                     sequence))
         if str(line) != digest.get("count"):
             raise Failed("EXPORT_MISMATCH", file, 0, "%s holds %d records; %s says %s: lines were removed or added"
                          % (file, line, digest_name, digest.get("count")))
         if sha.hexdigest() != digest.get("sha256"):
-            raise Failed("EXPORT_MISMATCH", file, 0, "the sha256 of %s is not the one %s names: the file was"
-                         " changed after it was exported" % (file, digest_name))
+            raise Failed("EXPORT_MISMATCH", file, 0, "the sha256 of %s is %s; %s says %s: the file was changed after"
+                         " it was exported" % (file, abbreviated(sha.hexdigest()), digest_name,
+                                               abbreviated(digest.get("sha256", ""))))
         if ((first["hash"] if first else "") != digest.get("firstRecordHash")
                 or (previous["hash"] if previous else "") != digest.get("lastRecordHash")):
             raise Failed("EXPORT_MISMATCH", file, 0, "the first or last record of %s is not the one %s names"
@@ -1053,7 +1112,8 @@ def verify_folder(options):
                                           " line %d" % problem.line if problem.line else "", shown(problem.message)))
         return 1
     if not verifier.checked:
-        print("NOTHING VERIFIED: no export in this folder was checked against its digest")
+        print("NOTHING VERIFIED: no export file among these files was checked against its digest; verify the folder"
+              " 'vigil audit export' wrote, with its exports/ folder")
         return 1
     print("VERIFIED")
     return 0

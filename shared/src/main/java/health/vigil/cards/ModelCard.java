@@ -167,12 +167,14 @@ public record ModelCard(
     /**
      * Realised performance over labelled predictions in local data, with 95 % intervals; a value the outcomes cannot
      * give (one class only) is null. A count the monitoring policy's minimum cell size withholds is absent with the
-     * statistics, and {@code suppressed} says why.
+     * statistics, and {@code suppressed} says why. An AUROC on fewer outcomes than the monitoring check judges it on
+     * is shown with {@code aurocNotJudged} saying so ({@code not judged: 40 outcomes, the check needs 50}); absent when
+     * the check judged it.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record LocalPerformance(Long labelled, Long positives, Double auroc, Double aurocLower, Double aurocUpper,
             Double brier, Double brierLower, Double brierUpper, Double calibrationError, Double calibrationSlope,
-            String suppressed) {}
+            String suppressed, String aurocNotJudged) {}
 
     /**
      * One segment's realised performance in local data; without enough outcomes of both classes, {@code measured} is

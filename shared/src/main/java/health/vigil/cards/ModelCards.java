@@ -389,7 +389,8 @@ public final class ModelCards {
         } else {
             lines.add(Words.count(w.predictions(), "prediction") + ", " + p.labelled() + " with an outcome" + fraction);
             lines.add(p.auroc() == null ? "AUROC not measured: the outcomes are all of one class"
-                    : "AUROC " + withInterval(p.auroc(), p.aurocLower(), p.aurocUpper()));
+                    : "AUROC " + withInterval(p.auroc(), p.aurocLower(), p.aurocUpper())
+                            + (p.aurocNotJudged() == null ? "" : ", " + p.aurocNotJudged()));
             lines.add("Brier score " + withInterval(p.brier(), p.brierLower(), p.brierUpper())
                     + "; expected calibration error " + Words.number(p.calibrationError())
                     + (p.calibrationSlope() == null ? "" : "; calibration slope " + Words.number(p.calibrationSlope())));

@@ -93,7 +93,7 @@ public record MonitoringPolicy(Duration window, DriftThresholds drift, int conse
      * Whether {@code labelled} outcomes of which {@code positives} were positive are enough to judge an AUROC on: the
      * window's, the gauge's, the estimate's error and each segment's.
      */
-    boolean judgesAuroc(long labelled, long positives) {
+    public boolean judgesAuroc(long labelled, long positives) {
         return labelled >= minLabelled && positives >= minLabelledPerClass
                 && labelled - positives >= minLabelledPerClass;
     }

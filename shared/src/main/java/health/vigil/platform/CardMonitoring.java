@@ -2,8 +2,10 @@ package health.vigil.platform;
 
 import health.vigil.cards.ModelCard;
 import health.vigil.monitoring.LabelledPerformance;
+import health.vigil.monitoring.MonitoringPolicy;
 import health.vigil.monitoring.MonitoringReport;
 import health.vigil.monitoring.SegmentPerformance;
+import health.vigil.text.Words;
 import java.util.Locale;
 
 /**
@@ -16,19 +18,40 @@ public final class CardMonitoring {
     public static ModelCard.MonitoringWindow window(MonitoringReport r) {
         Double expectedAuroc = r.drift() == null || r.drift().estimate() == null ? null
                 : r.drift().estimate().expectedAuroc();
+        LabelledPerformance p = r.performance();
         return new ModelCard.MonitoringWindow(r.id(), r.slot(), r.from(), r.to(), r.checkedAt(),
                 r.severity().name().toLowerCase(Locale.ROOT), r.reasons(), r.predictions(), r.labelledFraction(),
-                performance(r.performance()), expectedAuroc, r.segments().stream().map(CardMonitoring::segment).toList());
+                performance(p, aurocNotJudged(p, r.policy())), expectedAuroc,
+                r.segments().stream().map(CardMonitoring::segment).toList());
     }
 
+    /**
+     * Why the check did not judge the window's realised AUROC, with the counts it had and what it needs, or null when
+     * it judged it, or there is none, or its counts are withheld (and the AUROC with them). The monitoring check's own
+     * rule ({@link MonitoringPolicy#judgesAuroc}) decides, so the card never calls judged what the check did not.
+     */
+    private static String aurocNotJudged(LabelledPerformance p, MonitoringPolicy policy) {
+        if (p == null || p.auroc() == null || p.labelled() == null || p.positives() == null
+                || policy.judgesAuroc(p.labelled(), p.positives())) {
+            return null;
+        }
+        String outcomes = Words.count(p.labelled(), "outcome");
+        if (p.labelled() < policy.minLabelled()) {
+            return "not judged: " + outcomes + ", the check needs " + policy.minLabelled();
+        }
+        return "not judged: " + outcomes + ", " + p.positives() + " positive and " + (p.labelled() - p.positives())
+                + " negative, the check needs at least " + policy.minLabelledPerClass() + " of each class";
+    }
+
+    /** A segment's performance: one the monitoring check measured, it judged (SegmentPerformance), so no mark. */
     private static ModelCard.LocalSegment segment(SegmentPerformance s) {
         return new ModelCard.LocalSegment(s.column(), s.value(), s.labelled(), s.positives(),
-                s.status() == SegmentPerformance.Status.MEASURED, performance(s.performance()), s.suppressed());
+                s.status() == SegmentPerformance.Status.MEASURED, performance(s.performance(), null), s.suppressed());
     }
 
-    private static ModelCard.LocalPerformance performance(LabelledPerformance p) {
+    private static ModelCard.LocalPerformance performance(LabelledPerformance p, String aurocNotJudged) {
         return p == null ? null : new ModelCard.LocalPerformance(p.labelled(), p.positives(), p.auroc(), p.aurocLower(),
                 p.aurocUpper(), p.brier(), p.brierLower(), p.brierUpper(), p.calibrationError(), p.calibrationSlope(),
-                p.suppressed());
+                p.suppressed(), aurocNotJudged);
     }
 }

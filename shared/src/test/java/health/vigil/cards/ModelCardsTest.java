@@ -321,21 +321,96 @@ class ModelCardsTest {
     }
 
     /**
+     * A window whose outcomes are too few for the monitoring check to judge its realised AUROC still has one, with an
+     * interval; every rendering says it was not judged and why, so no reader takes it for a judged value.
+     */
+    @Test
+    void aRealisedAurocTheMonitoringCheckDidNotJudgeIsMarkedNotJudgedWithTheCountsAndWhatTheCheckNeeds() {
+        store.put(ServiceFixtures.version(MODEL, 1, Stage.RETIRED));
+        // 40 outcomes, 20 of each class: every count is shown, but the policy judges the AUROC on 50 or more.
+        MonitoringReport few = monitoringReports.create(monitoringReport(1, Slot.STABLE,
+                Instant.parse("2026-11-20T10:00:00Z"), false, 40, 20, MonitoringPolicy.DEFAULTS));
+        LabelledPerformance p = few.performance();
+        assertThat(p.auroc()).isNotNull();
+        String notJudged = "not judged: 40 outcomes, the check needs 50";
+
+        ModelCard card = cards.card(MODEL, 1);
+
+        assertThat(attribute(card, "localValidity").values()).contains("AUROC " + Words.number(p.auroc())
+                + " [95% CI " + Words.number(p.aurocLower()) + " to " + Words.number(p.aurocUpper()) + "], "
+                + notJudged);
+        assertThat(aurocNotJudged(card)).isEqualTo(notJudged);
+        assertThat(ModelCardHtml.render(card)).contains("<li>AUROC " + Words.number(p.auroc()) + " [95% CI "
+                + Words.number(p.aurocLower()) + " to " + Words.number(p.aurocUpper()) + "], " + notJudged + "</li>");
+        assertThat(ModelCardMarkdown.render(card)).contains("- AUROC " + Words.number(p.auroc()) + " \\[95% CI "
+                + Words.number(p.aurocLower()) + " to " + Words.number(p.aurocUpper()) + "\\], " + notJudged + "\n");
+    }
+
+    /**
+     * Enough outcomes, but too few of one class under a policy whose small cells are smaller than its minimum of each
+     * class: the card names both counts and that minimum.
+     */
+    @Test
+    void aRealisedAurocOnTooFewOutcomesOfOneClassIsMarkedNotJudgedWithTheClassCounts() {
+        store.put(ServiceFixtures.version(MODEL, 1, Stage.RETIRED));
+        MonitoringPolicy policy = new MonitoringPolicy(Duration.ofHours(1), DriftThresholds.DEFAULTS, 1, 50, 10, 0.6,
+                0.25, 0.6, 3);
+        MonitoringReport report = monitoringReports.create(monitoringReport(1, Slot.STABLE,
+                Instant.parse("2026-11-20T10:00:00Z"), false, 60, 4, policy));
+        LabelledPerformance p = report.performance();
+
+        ModelCard card = cards.card(MODEL, 1);
+
+        assertThat(aurocNotJudged(card)).isEqualTo("not judged: 60 outcomes, 4"
+                + " positive and 56 negative, the check needs at least 10 of each class");
+        assertThat(attribute(card, "localValidity").values()).anySatisfy(v -> assertThat(v)
+                .startsWith("AUROC " + Words.number(p.auroc()) + " [95% CI ").endsWith("], not judged: 60 outcomes, 4"
+                        + " positive and 56 negative, the check needs at least 10 of each class"));
+    }
+
+    /** A judged AUROC carries no mark: the report of 400 outcomes of both classes. */
+    @Test
+    void aRealisedAurocTheMonitoringCheckJudgedCarriesNoMark() {
+        store.put(ServiceFixtures.version(MODEL, 1, Stage.RETIRED));
+        monitoringReports.create(monitoringReport(1, Slot.STABLE, Instant.parse("2026-11-20T10:00:00Z"), false));
+
+        ModelCard card = cards.card(MODEL, 1);
+
+        assertThat(aurocNotJudged(card)).isNull();
+        assertThat(attribute(card, "localValidity").values()).noneMatch(v -> v.contains("not judged"));
+    }
+
+    /** The JSON card's word on whether its monitoring window's realised AUROC was judged: null when it was. */
+    private static String aurocNotJudged(ModelCard card) {
+        com.fasterxml.jackson.databind.JsonNode mark = health.vigil.json.Json.mapper().valueToTree(card)
+                .at("/monitoring/report/performance/aurocNotJudged");
+        return mark.isMissingNode() ? null : mark.asText();
+    }
+
+    /**
      * A monitoring report of one hour from {@code from}, with the realised performance of 400 seeded labelled
      * predictions, a label-free expected AUROC of 0.7712 and, when {@code withSegments}, a measured segment and one
      * with too few outcomes.
      */
     static MonitoringReport monitoringReport(int version, Slot slot, Instant from, boolean withSegments) {
+        return monitoringReport(version, slot, from, withSegments, 400, null, MonitoringPolicy.DEFAULTS);
+    }
+
+    /**
+     * A monitoring report of one hour from {@code from} under {@code policy}, on {@code n} seeded labelled predictions
+     * of which the first {@code positives} are the positive ones (null: as the seeded scores draw them).
+     */
+    static MonitoringReport monitoringReport(int version, Slot slot, Instant from, boolean withSegments, int n,
+            Integer positives, MonitoringPolicy policy) {
         Random random = new Random(20261205);
-        int n = 400;
         double[] scores = new double[n];
         boolean[] labels = new boolean[n];
         for (int i = 0; i < n; i++) {
             scores[i] = random.nextDouble();
-            labels[i] = random.nextDouble() < scores[i];
+            labels[i] = positives == null ? random.nextDouble() < scores[i] : i < positives;
         }
         LabelledPerformance performance = LabelledPerformance.of(scores, labels, n);
-        LabelledPerformance female = LabelledPerformance.of(scores, labels, 200);
+        LabelledPerformance female = withSegments ? LabelledPerformance.of(scores, labels, 200) : null;
         List<SegmentPerformance> segments = withSegments ? List.of(
                 new SegmentPerformance("sex", "female", 200L, female.positives(), SegmentPerformance.Status.MEASURED,
                         female, null),
@@ -348,7 +423,7 @@ class ModelCardsTest {
                 MODEL.value(), version, slot.wireName(), from, to, to.plus(Duration.ofMinutes(5)),
                 MonitoringReport.Severity.OK, List.of(), 500, 0.8, 0, false, 0.7712 - performance.auroc(),
                 new DriftReport(500, false, List.of(), null, estimate, List.of(), DriftThresholds.DEFAULTS), performance,
-                MonitoringPolicy.DEFAULTS, segments);
+                policy, segments);
     }
 
     /** The card's view of stored monitoring reports, as the platform wires it. */

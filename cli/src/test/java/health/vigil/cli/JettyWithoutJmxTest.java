@@ -3,12 +3,9 @@ package health.vigil.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.MemoryUtils;
 import org.junit.jupiter.api.Test;
@@ -38,23 +35,7 @@ class JettyWithoutJmxTest {
 
     /** The class loading log of a JVM that starts and stops a Jetty server on a free port. */
     private static String classesLoadedByAServerStartedWith(List<String> options) throws Exception {
-        Path log = Files.createTempFile("classes", ".log");
-        try {
-            List<String> command = new ArrayList<>();
-            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            command.addAll(options);
-            command.add("-Xlog:class+load=info:file=" + log);
-            command.add("-cp");
-            command.add(System.getProperty("java.class.path"));
-            command.add(StartAndStop.class.getName());
-            Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("the server started and stopped").isTrue();
-            assertThat(process.exitValue()).isZero();
-            return Files.readString(log, StandardCharsets.UTF_8);
-        } finally {
-            Files.deleteIfExists(log);
-        }
+        return ClassLoadLog.of(options, StartAndStop.class);
     }
 
     /** Starts a Jetty server on a free loopback port and stops it. */

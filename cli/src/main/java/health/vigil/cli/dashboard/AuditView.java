@@ -27,6 +27,9 @@ final class AuditView extends View {
     static final int MAX_DAYS = 31;
     /** The newest records shown; the period's count and verification cover all of them. */
     static final int SHOWN = 500;
+    /** What a broken chain or inconsistent evidence asks for: the runbook, linked to its page. */
+    private static final String FAILED_VERIFICATION = RunbookView.link("failed-verification",
+            "runbook for a failed verification");
 
     AuditView(Supplier<VigilPlatform> platform) {
         super("audit", "Audit trail", Role.AUDIT_EXPORT, platform);
@@ -57,8 +60,7 @@ final class AuditView extends View {
             EvidenceReport.Problem problem = report.firstProblem();
             out.append("; first problem: ").append(escape(problem.kind().name().toLowerCase(java.util.Locale.ROOT)))
                     .append(" in ").append(escape(problem.file())).append(problem.line() > 0 ? " line " + problem.line() : "")
-                    .append(": ").append(escape(problem.message())).append(". Follow the runbook for a failed"
-                    + " verification");
+                    .append(": ").append(escape(problem.message())).append(". Follow the ").append(FAILED_VERIFICATION);
         }
         out.append(".</p><dl class=\"facts\"><dt>Newest anchor</dt><dd data-fact=\"anchor\">")
                 .append(escape(newest(p, EvidenceLayout.ANCHORS))).append("</dd><dt>Newest export digest</dt>"
@@ -88,7 +90,7 @@ final class AuditView extends View {
             VerificationReport.Break b = report.firstBreak();
             out.append("; the first broken record is number ").append(b.sequence()).append(" of ")
                     .append(escape(b.partition())).append(" (").append(escape(b.problem().name().toLowerCase(java.util.Locale.ROOT)))
-                    .append("): ").append(escape(b.message())).append(". Follow the runbook for a failed verification");
+                    .append("): ").append(escape(b.message())).append(". Follow the ").append(FAILED_VERIFICATION);
         }
         return out.append(".</p>").toString();
     }

@@ -99,7 +99,8 @@ public final class Dashboard extends Handler.Abstract {
                 new PredictionView(platform),
                 new AuditView(platform),
                 new OperationsView(metrics, functions, deadLetters),
-                new DeadLettersView(deadLetters));
+                new DeadLettersView(deadLetters),
+                new RunbookView());
     }
 
     /**

@@ -18,7 +18,7 @@ import java.util.stream.Stream;
 
 /**
  * Events the local event bus gave up on: which function, why, after how many attempts, and the event's type and
- * subject (events carry ids only). What to do with them: {@code docs/runbooks/dead-lettered-events.md}.
+ * subject (events carry ids only). What to do with them: the runbook for dead-lettered events, linked from the page.
  */
 final class DeadLettersView extends View {
     private final Path folder;
@@ -77,8 +77,8 @@ final class DeadLettersView extends View {
                     escape(c.path("lastErrorCode").asText("") + " " + c.path("lastErrorType").asText("")),
                     escape(Words.time(c.path("lastDeliveryAttemptTime").asText(""))));
         }
-        String body = Pages.end(table) + "<p>To redeliver or discard them, follow the runbook for dead-lettered events"
-                + " (docs/runbooks/dead-lettered-events.md in the repository).</p>";
+        String body = Pages.end(table) + "<p>To redeliver or discard them, follow the "
+                + RunbookView.link("dead-lettered-events", "runbook for dead-lettered events") + ".</p>";
         return new Rendered("Dead-lettered events", body);
     }
 }

@@ -160,7 +160,8 @@ final class OperationsView extends View {
             otherCounters(body, others);
         }
         body.append("<p>Traffic weights are on the Deployments page, drift and performance on each model's monitoring"
-                + " page. What to do when something here fails: docs/runbooks/alerts.md in the repository.</p>");
+                + " page. What to do when something here fails: the ").append(RunbookView.link("alerts",
+                "alerts runbook")).append(".</p>");
         return new Rendered(TITLE, body.toString());
     }
 

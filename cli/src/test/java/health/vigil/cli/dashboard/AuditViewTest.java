@@ -17,4 +17,14 @@ class AuditViewTest {
         assertThat(AuditView.verification(new VerificationReport(DAY, DAY.plusDays(1), 2, 0, null, List.of())))
                 .contains("Intact: 0 records in 2 days checked.");
     }
+
+    @Test
+    void aBrokenChainLinksToTheRunbookForAFailedVerificationOnTheDashboard() {
+        String broken = AuditView.verification(new VerificationReport(DAY, DAY, 1, 3, new VerificationReport.Break(
+                DAY.toString(), 2, VerificationReport.Problem.HASH_MISMATCH, "the record changed after it was written"),
+                List.of()));
+
+        assertThat(broken).contains("Follow the <a href=\"/dashboard/runbooks/failed-verification\">runbook for a"
+                + " failed verification</a>.");
+    }
 }

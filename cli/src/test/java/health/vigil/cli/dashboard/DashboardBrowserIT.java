@@ -692,6 +692,17 @@ class DashboardBrowserIT {
                 "NotifyOperators", "MaxDeliveryAttemptsExceeded", "1", "INTERNAL IllegalStateException");
         assertThat(cells.get(6)).isNotBlank();
         screenshot("dead-letters");
+        // What to do about them is one click away, served by the platform itself.
+        browser.findElement(By.linkText("runbook for dead-lettered events")).click();
+        assertThat(browser.getCurrentUrl()).endsWith("/dashboard/runbooks/dead-lettered-events");
+        assertThat(browser.findElement(By.tagName("h1")).getText())
+                .isEqualTo("Runbook: events in the dead-letter folder");
+        browser.findElement(By.linkText("drift-alert.md")).click();
+        assertThat(browser.getCurrentUrl()).endsWith("/dashboard/runbooks/drift-alert");
+        screenshot("runbook");
+        // The runbook's text names addresses; nothing on the page loads from one.
+        assertThat(((Number) ((JavascriptExecutor) browser).executeScript("return document.querySelectorAll("
+                + "'script, img, link, iframe, object, embed, [src]').length")).intValue()).isZero();
     }
 
     /**

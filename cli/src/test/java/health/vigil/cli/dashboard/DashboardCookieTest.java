@@ -2,13 +2,11 @@ package health.vigil.cli.dashboard;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import health.vigil.config.VigilConfig;
 import health.vigil.platform.VigilPlatform;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
@@ -17,7 +15,6 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.eclipse.jetty.http.HttpTester;
 import org.eclipse.jetty.server.LocalConnector;
-import org.eclipse.jetty.server.Server;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,8 +33,8 @@ class DashboardCookieTest {
     @TempDir
     Path home;
 
+    private ConnectedDashboard dashboard;
     private VigilPlatform platform;
-    private Server server;
     private LocalConnector connector;
 
     private static final String OPERATOR_ENTRY = "{\"id\": \"operator\", \"name\": \"Operator\", \"key\": \"" + KEY
@@ -47,19 +44,14 @@ class DashboardCookieTest {
 
     @BeforeEach
     void start() throws Exception {
-        Files.writeString(home.resolve("keys.json"), "{\"keys\": [" + OPERATOR_ENTRY + ", " + COMPLIANCE_ENTRY + "]}");
-        platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(event -> { }).build();
-        server = new Server();
-        connector = new LocalConnector(server);
-        server.addConnector(connector);
-        server.setHandler(new Dashboard(() -> platform, home.resolve("deadletter"), Clock.systemUTC()));
-        server.start();
+        dashboard = new ConnectedDashboard(home, "{\"keys\": [" + OPERATOR_ENTRY + ", " + COMPLIANCE_ENTRY + "]}");
+        platform = dashboard.platform();
+        connector = dashboard.connector();
     }
 
     @AfterEach
     void stop() throws Exception {
-        server.stop();
-        platform.close();
+        dashboard.close();
     }
 
     private String cookieOf(String target, String form) throws Exception {

@@ -186,6 +186,18 @@ class OperationsViewTest {
         assertThat(body).contains("id=\"no-metrics\"").contains("records no metrics here").doesNotContain("<table");
     }
 
+    /** The alerts runbook is a page of the dashboard, not a path in a repository a release may not come with. */
+    @Test
+    void whatToDoWhenSomethingFailsIsALinkToTheAlertsRunbookOnTheDashboard() {
+        try (LocalMetrics metrics = new LocalMetrics()) {
+            String body = new OperationsView(metrics, List::of, home.resolve("deadletter")).render(OPERATOR).body();
+
+            assertThat(body).contains("What to do when something here fails: the"
+                    + " <a href=\"/dashboard/runbooks/alerts\">alerts runbook</a>.")
+                    .doesNotContain("docs/runbooks", "in the repository");
+        }
+    }
+
     @Test
     void beforeAnythingIsRecordedThePageSaysNothingWasScoredOrFailed() {
         try (LocalMetrics metrics = new LocalMetrics()) {

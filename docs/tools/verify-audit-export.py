@@ -597,6 +597,18 @@ def last_record_hash_of(fields, name, day):
     return fields.get("lastRecordHash", "") if day == last_day else ""
 
 
+EXPORT_NAME = re.compile(r"exports/[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*")
+
+
+def check_export_name(fields, name):
+    """A digest's records: a file under exports/ in plain segments, none of them . or .., as Vigil's export names it."""
+    records = fields.get("records", "")
+    if not EXPORT_NAME.fullmatch(records) or any(part in (".", "..") for part in records.split("/")):
+        raise Failed("MALFORMED_STATEMENT", name, 0, "%s names no file under exports/ in 'records' (an export's name is"
+                     " exports/ and segments of letters, digits, '.', '_' and '-' separated by '/', none of them '.'"
+                     " or '..'): this digest was not made by Vigil's export" % name)
+
+
 def statement_day(fields, name, field):
     if not is_day(fields.get(field, "")):
         raise Failed("MALFORMED_STATEMENT", name, 0, "%s has no valid day in '%s'" % (name, field))
@@ -728,6 +740,7 @@ class Verifier:
                 raise Failed("MALFORMED_STATEMENT", name, 0, "%s covers the days from %s to %s, which ends before it"
                              " starts: an export's first day is not after its last, so this digest was not made by"
                              " Vigil's export" % (name, first, last))
+            check_export_name(fields, name)
             for record, hash_ in (("firstRecord", "firstRecordHash"), ("lastRecord", "lastRecordHash"),
                                   ("chainHeadRecord", "chainHeadHash")):
                 add_witness(self.witnesses, name, fields.get(record, ""), fields.get(hash_, ""), at)

@@ -640,17 +640,44 @@ class ReferenceVerifierIT {
     }
 
     /**
-     * A digest, signed again by the holder of the key, that names its export with a NUL character, which no file name
-     * holds: Python's file functions refuse such a name with an error the reference verifier does not expect. It ends
-     * with a verdict line naming the error, not a traceback.
+     * Digests, signed again by the holder of the key, that name their export with what is no file under exports/: one
+     * that leaves the folder (beside which a copy of the export lies, so a verifier that followed it would verify it), a
+     * NUL character no file name holds, an absolute path, a segment {@code ..} inside exports/, and none. Both verifiers
+     * refuse each alike; the folder's own export is then named by no digest.
      */
     @Test
-    void anErrorOfTheReferenceVerifierItselfEndsInAVerdictLineNotATraceback() throws Exception {
-        Path edited = copy(folder, "records-named-with-a-nul");
-        resignLastDigest(edited, Map.of("records", "exports/\u0000.jsonl"));
-        assertThat(pythonVerifies(edited, key)).startsWith("3\n")
-                .contains("\nNOT VERIFIED: the verifier stopped at an error of its own, ValueError in ")
-                .doesNotContain("Traceback").doesNotContain("\nVERIFIED");
+    void aDigestNamingItsExportOutsideExportsIsMalformedForBothVerifiers() throws Exception {
+        Path export = folder.resolve(field(lastDigest(folder), "records"));
+        Files.copy(export, work.resolve("outside.jsonl"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        List<String> names = List.of("../outside.jsonl", "exports/\u0000.jsonl", export.toAbsolutePath().toString(),
+                "exports/../exports/" + export.getFileName(), "");
+        for (int i = 0; i < names.size(); i++) {
+            Path edited = copy(folder, "export-name-" + i);
+            resignLastDigest(edited, Map.of("records", names.get(i)));
+            assertThat(bothVerify(edited, key)).as(names.get(i)).startsWith("1\n")
+                    .contains("FAILED MALFORMED_STATEMENT in digests/", " names no file under exports/ in 'records'");
+        }
+    }
+
+    /**
+     * A fault of the reference verifier's own (here made by replacing its check of the folder with one that fails) ends
+     * in a verdict line naming the error and exit code 3, not a traceback, and repeats nothing the error says.
+     */
+    @Test
+    void anErrorOfTheReferenceVerifierItselfEndsInAVerdictLineNotATraceback() {
+        String script = "import importlib.util, sys\n"
+                + "spec = importlib.util.spec_from_file_location('verifier', sys.argv[1])\n"
+                + "verifier = importlib.util.module_from_spec(spec)\n"
+                + "spec.loader.exec_module(verifier)\n"
+                + "def fail(self):\n"
+                + "    raise ValueError('text from the folder')\n"
+                + "verifier.Verifier.verify = fail\n"
+                + "sys.exit(verifier.main(sys.argv[2:]))\n";
+        String printed = execute(List.of("python3", "-c", script, SCRIPT.toString(), folder.toString(), "--public-key",
+                key.toString()));
+        assertThat(printed).startsWith("3\n")
+                .contains("\nNOT VERIFIED: the verifier stopped at an error of its own, ValueError in verify_folder (line ")
+                .doesNotContain("Traceback").doesNotContain("text from the folder").doesNotContain("\nVERIFIED");
     }
 
     /**

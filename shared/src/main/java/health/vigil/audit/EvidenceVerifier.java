@@ -17,6 +17,7 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -27,6 +28,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /**
  * Verifies audit evidence with nothing but its files and the public keys the verifier trusts: every anchor's
@@ -46,6 +48,8 @@ public final class EvidenceVerifier {
     static final String DAY_LAST_RECORDS = "dayLastRecords";
     /** The largest statement read (anchors, digests and key records are a few hundred bytes of JSON). */
     static final int MAX_STATEMENT_BYTES = 1 << 20;
+    /** The form of an export's name in a digest (its segments are not {@code .} or {@code ..} either). */
+    private static final Pattern EXPORT_NAME = Pattern.compile("exports/[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*");
 
     private final Map<String, PublicKey> trusted = new LinkedHashMap<>();
 
@@ -145,6 +149,7 @@ public final class EvidenceVerifier {
             String name = nameOf(digest);
             Instant exportedAt = exportedAt(digest, name);
             period(digest, name);
+            exportName(digest, name);
             addWitness(witnesses, name, digest.field("firstRecord"), digest.field("firstRecordHash"), exportedAt);
             addWitness(witnesses, name, digest.field("lastRecord"), digest.field("lastRecordHash"), exportedAt);
             addWitness(witnesses, name, digest.field("chainHeadRecord"), digest.field("chainHeadHash"), exportedAt);
@@ -968,6 +973,23 @@ public final class EvidenceVerifier {
             throw new Failed(Kind.MALFORMED_STATEMENT, name, 0, name + " covers the days from " + from + " to " + to
                     + ", which ends before it starts: an export's first day is not after its last, so this digest was"
                     + " not made by Vigil's export");
+        }
+    }
+
+    /**
+     * A digest's {@code records}, the name of its export: a file under {@code exports/}, in segments of letters, digits,
+     * {@code .}, {@code _} and {@code -} separated by {@code /}, none of them {@code .} or {@code ..}. The name is only a
+     * label, but one that leaves the folder (a signed {@code ../} would have the export read from outside it) or that no
+     * file can have is no export's, so the digest was not made by Vigil's export.
+     */
+    private static void exportName(SignedStatement digest, String name) {
+        String records = digest.field("records");
+        boolean plain = EXPORT_NAME.matcher(records).matches()
+                && Arrays.stream(records.split("/")).noneMatch(s -> s.equals(".") || s.equals(".."));
+        if (!plain) {
+            throw new Failed(Kind.MALFORMED_STATEMENT, name, 0, name + " names no file under exports/ in 'records'"
+                    + " (an export's name is exports/ and segments of letters, digits, '.', '_' and '-' separated by"
+                    + " '/', none of them '.' or '..'): this digest was not made by Vigil's export");
         }
     }
 

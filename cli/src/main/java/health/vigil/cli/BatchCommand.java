@@ -89,6 +89,9 @@ final class BatchCommand {
         @Mixin
         ModelsCommand.Target target = new ModelsCommand.Target();
 
+        /** How the wait polls; not an option (a test shortens it). */
+        Patience patience = Patience.THROUGH_A_RESTART;
+
         @Override
         public Integer call() throws IOException, InterruptedException {
             if ((file == null) == (input == null)) {
@@ -131,7 +134,7 @@ final class BatchCommand {
             String id = ControlClient.parse(response).path("id").asText();
             // With --json, standard output is the one JSON document follow prints: the line is for the person.
             (target.json ? System.err : System.out).println("batch " + id + " submitted");
-            return follow(target, client, id, allowEmpty, Patience.THROUGH_A_RESTART);
+            return follow(target, client, id, allowEmpty, patience, true);
         }
     }
 
@@ -151,7 +154,8 @@ final class BatchCommand {
                 "0:the job is running, or it completed and scored rows",
                 "1:the job failed, it completed without scoring a row, or the platform refused the request (with"
                         + " --wait too, at once: a job purged by retention answers 410 PURGED_BY_RETENTION); with"
-                        + " --wait, 5xx answers or no answer (none within 15 s) for 60 s in a row",
+                        + " --wait, 5xx answers or no answer (none within 15 s) for 60 s in a row, or no platform at"
+                        + " --url at the first request (a refused connection, an unknown host)",
                 "2:the command line was wrong",
                 EMPTY_INPUT_CODE})
     static final class Status implements Callable<Integer> {
@@ -159,7 +163,8 @@ final class BatchCommand {
         String id;
 
         @Option(names = "--wait", description = "Follow the job with a progress bar until it ends, asking again through"
-                + " 5xx answers or no answer within 15 s (a platform restarting) for up to 60 s in a row")
+                + " 5xx answers or no answer within 15 s (a platform restarting) for up to 60 s in a row once the"
+                + " platform has answered")
         boolean await;
 
         @Option(names = "--allow-empty", description = "A file without rows (no patients that day) is a success")
@@ -175,7 +180,7 @@ final class BatchCommand {
         public Integer call() throws IOException, InterruptedException {
             ControlClient client = target.client(PERSONA);
             if (await) {
-                return follow(target, client, id, allowEmpty, patience);
+                return follow(target, client, id, allowEmpty, patience, false);
             }
             HttpResponse<String> response = client.exchange("GET", "/batches/" + id, null);
             int printed = target.print(response, BatchCommand::statusLine);
@@ -310,12 +315,15 @@ final class BatchCommand {
      * briefly away, a poll not answered within {@link Patience#answerWithin()}) is said in one line on standard error
      * and asked again, until such answers have lasted {@link Patience#giveUpAfter()} in a row: the last one then ends
      * it as a refusal does (no answer: as any command the platform does not answer). An unknown host (a wrong --url)
-     * ends it at once.
+     * ends it at once, and so does a refused connection while the platform has not yet answered this command
+     * ({@code answeredBefore}: the submission that started the job was): nothing says a platform was ever there to
+     * wait for, so the command ends as any command that reaches none, naming the address.
      */
     private static int follow(ModelsCommand.Target target, ControlClient client, String id, boolean allowEmpty,
-            Patience patience) throws IOException, InterruptedException {
+            Patience patience, boolean answeredBefore) throws IOException, InterruptedException {
         boolean json = target.json;
         boolean barShown = false;
+        boolean reached = answeredBefore;
         int failures = 0;
         long failingSince = 0;
         while (true) {
@@ -324,11 +332,15 @@ final class BatchCommand {
             long asked = System.nanoTime();
             try {
                 response = client.poll("/batches/" + id, patience.answerWithin());
-            } catch (java.net.UnknownHostException e) {
-                throw e;
+            } catch (ControlClient.Unreachable e) {
+                if (!reached || e.unknownHost()) {
+                    throw e;
+                }
+                unanswered = e;
             } catch (IOException e) {
                 unanswered = e;
             }
+            reached = true;
             if (unanswered != null || response.statusCode() / 100 == 5) {
                 long now = System.nanoTime();
                 if (failures++ == 0) {
@@ -348,9 +360,9 @@ final class BatchCommand {
                     target.print(response, body -> "");
                     return 1;
                 }
-                System.err.println("vigil: " + (unanswered != null ? "no answer from the platform ("
-                        + unanswered.getClass().getSimpleName() + ")" : "the platform answered "
-                        + response.statusCode() + " (" + ControlClient.refusal(response.body()) + ")")
+                System.err.println("vigil: " + (unanswered != null ? ControlClient.noAnswer(unanswered)
+                        : "the platform answered " + response.statusCode() + " ("
+                                + ControlClient.refusal(response.body()) + ")")
                         + "; asking again, for up to " + seconds + " s of such answers in a row");
                 Thread.sleep(patience.pauseMillis(failures));
                 continue;

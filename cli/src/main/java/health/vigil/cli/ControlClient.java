@@ -133,11 +133,17 @@ final class ControlClient {
                 if (attempt == ONCE_TRIES) {
                     throw e;
                 }
-                why = "no answer from the platform (" + e.getClass().getSimpleName() + ")";
+                why = noAnswer(e);
             }
             System.err.println(why + "; sending the same request again");
             Thread.sleep(1_000L * attempt);
         }
+    }
+
+    /** {@code no answer from the platform (ConnectException)}: a call that got no answer, said without its text. */
+    static String noAnswer(IOException e) {
+        Throwable what = e instanceof Unreachable && e.getCause() != null ? e.getCause() : e;
+        return "no answer from the platform (" + what.getClass().getSimpleName() + ")";
     }
 
     /**
@@ -217,7 +223,12 @@ final class ControlClient {
             fields.put("x-api-key", List.of(apiKey));
         }
         headers.forEach((name, value) -> fields.put(name, List.of(value)));
-        HttpResponse<String> response = call(base.resolve(path), method, fields, body, timeout);
+        HttpResponse<String> response;
+        try {
+            response = call(base.resolve(path), method, fields, body, timeout);
+        } catch (java.net.ConnectException | java.net.UnknownHostException e) {
+            throw new Unreachable(base, e);
+        }
         return response.statusCode() == 401 && keyOrigin != null ? withKeyHint(response) : response;
     }
 
@@ -332,6 +343,22 @@ final class ControlClient {
         @Override
         public HttpClient.Version version() {
             return HttpClient.Version.HTTP_1_1;
+        }
+    }
+
+    /**
+     * A request nothing took at the platform's address: no server listens there (the connection was refused) or its
+     * host is not known. Said with the address and how to fix it; the cause is what the connection threw.
+     */
+    static final class Unreachable extends IOException {
+        Unreachable(URI base, IOException cause) {
+            super("the platform did not answer at " + base + " (" + cause.getClass().getSimpleName() + "): is it"
+                    + " running (vigil up), and is --url its address?", cause);
+        }
+
+        /** Whether the address's host is not known: a wrong --url, never a platform restarting. */
+        boolean unknownHost() {
+            return getCause() instanceof java.net.UnknownHostException;
         }
     }
 

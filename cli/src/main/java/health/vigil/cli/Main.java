@@ -84,11 +84,9 @@ public final class Main implements Runnable {
                 line.getErr().println("vigil: " + fs.getFile() + ": " + fileProblem(fs));
                 return 2;
             }
-            // No platform at the address: a message, not a trace.
-            if (cause instanceof java.net.ConnectException || cause instanceof java.net.http.HttpConnectTimeoutException
-                    || cause instanceof java.net.UnknownHostException) {
-                line.getErr().println("vigil: the platform did not answer (" + cause.getClass().getSimpleName()
-                        + "): is it running (vigil up), and is --url its address?");
+            // No platform at the address: a message naming it, not a trace.
+            if (cause instanceof ControlClient.Unreachable) {
+                line.getErr().println("vigil: " + cause.getMessage());
                 return 1;
             }
             // An argument the command cannot use (a URL that is not one, a count out of range): the operator's to fix.

@@ -17,6 +17,7 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,6 +43,10 @@ class BatchStatusWaitThroughOutageTest {
     private static final int NO_ANSWER = 0;
     /** Takes the request and never answers it (until the test ends). */
     private static final int NEVER = -1;
+    /** Answers 503 and stops listening: every later connection is refused, as by a platform that has stopped. */
+    private static final int GONE = -2;
+    private static final String ACCEPTED = Json.write(Map.of("id", ID, "model", "readmission", "version", 2,
+            "state", "RUNNING", "rows", 10, "rowsDone", 0, "scored", 0, "refused", 0));
 
     private final Server server = new Server();
     private final AtomicInteger asked = new AtomicInteger();
@@ -62,13 +67,22 @@ class BatchStatusWaitThroughOutageTest {
         base = LoopbackServer.start(server, new Handler.Abstract() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) {
+                if (request.getMethod().equals("POST") && request.getHttpURI().getPathQuery().equals("/batches")) {
+                    // A submission is accepted, and then nothing listens any more.
+                    stopListening(response);
+                    LoopbackServer.answer(response, callback, 202, ACCEPTED);
+                    return true;
+                }
                 if (!request.getHttpURI().getPathQuery().equals("/batches/" + ID)) {
                     LoopbackServer.noRoute(response, callback);
                     return true;
                 }
                 int n = asked.incrementAndGet();
                 int status = answers[Math.min(n, answers.length) - 1];
-                if (status == NEVER) {
+                if (status == GONE) {
+                    stopListening(response);
+                    LoopbackServer.answer(response, callback, 503, BUSY);
+                } else if (status == NEVER) {
                     held.add(callback);
                 } else if (status == NO_ANSWER) {
                     request.getConnectionMetaData().getConnection().getEndPoint().close();
@@ -79,6 +93,12 @@ class BatchStatusWaitThroughOutageTest {
                 return true;
             }
         });
+    }
+
+    /** Closes the server's port, and the connection {@code response} goes out on once it has been sent. */
+    private void stopListening(Response response) {
+        ((ServerConnector) server.getConnectors()[0]).close();
+        response.getHeaders().put("Connection", "close");
     }
 
     @AfterEach
@@ -165,6 +185,66 @@ class BatchStatusWaitThroughOutageTest {
         assertThat(run.out()).isEmpty();
     }
 
+    /**
+     * A wrong --url: nothing listens at the port, or the host is not known. No platform has answered, so there is none
+     * to wait for: the wait ends at once, as any command that reaches no platform, naming the address.
+     */
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aWaitWhoseFirstPollFindsNoPlatformEndsAtOnceNamingTheAddress() throws Exception {
+        for (URI wrong : List.of(aPortNothingListensAt(), URI.create("https://platform.invalid:7071"))) {
+            long started = System.nanoTime();
+
+            CommandRun run = CommandRun.at(wrong, home, "batch", "status", ID, "--wait");
+
+            assertThat(run.exit()).as(run.err()).isEqualTo(1);
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).as(wrong.toString())
+                    .isLessThan(BatchCommand.Patience.THROUGH_A_RESTART.giveUpAfter().dividedBy(4));
+            assertThat(run.err()).as(wrong.toString()).startsWith("vigil: the platform did not answer at " + wrong)
+                    .contains("is it running (vigil up), and is --url its address?").hasLineCount(1);
+            assertThat(run.out()).isEmpty();
+        }
+        assertThat(asked).hasValue(0);
+    }
+
+    /** Once the platform has answered, a refused connection is a platform restarting: waited through to the bound. */
+    @Test
+    void refusedConnectionsAfterTheFirstAnswerAreWaitedThroughUpToTheBound() {
+        answers = new int[] {GONE};
+
+        CommandRun run = CommandRun.at(base, home, waitingThroughOutagesOf(Duration.ofSeconds(1)), "batch", "status",
+                ID, "--wait");
+
+        assertThat(run.exit()).as(run.err()).isEqualTo(1);
+        assertThat(asked).hasValue(1);
+        assertThat(run.err()).contains("vigil: the platform answered 503")
+                .contains("vigil: no answer from the platform (ConnectException); asking again")
+                .contains("vigil: batch " + ID + ": the platform has given no status for 1 s in a row; giving up"
+                        + " waiting");
+    }
+
+    /** The submission was answered: the wait after it waits through refused connections as status --wait does. */
+    @Test
+    void aSubmitWaitsThroughRefusedConnectionsAfterItsSubmissionWasAnswered() {
+        CommandRun run = CommandRun.at(base, home, line -> ((BatchCommand.Submit) line.getSubcommands().get("batch")
+                .getSubcommands().get("submit").getCommand()).patience = shortened(Duration.ofSeconds(1),
+                        BatchCommand.Patience.THROUGH_A_RESTART.answerWithin()),
+                "batch", "submit", "--input", "nightly/patients.csv", "--model", "readmission");
+
+        assertThat(run.exit()).as(run.err()).isEqualTo(1);
+        assertThat(run.out()).contains("batch " + ID + " submitted");
+        assertThat(run.err()).contains("vigil: no answer from the platform (ConnectException); asking again")
+                .contains("vigil: batch " + ID + ": the platform has given no status for 1 s in a row; giving up"
+                        + " waiting");
+    }
+
+    /** An address on loopback where nothing listens: a port that was free a moment ago. */
+    private static URI aPortNothingListensAt() throws java.io.IOException {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return URI.create("http://127.0.0.1:" + taken.getLocalPort());
+        }
+    }
+
     /** The status command's wait, asking every 10 ms and through outages of up to {@code bound} in a row. */
     private static Consumer<CommandLine> waitingThroughOutagesOf(Duration bound) {
         return waitingThroughOutagesOf(bound, BatchCommand.Patience.THROUGH_A_RESTART.answerWithin());
@@ -173,6 +253,11 @@ class BatchStatusWaitThroughOutageTest {
     /** {@link #waitingThroughOutagesOf(Duration)}, each poll answered within {@code answerWithin} or not at all. */
     private static Consumer<CommandLine> waitingThroughOutagesOf(Duration bound, Duration answerWithin) {
         return line -> ((BatchCommand.Status) line.getSubcommands().get("batch").getSubcommands().get("status")
-                .getCommand()).patience = new BatchCommand.Patience(Duration.ofMillis(10), bound, answerWithin);
+                .getCommand()).patience = shortened(bound, answerWithin);
+    }
+
+    /** A wait asking every 10 ms, through outages of up to {@code bound}, each poll given {@code answerWithin}. */
+    private static BatchCommand.Patience shortened(Duration bound, Duration answerWithin) {
+        return new BatchCommand.Patience(Duration.ofMillis(10), bound, answerWithin);
     }
 }

@@ -313,11 +313,12 @@ final class BatchCommand {
      * a job purged by retention) ends it at once, said as any command says one: its code and message, or with
      * {@code --json} the platform's answer on standard output. A 5xx or no answer (the platform restarting, a store
      * briefly away, a poll not answered within {@link Patience#answerWithin()}) is said in one line on standard error
-     * and asked again, until such answers have lasted {@link Patience#giveUpAfter()} in a row: the last one then ends
-     * it as a refusal does (no answer: as any command the platform does not answer). An unknown host (a wrong --url)
-     * ends it at once, and so does a refused connection while the platform has not yet answered this command
-     * ({@code answeredBefore}: the submission that started the job was): nothing says a platform was ever there to
-     * wait for, so the command ends as any command that reaches none, naming the address.
+     * and asked again, until such answers have lasted {@link Patience#giveUpAfter()} in a row: the line saying the wait
+     * gives up then ends it, followed by the last answer as a refusal is said (no answer: the line says what the last
+     * poll got instead). An unknown host (a wrong --url) ends it at once, and so does a refused connection while the
+     * platform has not yet answered this command ({@code answeredBefore}: the submission that started the job was):
+     * nothing says a platform was ever there to wait for, so the command ends as any command that reaches none, naming
+     * the address.
      */
     private static int follow(ModelsCommand.Target target, ControlClient client, String id, boolean allowEmpty,
             Patience patience, boolean answeredBefore) throws IOException, InterruptedException {
@@ -352,12 +353,14 @@ final class BatchCommand {
                 }
                 long seconds = patience.giveUpAfter().toSeconds();
                 if (now - failingSince >= patience.giveUpAfter().toNanos()) {
+                    // Without an answer to show, the line says what the last poll got, and is the output's last.
                     System.err.println("vigil: batch " + shown(id) + ": the platform has given no status for " + seconds
-                            + " s in a row; giving up waiting (the job may still be running: ask again later)");
-                    if (unanswered != null) {
-                        throw unanswered;
+                            + " s in a row; giving up waiting" + (unanswered != null ? ": " + lastPoll(unanswered,
+                                    patience) : "") + " (the job may still be running: ask again with vigil batch"
+                            + " status " + shown(id) + " --wait)");
+                    if (unanswered == null) {
+                        target.print(response, body -> "");
                     }
-                    target.print(response, body -> "");
                     return 1;
                 }
                 System.err.println("vigil: " + (unanswered != null ? ControlClient.noAnswer(unanswered)
@@ -394,6 +397,15 @@ final class BatchCommand {
             }
             Thread.sleep(patience.between().toMillis());
         }
+    }
+
+    /** What the last unanswered poll of a wait got, in words: no answer in time, a refused or a closed connection. */
+    private static String lastPoll(IOException unanswered, Patience patience) {
+        if (unanswered instanceof java.net.SocketTimeoutException) {
+            return "the last poll was not answered within " + Words.duration(patience.answerWithin());
+        }
+        return unanswered instanceof ControlClient.Unreachable ? "the last poll's connection was refused"
+                : "the last poll's connection was closed without an answer";
     }
 
     /**

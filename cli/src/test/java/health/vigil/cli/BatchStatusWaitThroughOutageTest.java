@@ -186,6 +186,25 @@ class BatchStatusWaitThroughOutageTest {
     }
 
     /**
+     * Polls taken and never answered until the wait gives up: its output ends with one line saying it gave up, after
+     * how long, and what the last poll got, in words (not the connection's "Read timed out").
+     */
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aWaitThatGivesUpOnUnansweredPollsEndsWithOneLineSayingWhyInWords() {
+        answers = new int[] {NEVER};
+
+        CommandRun run = CommandRun.at(base, home, waitingThroughOutagesOf(Duration.ofSeconds(1),
+                Duration.ofMillis(200)), "batch", "status", ID, "--wait");
+
+        assertThat(run.exit()).as(run.err()).isEqualTo(1);
+        assertThat(lastLine(run.err())).isEqualTo("vigil: batch " + ID + ": the platform has given no status for 1 s"
+                + " in a row; giving up waiting: the last poll was not answered within 200 ms (the job may still be"
+                + " running: ask again with vigil batch status " + ID + " --wait)");
+        assertThat(run.out()).isEmpty();
+    }
+
+    /**
      * A wrong --url: nothing listens at the port, or the host is not known. No platform has answered, so there is none
      * to wait for: the wait ends at once, as any command that reaches no platform, naming the address.
      */
@@ -218,9 +237,10 @@ class BatchStatusWaitThroughOutageTest {
         assertThat(run.exit()).as(run.err()).isEqualTo(1);
         assertThat(asked).hasValue(1);
         assertThat(run.err()).contains("vigil: the platform answered 503")
-                .contains("vigil: no answer from the platform (ConnectException); asking again")
-                .contains("vigil: batch " + ID + ": the platform has given no status for 1 s in a row; giving up"
-                        + " waiting");
+                .contains("vigil: no answer from the platform (ConnectException); asking again");
+        assertThat(lastLine(run.err())).isEqualTo("vigil: batch " + ID + ": the platform has given no status for 1 s"
+                + " in a row; giving up waiting: the last poll's connection was refused (the job may still be running:"
+                + " ask again with vigil batch status " + ID + " --wait)");
     }
 
     /** The submission was answered: the wait after it waits through refused connections as status --wait does. */
@@ -236,6 +256,11 @@ class BatchStatusWaitThroughOutageTest {
         assertThat(run.err()).contains("vigil: no answer from the platform (ConnectException); asking again")
                 .contains("vigil: batch " + ID + ": the platform has given no status for 1 s in a row; giving up"
                         + " waiting");
+    }
+
+    private static String lastLine(String text) {
+        List<String> lines = text.lines().toList();
+        return lines.isEmpty() ? "" : lines.get(lines.size() - 1);
     }
 
     /** An address on loopback where nothing listens: a port that was free a moment ago. */

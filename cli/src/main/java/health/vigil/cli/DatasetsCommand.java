@@ -161,8 +161,12 @@ final class DatasetsCommand {
         @Option(names = "--rows", defaultValue = "5000", description = "About how many rows (default: ${DEFAULT-VALUE})")
         int rows;
 
-        @Option(names = "--out", required = true, description = "The CSV file to write")
+        @Option(names = "--out", required = true, description = "The CSV file to write (created owner-only; an"
+                + " existing file is kept unless --force)")
         Path out;
+
+        @Option(names = "--force", description = "Replace the file --out names if it exists")
+        boolean force;
 
         /** The most rows one generated file holds: a few hundred MB of CSV, made in memory. */
         static final int MAX_ROWS = 1_000_000;
@@ -173,8 +177,13 @@ final class DatasetsCommand {
                 // Checked here: two billion rows ran the JVM out of memory before a line was written.
                 throw new health.vigil.error.ValidationException("--rows is " + rows + "; give 1 to " + MAX_ROWS);
             }
+            if (Files.isDirectory(out)) {
+                throw new ValidationException(out + " is a folder; give --out the CSV file's own name");
+            }
+            // Before the rows are made: a dataset already there (perhaps the one registered) is not replaced unasked.
+            OutputFile.refuseExisting(out, force);
             HeldOutEvaluationData data = HeldOutEvaluationData.generate(ClinicalModel.of(model), rows, seed);
-            Files.write(out, data.csv());
+            OutputFile.write(out, data.csv(), force);
             System.out.println("wrote " + data.rows() + " held-out rows to " + out);
             System.out.println("register: " + registerCommand(out, data));
             return 0;

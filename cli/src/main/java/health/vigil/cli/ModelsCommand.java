@@ -369,8 +369,13 @@ final class ModelsCommand {
                             + " --require-canary true|false or --max-first-canary-step BASIS_POINTS, or leave out"
                             + " --reason to show the policy");
                 }
-                return target.print(target.client("operator").exchange("GET", path, null),
-                        ModelsCommand::gatePolicyText);
+                ControlClient client = target.client("operator");
+                HttpResponse<String> shown = client.exchange("GET", path, null);
+                int exit = target.print(shown, ModelsCommand::gatePolicyText);
+                if (exit == 0) {
+                    sayWhenNoModelHasTheName(client, model, ControlClient.parse(shown).path("current"), false);
+                }
+                return exit;
             }
             if (set != null && oneSetting) {
                 throw new ValidationException("give --set FILE or --require-canary and --max-first-canary-step, not"
@@ -403,7 +408,8 @@ final class ModelsCommand {
             Map<String, Object> body = new java.util.LinkedHashMap<>();
             body.put("policy", policy);
             body.put("reason", reason);
-            HttpResponse<String> response = target.client(DatasetsCommand.STEWARD).exchange("PUT", path, body);
+            ControlClient steward = target.client(DatasetsCommand.STEWARD);
+            HttpResponse<String> response = steward.exchange("PUT", path, body);
             boolean unchanged = response.headers().firstValue("Vigil-Unchanged").filter("true"::equals).isPresent();
             int exit = target.print(response, stored -> (unchanged ? "unchanged: the policy in force already says so,"
                     + " and nothing was stored\n" : "stored: ") + policyText(stored));
@@ -414,8 +420,34 @@ final class ModelsCommand {
                         + " this one was made from, and version " + stored + "; check what it changed with vigil"
                         + " models gate-policy " + model + " --json (its history)");
             }
+            if (exit == 0) {
+                sayWhenNoModelHasTheName(steward, model, ControlClient.parse(response), !unchanged);
+            }
             return exit;
         }
+    }
+
+    /**
+     * The platform keeps a gate policy for a name before its model's first upload, so a name typed wrong is answered as
+     * any other: the defaults shown, a first version stored. When the policy answered is at most the name's first
+     * ({@code policy}'s version 0 or 1) and the registry does not know the model, that is said on standard error; the
+     * answer and the exit code stay as they are.
+     */
+    private static void sayWhenNoModelHasTheName(ControlClient client, String model, JsonNode policy, boolean stored)
+            throws IOException {
+        if (policy.path("version").asInt(Integer.MAX_VALUE) > 1) {
+            return;
+        }
+        HttpResponse<String> registered = client.exchange("GET", RunningPlatform.modelPath(model), null);
+        boolean unknown = registered.statusCode() == 404
+                && ControlClient.refusal(registered.body()).startsWith("MODEL_NOT_FOUND:");
+        if (!unknown) {
+            return;
+        }
+        System.err.println("vigil: no model '" + shown(model) + "' is registered: " + (stored
+                ? "the policy was stored for a model of that name uploaded later; if another was meant,"
+                : "this is the policy a first version of that name would be judged by;")
+                + " vigil models list names the registered models");
     }
 
     /** The policy object in {@code file}: a JSON object as {@code GET .../gate-policy} shows {@code current}. */

@@ -30,6 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ModelsGatePolicyCommandTest {
     private static final String OPERATOR_KEY = "k-operator-0123456789abcdef0123456789";
     private static final String STEWARD_KEY = "k-steward-0123456789abcdef0123456789";
+    /** A name typed one letter short: no model is registered under it. */
+    private static final String NO_MODEL = "readmision";
     private static final String POLICY = "{\"version\": 3, \"aurocFloor\": 0.65, \"minSegmentSize\": 100,"
             + " \"requiredCardFields\": [\"intendedUse\", \"outOfScopeUse\"], \"requireCanary\": false,"
             + " \"maxFirstCanaryStep\": 2500,"
@@ -60,7 +62,9 @@ class ModelsGatePolicyCommandTest {
             public boolean handle(Request request, Response response, Callback callback) throws Exception {
                 asked.add(request.getMethod() + " " + request.getHttpURI().getPath() + " "
                         + request.getHeaders().get("x-api-key"));
-                if (!request.getHttpURI().getPath().equals("/models/readmission/gate-policy")) {
+                if (request.getHttpURI().getPath().startsWith("/models/" + NO_MODEL)) {
+                    noModel(request, response, callback);
+                } else if (!request.getHttpURI().getPath().equals("/models/readmission/gate-policy")) {
                     LoopbackServer.noRoute(response, callback);
                 } else if (request.getMethod().equals("GET")) {
                     LoopbackServer.answer(response, callback, 200, "{\"current\": " + POLICY + ", \"history\": ["
@@ -72,6 +76,24 @@ class ModelsGatePolicyCommandTest {
                 return true;
             }
         });
+    }
+
+    /**
+     * A name no model is registered under, answered as the platform answers it: its gate policy is the defaults until
+     * one is stored (version 1 next), and the registry does not know it.
+     */
+    private static void noModel(Request request, Response response, Callback callback) {
+        if (request.getHttpURI().getPath().equals("/models/" + NO_MODEL)) {
+            LoopbackServer.answer(response, callback, 404, "{\"error\": {\"code\": \"MODEL_NOT_FOUND\", \"message\":"
+                    + " \"model `" + NO_MODEL + "` is not registered (registered models: readmission)\"}}");
+        } else {
+            int version = request.getMethod().equals("PUT") ? 1 : 0;
+            String policy = "{\"version\": " + version + ", \"aurocFloor\": 0.6, \"requireCanary\": " + (version == 1)
+                    + (version == 1 ? ", \"changedBy\": \"data-steward\", \"changedAt\": \"2026-12-01T08:00:00Z\","
+                            + " \"reason\": \"canary first\"" : "") + "}";
+            LoopbackServer.answer(response, callback, 200, version == 1 ? policy
+                    : "{\"current\": " + policy + ", \"history\": []}");
+        }
     }
 
     @AfterEach
@@ -149,6 +171,27 @@ class ModelsGatePolicyCommandTest {
         assertThat(run.err()).isEqualTo("vigil: another change of the policy was stored between version 3, which this"
                 + " one was made from, and version 5; check what it changed with vigil models gate-policy readmission"
                 + " --json (its history)\n");
+    }
+
+    /**
+     * The platform keeps a policy for a name before its model's first upload, so a name typed wrong is answered as any
+     * other: the defaults shown, a first version stored. The command says on standard error that no model has the name.
+     */
+    @Test
+    void aNameNoModelIsRegisteredUnderIsSaidWhenItsPolicyIsShownOrFirstStored() {
+        CommandRun shown = CommandRun.at(base, home, "models", "gate-policy", NO_MODEL);
+        CommandRun stored = CommandRun.at(base, home, "models", "gate-policy", NO_MODEL, "--require-canary", "true",
+                "--reason", "canary first");
+
+        assertThat(shown.exit()).as(shown.err()).isZero();
+        assertThat(shown.out()).startsWith("gate policy version 0: the platform's defaults\n");
+        assertThat(shown.err()).isEqualTo("vigil: no model '" + NO_MODEL + "' is registered: this is the policy a first"
+                + " version of that name would be judged by; vigil models list names the registered models\n");
+        assertThat(stored.exit()).as(stored.err()).isZero();
+        assertThat(stored.out()).startsWith("stored: gate policy version 1, changed by data-steward");
+        assertThat(stored.err()).isEqualTo("vigil: no model '" + NO_MODEL + "' is registered: the policy was stored"
+                + " for a model of that name uploaded later; if another was meant, vigil models list names the"
+                + " registered models\n");
     }
 
     @Test

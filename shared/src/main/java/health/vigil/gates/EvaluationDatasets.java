@@ -28,8 +28,9 @@ import java.util.function.Function;
  * The evaluation datasets the platform owns. A registration stores the CSV file in the {@code datasets} container
  * under its sha256 ({@code data/{sha256}.csv}) and its manifest under the model
  * ({@code manifests/{model}/{sha256}.json}), neither ever overwritten, and audits it once under
- * {@code dataset.register:{model}:{sha256}}: registering the same file again for the same model changes nothing.
- * A model's gates use its most recently registered dataset.
+ * {@code dataset.register:{model}:{sha256}}: registering the same file again for the same model with the same
+ * declarations is answered with the stored registration before any check, and changes nothing. A model's gates use
+ * its most recently registered dataset.
  */
 public final class EvaluationDatasets {
     public static final String ACTION = "dataset.register";
@@ -81,19 +82,51 @@ public final class EvaluationDatasets {
      */
     public Optional<VersionCoverage> newestVersionCoverage(EvaluationDataset dataset, byte[] csv) {
         return schemas.apply(new ModelName(dataset.model())).map(schema -> {
-            EvaluationRows.Acceptance read = EvaluationRows.read(csv, dataset, schema.features())
-                    .acceptedBy(schema.features());
+            EvaluationRows rows;
+            try {
+                rows = readWith(schema, csv, dataset);
+            } catch (ValidationException unreadable) {
+                // A file registered before this version (answered again to a replay): its gates judge none of it.
+                return new VersionCoverage(schema.version(), dataset.rows(), dataset.rows(), unreadable.getMessage(),
+                        Map.of(UNREADABLE, dataset.rows()));
+            }
+            EvaluationRows.Acceptance read = rows.acceptedBy(schema.features());
             return new VersionCoverage(schema.version(), read.problems().length, read.refused(), read.firstRefusal(),
                     read.refusedByRule());
         });
     }
 
-    /** Registers {@code csv} as an evaluation dataset of the declared model; the same file twice is one dataset. */
+    /** The rule {@link #newestVersionCoverage} counts every row under when the version cannot read the file. */
+    static final String UNREADABLE = "the dataset cannot be read with the version's features";
+
+    /** {@code csv} as {@code schema}'s version reads it; a file it cannot read is refused, saying which version. */
+    private static EvaluationRows readWith(Schema schema, byte[] csv, EvaluationDataset dataset) {
+        try {
+            return EvaluationRows.read(csv, dataset, schema.features());
+        } catch (ValidationException e) {
+            throw new ValidationException("the dataset cannot be read with the features of " + dataset.model()
+                    + " version " + schema.version() + ", which its gates would judge on it: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Registers {@code csv} as an evaluation dataset of the declared model; the same file twice is one dataset, and the
+     * stored one answers a registration of it under the same declarations even where checks added since refuse it.
+     */
     public EvaluationDataset register(EvaluationDataset.Declaration declaration, byte[] csv, Principal by) {
         Objects.requireNonNull(declaration, "declaration");
         Objects.requireNonNull(by, "by");
         if (csv == null || csv.length == 0) {
             throw new ValidationException("the dataset is empty; send the CSV file as the request body");
+        }
+        String sha256 = Sha256.hex(csv);
+        String manifestName = manifestName(declaration.model(), sha256);
+        Optional<EvaluationDataset> existing = DatasetsContainer.readJson(artifacts, manifestName,
+                EvaluationDataset.class);
+        // A replay (a retried request, the file sent again) answers the stored registration before any check: one an
+        // earlier release accepted may fail checks added since, and it was registered once already.
+        if (existing.isPresent() && declares(existing.get(), declaration)) {
+            return existing.get();
         }
         List<String> segmentColumns = columnsNamed(declaration);
         if (segmentColumns.contains(declaration.label())) {
@@ -130,31 +163,16 @@ public final class EvaluationDatasets {
             throw new ValidationException("the dataset has " + Words.count(fewer, "row") + " of its rarer outcome; the gates judge"
                     + " discrimination and calibration on at least " + MIN_PER_OUTCOME + " of each: add rows");
         }
-        String sha256 = Sha256.hex(csv);
-        String manifestName = manifestName(declaration.model(), sha256);
-        Optional<EvaluationDataset> existing = DatasetsContainer.readJson(artifacts, manifestName, EvaluationDataset.class);
         if (existing.isPresent()) {
             EvaluationDataset first = existing.get();
-            if (!first.label().equals(declaration.label()) || !Objects.equals(first.ageColumn(), declaration.ageColumn())
-                    || !Objects.equals(first.sexColumn(), declaration.sexColumn())
-                    || !first.segments().equals(declaration.segments())) {
-                throw new ConflictException(ErrorCode.CONFLICT, "this file was registered for " + first.model()
-                        + " with label '" + first.label() + "' and segment columns " + first.segmentColumns()
-                        + "; the same file is one dataset: register it as it was, or a changed file");
-            }
-            return first;
+            throw new ConflictException(ErrorCode.CONFLICT, "this file was registered for " + first.model()
+                    + " with label '" + first.label() + "' and segment columns " + first.segmentColumns()
+                    + "; the same file is one dataset: register it as it was, or a changed file");
         }
         EvaluationDataset dataset = new EvaluationDataset(declaration.model(), sha256, declaration.fileName(),
                 summary.rows(), summary.positives(), summary.columns(), declaration.label(), declaration.ageColumn(),
                 declaration.sexColumn(), declaration.segments(), by.id(), clock.instant());
-        schemas.apply(new ModelName(declaration.model())).ifPresent(schema -> {
-            try {
-                EvaluationRows.read(csv, dataset, schema.features());
-            } catch (ValidationException e) {
-                throw new ValidationException("the dataset cannot be read with the features of " + declaration.model()
-                        + " version " + schema.version() + ", which its gates would judge on it: " + e.getMessage());
-            }
-        });
+        schemas.apply(new ModelName(declaration.model())).ifPresent(schema -> readWith(schema, csv, dataset));
         DatasetsContainer.putOnce(artifacts, dataName(sha256), csv);
         DatasetsContainer.putOnce(artifacts, manifestName, Json.writeBytes(dataset));
         EvaluationDataset stored = DatasetsContainer.readJson(artifacts, manifestName, EvaluationDataset.class).orElse(dataset);
@@ -220,6 +238,16 @@ public final class EvaluationDatasets {
                     + " categories, each of many rows, that the gates judge the model on separately (sex, race,"
                     + " payer); declare such a column, or leave this one out");
         }
+    }
+
+    /**
+     * Whether {@code declaration} registers {@code stored}'s file as it was registered: the same label, age, sex and
+     * segment columns (the model and the file are its address). The file's name is what it was called, not what it is.
+     */
+    private static boolean declares(EvaluationDataset stored, EvaluationDataset.Declaration declaration) {
+        return stored.label().equals(declaration.label()) && Objects.equals(stored.ageColumn(), declaration.ageColumn())
+                && Objects.equals(stored.sexColumn(), declaration.sexColumn())
+                && stored.segments().equals(declaration.segments());
     }
 
     private static List<String> columnsNamed(EvaluationDataset.Declaration d) {

@@ -23,18 +23,21 @@ import org.junit.jupiter.api.io.TempDir;
 /** What registration refuses in an evaluation dataset, and what its messages never repeat. */
 class EvaluationDatasetsTest {
     private static final Principal STEWARD = new Principal("data-steward", Set.of(Role.DATASETS_REGISTER));
+    /** When an earlier release registered the datasets it stored. */
+    private static final java.time.Instant EARLIER = java.time.Instant.parse("2026-11-02T09:00:00Z");
 
     @TempDir
     Path home;
 
     private LocalAdapters adapters;
+    private AuditLog audit;
     private EvaluationDatasets datasets;
 
     @BeforeEach
     void setUp() {
         adapters = LocalAdapters.at(home, PredictionLogDurability.DEFAULT);
-        datasets = new EvaluationDatasets(adapters.artifactStore(), new AuditLog(adapters.auditStore(), Clock.systemUTC()),
-                Clock.systemUTC());
+        audit = new AuditLog(adapters.auditStore(), Clock.systemUTC());
+        datasets = new EvaluationDatasets(adapters.artifactStore(), audit, Clock.systemUTC());
     }
 
     @AfterEach
@@ -271,5 +274,78 @@ class EvaluationDatasetsTest {
         assertThat(register(rows(20), "outcome", "age", List.of("race"))).isEqualTo(first);
         assertThatThrownBy(() -> register(rows(20), "outcome", null, List.of("race")))
                 .isInstanceOf(ConflictException.class).hasMessageContaining("register it as it was");
+    }
+
+    /**
+     * A file an earlier release registered, before the per-patient segment rule and the ten rows of each outcome: the
+     * same registration again (a redelivery, a retry, the file sent again) is answered with it, and records nothing.
+     */
+    @Test
+    void aRegistrationAnEarlierReleaseAcceptedIsAnsweredAgainNotRefusedByTheChecksAddedSince() {
+        String numbers = withColumn("mrn", 40, i -> "MRN-00123" + (10 + i));
+        String fewPositives = "age,race,outcome\n40,Other,0\n50,Other,1\n60,Other,0\n";
+        for (String csv : List.of(numbers, fewPositives)) {
+            List<String> segments = csv == numbers ? List.of("mrn") : List.of("race");
+            EvaluationDataset stored = EarlierReleaseDatasets.store(adapters.artifactStore(), audit,
+                    new EvaluationDataset.Declaration("readmission", "eval.csv", "outcome", null, null, segments),
+                    csv.getBytes(StandardCharsets.UTF_8), "data-steward", EARLIER);
+            List<health.vigil.model.AuditRecord> recorded = EarlierReleaseDatasets.registrations(audit);
+
+            assertThat(register(csv, "outcome", null, segments)).isEqualTo(stored);
+            assertThat(EarlierReleaseDatasets.registrations(audit)).isEqualTo(recorded);
+        }
+        assertThat(datasets.list(java.util.Optional.empty())).hasSize(2);
+    }
+
+    /**
+     * What a stored registration answers is only the same file under the same declarations: another file with the
+     * problem, or the stored file under other declarations, is checked and refused as it always was.
+     */
+    @Test
+    void anotherFileOrOtherDeclarationsAreStillCheckedWhenAnEarlierReleasesFileIsStored() {
+        String numbers = withColumn("mrn", 40, i -> "MRN-00123" + (10 + i));
+        EarlierReleaseDatasets.store(adapters.artifactStore(), audit, new EvaluationDataset.Declaration("readmission",
+                "eval.csv", "outcome", null, null, List.of("mrn")), numbers.getBytes(StandardCharsets.UTF_8),
+                "data-steward", EARLIER);
+        List<health.vigil.model.AuditRecord> recorded = EarlierReleaseDatasets.registrations(audit);
+        String otherPatients = withColumn("mrn", 40, i -> "MRN-00456" + (10 + i));
+
+        assertThatThrownBy(() -> register(otherPatients, "outcome", null, List.of("mrn")))
+                .isInstanceOf(ValidationException.class).hasMessageContaining("40 of them in one row only");
+        assertThatThrownBy(() -> datasets.register(new EvaluationDataset.Declaration("readmission", "eval.csv",
+                "outcome", null, "mrn", null), numbers.getBytes(StandardCharsets.UTF_8), STEWARD))
+                .isInstanceOf(ValidationException.class).hasMessageContaining("40 of them in one row only");
+        assertThatThrownBy(() -> datasets.register(new EvaluationDataset.Declaration("sepsis", "eval.csv", "outcome",
+                null, null, List.of("mrn")), numbers.getBytes(StandardCharsets.UTF_8), STEWARD))
+                .isInstanceOf(ValidationException.class).hasMessageContaining("40 of them in one row only");
+        assertThat(EarlierReleaseDatasets.registrations(audit)).isEqualTo(recorded);
+        assertThat(datasets.list(java.util.Optional.empty())).hasSize(1);
+    }
+
+    /**
+     * A file registered before the model's newest version, which cannot read it: registered again, it is answered with
+     * the stored registration and with that version reading none of its rows, as its gates will, instead of a 400.
+     */
+    @Test
+    void aStoredDatasetTheNewestVersionCannotReadIsAnsweredWithThatVersionReadingNoneOfIt() {
+        String unreadable = rows(20).replace("\n31,", "\nthirty-one,");
+        EvaluationDataset.Declaration declaration = new EvaluationDataset.Declaration("readmission", "eval.csv",
+                "outcome", "age", null, List.of("race"));
+        EvaluationDataset stored = EarlierReleaseDatasets.store(adapters.artifactStore(), audit, declaration,
+                unreadable.getBytes(StandardCharsets.UTF_8), "data-steward", EARLIER);
+        EvaluationDatasets checked = readBy(3, health.vigil.model.Feature.integer("age", "years", 0, 120));
+
+        byte[] file = unreadable.getBytes(StandardCharsets.UTF_8);
+        assertThat(checked.register(declaration, file, STEWARD)).isEqualTo(stored);
+        EvaluationDatasets.VersionCoverage coverage = checked.newestVersionCoverage(stored, file).orElseThrow();
+
+        assertThat(coverage.version()).isEqualTo(3);
+        assertThat(coverage.rows()).isEqualTo(20);
+        assertThat(coverage.refused()).isEqualTo(20);
+        assertThat(coverage.firstRefusal()).isEqualTo("the dataset cannot be read with the features of readmission"
+                + " version 3, which its gates would judge on it: row 2: column 'age' must be integer as the model's"
+                + " schema says");
+        assertThat(coverage.refusedByRule()).containsExactly(org.assertj.core.api.Assertions.entry(
+                "the dataset cannot be read with the version's features", 20));
     }
 }

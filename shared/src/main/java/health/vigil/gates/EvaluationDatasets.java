@@ -29,8 +29,8 @@ import java.util.function.Function;
  * under its sha256 ({@code data/{sha256}.csv}) and its manifest under the model
  * ({@code manifests/{model}/{sha256}.json}), neither ever overwritten, and audits it once under
  * {@code dataset.register:{model}:{sha256}}: registering the same file again for the same model with the same
- * declarations is answered with the stored registration before any check, and changes nothing. A model's gates use
- * its most recently registered dataset.
+ * declarations is answered with the stored registration before any check, and changes nothing (but the audit record
+ * of a registration that stopped before it). A model's gates use its most recently registered dataset.
  */
 public final class EvaluationDatasets {
     public static final String ACTION = "dataset.register";
@@ -124,9 +124,10 @@ public final class EvaluationDatasets {
         Optional<EvaluationDataset> existing = DatasetsContainer.readJson(artifacts, manifestName,
                 EvaluationDataset.class);
         // A replay (a retried request, the file sent again) answers the stored registration before any check: one an
-        // earlier release accepted may fail checks added since, and it was registered once already.
+        // earlier release accepted may fail checks added since, and it was registered once already. Its record is
+        // completed, once, where the first registration stopped before it.
         if (existing.isPresent() && declares(existing.get(), declaration)) {
-            return existing.get();
+            return recorded(existing.get());
         }
         List<String> segmentColumns = columnsNamed(declaration);
         if (segmentColumns.contains(declaration.label())) {
@@ -175,14 +176,18 @@ public final class EvaluationDatasets {
         schemas.apply(new ModelName(declaration.model())).ifPresent(schema -> readWith(schema, csv, dataset));
         DatasetsContainer.putOnce(artifacts, dataName(sha256), csv);
         DatasetsContainer.putOnce(artifacts, manifestName, Json.writeBytes(dataset));
-        EvaluationDataset stored = DatasetsContainer.readJson(artifacts, manifestName, EvaluationDataset.class).orElse(dataset);
+        return recorded(DatasetsContainer.readJson(artifacts, manifestName, EvaluationDataset.class).orElse(dataset));
+    }
+
+    /** {@code stored}, once its registration is audited: by this call, or by the one before that recorded it. */
+    private EvaluationDataset recorded(EvaluationDataset stored) {
         Map<String, String> details = new LinkedHashMap<>();
-        details.put("sha256", sha256);
+        details.put("sha256", stored.sha256());
         details.put("rows", Integer.toString(stored.rows()));
         details.put("label", stored.label());
         details.put("segments", String.join(",", stored.segmentColumns()));
-        audit.recordOnce(ACTION + ":" + stored.model() + ":" + sha256, stored.registeredBy(), ACTION,
-                "/datasets/" + stored.model() + "/" + sha256, "registered", details);
+        audit.recordOnce(ACTION + ":" + stored.model() + ":" + stored.sha256(), stored.registeredBy(), ACTION,
+                "/datasets/" + stored.model() + "/" + stored.sha256(), "registered", details);
         return stored;
     }
 

@@ -22,6 +22,16 @@ public final class EarlierReleaseDatasets {
     /** Stores {@code csv} under {@code declaration} as registered by {@code by} at {@code at}; the stored manifest. */
     public static EvaluationDataset store(ArtifactStore artifacts, AuditLog audit,
             EvaluationDataset.Declaration declaration, byte[] csv, String by, Instant at) {
+        EvaluationDataset dataset = storeUnrecorded(artifacts, declaration, csv, by, at);
+        audit.recordOnce("dataset.register:" + declaration.model() + ":" + dataset.sha256(), by, "dataset.register",
+                "/datasets/" + declaration.model() + "/" + dataset.sha256(), "registered",
+                Map.of("sha256", dataset.sha256()));
+        return dataset;
+    }
+
+    /** {@link #store} of a registration that stopped after its manifest, before its audit record. */
+    public static EvaluationDataset storeUnrecorded(ArtifactStore artifacts,
+            EvaluationDataset.Declaration declaration, byte[] csv, String by, Instant at) {
         EvaluationRows.Summary summary = EvaluationRows.summarise(csv, declaration.label(), List.of(),
                 java.util.Set.of());
         String sha256 = Sha256.hex(csv);
@@ -31,8 +41,6 @@ public final class EarlierReleaseDatasets {
         artifacts.put(ArtifactStore.DATASETS, "data/" + sha256 + ".csv", new ByteArrayInputStream(csv), false);
         artifacts.put(ArtifactStore.DATASETS, "manifests/" + declaration.model() + "/" + sha256 + ".json",
                 new ByteArrayInputStream(Json.writeBytes(dataset)), false);
-        audit.recordOnce("dataset.register:" + declaration.model() + ":" + sha256, by, "dataset.register",
-                "/datasets/" + declaration.model() + "/" + sha256, "registered", Map.of("sha256", sha256));
         return dataset;
     }
 

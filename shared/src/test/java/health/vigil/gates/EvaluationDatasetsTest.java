@@ -348,4 +348,25 @@ class EvaluationDatasetsTest {
         assertThat(coverage.refusedByRule()).containsExactly(org.assertj.core.api.Assertions.entry(
                 "the dataset cannot be read with the version's features", 20));
     }
+
+    /**
+     * A registration that stopped after storing its manifest, before its audit record (the request timed out): the
+     * retry completes the record, once, under the first registration's steward, as every decision is completed.
+     */
+    @Test
+    void aRetryAfterARegistrationStoppedBeforeItsRecordCompletesTheRecordOnce() {
+        EvaluationDataset stored = EarlierReleaseDatasets.storeUnrecorded(adapters.artifactStore(),
+                new EvaluationDataset.Declaration("readmission", "eval.csv", "outcome", "age", null, List.of("race")),
+                rows(20).getBytes(StandardCharsets.UTF_8), "first-steward", EARLIER);
+
+        assertThat(register(rows(20), "outcome", "age", List.of("race"))).isEqualTo(stored);
+        assertThat(register(rows(20), "outcome", "age", List.of("race"))).isEqualTo(stored);
+
+        assertThat(EarlierReleaseDatasets.registrations(audit)).singleElement().satisfies(r -> {
+            assertThat(r.actor()).isEqualTo("first-steward");
+            assertThat(r.subject()).isEqualTo("/datasets/readmission/" + stored.sha256());
+            assertThat(r.details()).containsEntry("idempotencyKey", "dataset.register:readmission:" + stored.sha256())
+                    .containsEntry("rows", "20").containsEntry("segments", "age,race");
+        });
+    }
 }

@@ -309,7 +309,8 @@ public final class EvidenceVerifier {
      * from {@code readAt} on) against signed evidence: their hashes and chain, and every anchor and digest signed
      * before {@code readAt}. This is what shows a truncated or consistently rewritten store. With no trusted key and
      * no anchor or digest (the store before the first was signed) the report is nothing-signed, not a failure; a file
-     * in {@code keys/} that does not read as a public key is a failure, whatever else is there.
+     * in {@code keys/} that does not read as a public key is a failure, whatever else is there, found after the records
+     * were compared with what was signed (so that a contradiction is still the finding).
      */
     public EvidenceReport verifyRecords(EvidenceFiles evidence, InputStream records, LocalDate from, LocalDate to,
             Instant readAt) {
@@ -323,8 +324,8 @@ public final class EvidenceVerifier {
         int anchors = 0;
         int digests = 0;
         try {
-            checkPublishedKeys(evidence);
             if (trusted.isEmpty() && signedStatements(evidence).isEmpty()) {
+                checkPublishedKeys(evidence);
                 return new RecordsCheck(EvidenceReport.nothingSignedYet("nothing is signed yet: there is no anchor,"
                         + " no export digest and no published key, so the records were not checked against signed"
                         + " evidence, and this is no proof that they are intact (GET /audit/verify checks their own"
@@ -343,6 +344,9 @@ public final class EvidenceVerifier {
             }
             Checked checked = verifyRecords(STORE, records, from.toString(), to.toString(), readAt, null, statements,
                     null);
+            // Only once the records were compared: a file added to keys/ must not keep a rewritten store from being
+            // found contradicting what was signed (the export refuses on that finding alone).
+            checkPublishedKeys(evidence);
             return new RecordsCheck(new EvidenceReport(anchors, digests, 0, checked.count(), null, notes), null, null);
         } catch (Failed failed) {
             return new RecordsCheck(new EvidenceReport(anchors, digests, 0, 0, failed.problem, notes), failed.day,
@@ -359,8 +363,12 @@ public final class EvidenceVerifier {
      */
     private static void checkPublishedKeys(EvidenceFiles evidence) throws IOException {
         for (String name : evidence.list(EvidenceLayout.KEYS)) {
+            Optional<InputStream> file = evidence.open(name);
+            if (file.isEmpty()) {
+                continue; // removed since it was listed: what is gone is judged by the statements it signed
+            }
             byte[] bytes;
-            try (InputStream in = evidence.open(name).orElseThrow()) {
+            try (InputStream in = file.get()) {
                 bytes = in.readNBytes(MAX_STATEMENT_BYTES + 1);
             }
             if (bytes.length > MAX_STATEMENT_BYTES

@@ -757,6 +757,44 @@ class AuditEvidenceTest {
                 + " not read as one").doesNotContain(lines.get(1));
     }
 
+    /**
+     * A file that does not read as a key, added to keys/ beside the real one, does not keep a consistently rewritten
+     * store from being found contradicting its signed digest: the export still refuses to sign the rewritten day.
+     */
+    @Test
+    void aJunkFileAmongThePublishedKeysDoesNotLetAnExportSignARewrittenDay() {
+        clock.set(Instant.parse("2026-11-04T00:15:00Z"));
+        ExportResult signed = evidence.exportPreviousDay();
+        clock.set(Instant.parse("2026-11-04T00:20:00Z"));
+        changeTheDaysSecondRecordAndRechain();
+        clock.set(Instant.parse("2026-11-04T09:00:00Z"));
+        log.record("user-9", "deployment.deploy", "/models/m/versions/4", "deployed", Map.of());
+        artifacts.put(ArtifactStore.AUDIT_EXPORTS, EvidenceLayout.KEYS + "zz-junk.pem",
+                new ByteArrayInputStream("junk".getBytes(StandardCharsets.US_ASCII)), false);
+        clock.set(Instant.parse("2026-11-05T00:15:00Z"));
+
+        assertThatThrownBy(evidence::exportPreviousDay).isInstanceOf(health.vigil.error.ConflictException.class)
+                .hasMessageContaining("contradict audit-exports/" + signed.digest())
+                .hasMessageContaining("CONTRADICTS_SIGNED_EVIDENCE");
+        assertThat(artifacts.list(ArtifactStore.AUDIT_EXPORTS, EvidenceLayout.DIGESTS)).singleElement()
+                .extracting(ArtifactStore.StoredArtifact::name).isEqualTo(signed.digest());
+    }
+
+    /** With records that agree with what was signed, such a file is still the store check's finding. */
+    @Test
+    void aJunkFileAmongThePublishedKeysIsBrokenEvidenceWhenTheRecordsAgree() {
+        evidence.anchor();
+        evidence.export(DAY, DAY, "a");
+        artifacts.put(ArtifactStore.AUDIT_EXPORTS, EvidenceLayout.KEYS + "zz-junk.pem",
+                new ByteArrayInputStream("junk".getBytes(StandardCharsets.US_ASCII)), false);
+
+        EvidenceReport report = evidence.verifyStore(DAY, DAY, evidence.publishedKeys());
+
+        assertThat(report.outcome()).isEqualTo("broken");
+        assertThat(report.firstProblem().kind()).isEqualTo(EvidenceReport.Kind.NO_TRUSTED_KEY);
+        assertThat(report.firstProblem().file()).isEqualTo(EvidenceLayout.KEYS + "zz-junk.pem");
+    }
+
     /** Deletes every anchor and digest in the container, keeping the exports and the published keys. */
     private void deleteSignedStatements() {
         for (String prefix : List.of(EvidenceLayout.ANCHORS, EvidenceLayout.DIGESTS)) {

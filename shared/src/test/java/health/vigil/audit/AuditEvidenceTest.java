@@ -763,12 +763,7 @@ class AuditEvidenceTest {
      */
     @Test
     void aJunkFileAmongThePublishedKeysDoesNotLetAnExportSignARewrittenDay() {
-        clock.set(Instant.parse("2026-11-04T00:15:00Z"));
-        ExportResult signed = evidence.exportPreviousDay();
-        clock.set(Instant.parse("2026-11-04T00:20:00Z"));
-        changeTheDaysSecondRecordAndRechain();
-        clock.set(Instant.parse("2026-11-04T09:00:00Z"));
-        log.record("user-9", "deployment.deploy", "/models/m/versions/4", "deployed", Map.of());
+        ExportResult signed = signTheDayThenRewriteItAndRecordTheNext();
         artifacts.put(ArtifactStore.AUDIT_EXPORTS, EvidenceLayout.KEYS + "zz-junk.pem",
                 new ByteArrayInputStream("junk".getBytes(StandardCharsets.US_ASCII)), false);
         clock.set(Instant.parse("2026-11-05T00:15:00Z"));
@@ -1010,16 +1005,23 @@ class AuditEvidenceTest {
         assertThat(report.firstProblem().message()).contains(day.records());
     }
 
-    @Test
-    void anExportWhoseDayBeforeContradictsItsSignedDigestIsRefusedRecordedAndLoggedAndNothingIsSigned() {
+    /**
+     * Signs the day, then changes its second record and recomputes every later hash, the next day's too (the store's own
+     * chain is whole again, and only the signed digest shows the day was changed), and records on the next day.
+     */
+    private ExportResult signTheDayThenRewriteItAndRecordTheNext() {
         clock.set(Instant.parse("2026-11-04T00:15:00Z"));
         ExportResult signed = evidence.exportPreviousDay();
-        // After the day was signed, its second record is changed and every later hash recomputed, the next day's
-        // too: the store's own chain is whole again, and only the signed digest shows the day was changed.
         clock.set(Instant.parse("2026-11-04T00:20:00Z"));
         changeTheDaysSecondRecordAndRechain();
         clock.set(Instant.parse("2026-11-04T09:00:00Z"));
         log.record("user-9", "deployment.deploy", "/models/m/versions/4", "deployed", Map.of());
+        return signed;
+    }
+
+    @Test
+    void anExportWhoseDayBeforeContradictsItsSignedDigestIsRefusedRecordedAndLoggedAndNothingIsSigned() {
+        ExportResult signed = signTheDayThenRewriteItAndRecordTheNext();
         assertThat(log.verify(DAY, DAY.plusDays(1)).firstBreak()).isNull();
         clock.set(Instant.parse("2026-11-05T00:15:00Z"));
         List<java.util.logging.LogRecord> logged = new java.util.concurrent.CopyOnWriteArrayList<>();

@@ -165,18 +165,29 @@ public final class EvaluationDatasets {
                     + " discrimination and calibration on at least " + MIN_PER_OUTCOME + " of each: add rows");
         }
         if (existing.isPresent()) {
-            EvaluationDataset first = existing.get();
-            throw new ConflictException(ErrorCode.CONFLICT, "this file was registered for " + first.model()
-                    + " with label '" + first.label() + "' and segment columns " + first.segmentColumns()
-                    + "; the same file is one dataset: register it as it was, or a changed file");
+            throw registeredOtherwise(existing.get());
         }
         EvaluationDataset dataset = new EvaluationDataset(declaration.model(), sha256, declaration.fileName(),
                 summary.rows(), summary.positives(), summary.columns(), declaration.label(), declaration.ageColumn(),
                 declaration.sexColumn(), declaration.segments(), by.id(), clock.instant());
         schemas.apply(new ModelName(declaration.model())).ifPresent(schema -> readWith(schema, csv, dataset));
         DatasetsContainer.putOnce(artifacts, dataName(sha256), csv);
-        DatasetsContainer.putOnce(artifacts, manifestName, Json.writeBytes(dataset));
-        return recorded(DatasetsContainer.readJson(artifacts, manifestName, EvaluationDataset.class).orElse(dataset));
+        boolean stored = DatasetsContainer.putOnce(artifacts, manifestName, Json.writeBytes(dataset));
+        EvaluationDataset registered = DatasetsContainer.readJson(artifacts, manifestName, EvaluationDataset.class)
+                .orElse(dataset);
+        // Another registration of the file for the model stored its manifest after this one's look-up: this one is
+        // answered as it would be a moment later, and records nothing of a registration it did not make.
+        if (!stored && !declares(registered, declaration)) {
+            throw registeredOtherwise(registered);
+        }
+        return recorded(registered);
+    }
+
+    /** The refusal of {@code first}'s file registered again for its model under other declarations. */
+    private static ConflictException registeredOtherwise(EvaluationDataset first) {
+        return new ConflictException(ErrorCode.CONFLICT, "this file was registered for " + first.model()
+                + " with label '" + first.label() + "' and segment columns " + first.segmentColumns()
+                + "; the same file is one dataset: register it as it was, or a changed file");
     }
 
     /** {@code stored}, once its registration is audited: by this call, or by the one before that recorded it. */

@@ -2,6 +2,7 @@ package health.vigil.gates;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.audit.AuditLog;
@@ -274,6 +275,58 @@ class EvaluationDatasetsTest {
         assertThat(register(rows(20), "outcome", "age", List.of("race"))).isEqualTo(first);
         assertThatThrownBy(() -> register(rows(20), "outcome", null, List.of("race")))
                 .isInstanceOf(ConflictException.class).hasMessageContaining("register it as it was");
+    }
+
+    /**
+     * Two registrations of one file for the model at once, under other declarations: the one whose writes find the
+     * other's manifest stored since its look-up is the 409 it would be a moment later, and records nothing of the
+     * registration it did not make. Under the same declarations it is that registration, as a retry is.
+     */
+    @Test
+    void aRegistrationThatLosesTheRaceToOtherDeclarationsIsTheConflictItWouldBeAMomentLater() {
+        byte[] file = rows(20).getBytes(StandardCharsets.UTF_8);
+        EvaluationDataset.Declaration other = new EvaluationDataset.Declaration("readmission", "eval.csv", "outcome",
+                null, null, List.of("race"));
+
+        Throwable lost = catchThrowable(() -> racedBy(other, file).register(new EvaluationDataset.Declaration(
+                "readmission", "eval.csv", "outcome", "age", null, List.of("race")), file, STEWARD));
+        Throwable later = catchThrowable(() -> register(rows(20), "outcome", "age", List.of("race")));
+
+        assertThat(later).isInstanceOf(ConflictException.class).hasMessageContaining("register it as it was");
+        assertThat(lost).isInstanceOf(ConflictException.class).hasMessage(later.getMessage());
+        assertThat(EarlierReleaseDatasets.registrations(audit)).as("no record of the other's registration").isEmpty();
+        assertThat(datasets.list(java.util.Optional.empty())).singleElement()
+                .satisfies(d -> assertThat(d.registeredBy()).isEqualTo("other-steward"))
+                .satisfies(d -> assertThat(d.ageColumn()).isNull());
+
+        byte[] sameRace = rows(40).getBytes(StandardCharsets.UTF_8);
+        EvaluationDataset first = racedBy(other, sameRace).register(other, sameRace, STEWARD);
+        assertThat(first.registeredBy()).isEqualTo("other-steward");
+        assertThat(EarlierReleaseDatasets.registrations(audit)).singleElement()
+                .satisfies(r -> assertThat(r.actor()).isEqualTo("other-steward"));
+    }
+
+    /**
+     * Registration on a store where another registration of {@code file} under {@code declaration} stores its file and
+     * manifest (and has not recorded them yet) just before this one first writes: both passed their look-up.
+     */
+    private EvaluationDatasets racedBy(EvaluationDataset.Declaration declaration, byte[] file) {
+        health.vigil.port.ArtifactStore racing = new health.vigil.port.ForwardingArtifactStore(
+                adapters.artifactStore()) {
+            private boolean raced;
+
+            @Override
+            public StoredArtifact put(String container, String name, java.io.InputStream content, boolean overwrite,
+                    String uploadedBy) {
+                if (!raced) {
+                    raced = true;
+                    EarlierReleaseDatasets.storeUnrecorded(store, declaration, file, "other-steward",
+                            java.time.Instant.now());
+                }
+                return super.put(container, name, content, overwrite, uploadedBy);
+            }
+        };
+        return new EvaluationDatasets(racing, audit, Clock.systemUTC());
     }
 
     /**

@@ -218,6 +218,20 @@ public final class EvaluationDatasets {
         return list(Optional.of(model)).stream().findFirst();
     }
 
+    /**
+     * The refusal of a dataset whose file no longer has its sha256. What brings the dataset back is said: registering
+     * the file again answers the stored registration and keeps the stored file, as every file is kept once.
+     */
+    private static VigilException changed(String model, String sha256) {
+        return new VigilException(ErrorCode.INTEGRITY_FAILURE, "evaluation dataset " + sha256 + " of " + model
+                + " no longer has that sha256: its file, " + dataName(sha256) + " in the " + ArtifactStore.DATASETS
+                + " container, was changed after it was registered. Registering the same file again keeps the changed"
+                + " one (a file is stored once); put the registered file back under that name (a copy whose sha256 is "
+                + sha256 + "), or register a corrected file for " + model + ", which its gates then judge on as the"
+                + " newest dataset; then run the version's gates again (vigil models gates " + model + " VERSION"
+                + " --rerun)");
+    }
+
     /** The dataset's file, after checking it still has the sha256 it is addressed by. */
     public byte[] content(EvaluationDataset dataset) {
         byte[] bytes;
@@ -227,8 +241,7 @@ public final class EvaluationDatasets {
             throw new StoreException("could not read evaluation dataset " + dataset.sha256(), e);
         }
         if (!Sha256.hex(bytes).equals(dataset.sha256())) {
-            throw new VigilException(ErrorCode.INTEGRITY_FAILURE, "evaluation dataset " + dataset.sha256() + " no longer has that sha256: the"
-                    + " file in the datasets container was changed; register the dataset again");
+            throw changed(dataset.model(), dataset.sha256());
         }
         return bytes;
     }

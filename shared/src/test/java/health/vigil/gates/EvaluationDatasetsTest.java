@@ -8,7 +8,9 @@ import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.audit.AuditLog;
 import health.vigil.config.VigilConfig.PredictionLogDurability;
 import health.vigil.error.ConflictException;
+import health.vigil.error.ErrorCode;
 import health.vigil.error.ValidationException;
+import health.vigil.error.VigilException;
 import health.vigil.security.Principal;
 import health.vigil.security.Role;
 import java.nio.charset.StandardCharsets;
@@ -327,6 +329,44 @@ class EvaluationDatasetsTest {
             }
         };
         return new EvaluationDatasets(racing, audit, Clock.systemUTC());
+    }
+
+    /**
+     * A dataset's file changed in the container: the gates' read of it is refused, and the message says what brings a
+     * dataset back to them, each of which is tried here; not registering the file again, which keeps the stored one.
+     */
+    @Test
+    void aChangedFileIsRefusedSayingWhatBringsTheDatasetBack() {
+        EvaluationDataset dataset = register(rows(20), "outcome", "age", List.of("race"));
+        String name = "data/" + dataset.sha256() + ".csv";
+        storeOver(name, rows(20).replace("Caucasian", "White"));
+
+        assertThatThrownBy(() -> datasets.content(dataset))
+                .isInstanceOfSatisfying(VigilException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.INTEGRITY_FAILURE))
+                .hasMessage("evaluation dataset " + dataset.sha256() + " of readmission no longer has that sha256:"
+                        + " its file, " + name + " in the datasets container, was changed after it was registered."
+                        + " Registering the same file again keeps the changed one (a file is stored once); put the"
+                        + " registered file back under that name (a copy whose sha256 is " + dataset.sha256() + "), or"
+                        + " register a corrected file for readmission, which its gates then judge on as the newest"
+                        + " dataset; then run the version's gates again (vigil models gates readmission VERSION"
+                        + " --rerun)");
+
+        storeOver(name, rows(20));
+        assertThat(datasets.content(dataset)).isEqualTo(rows(20).getBytes(StandardCharsets.UTF_8));
+        storeOver(name, rows(20).replace("Caucasian", "White"));
+        EvaluationDataset corrected = new EvaluationDatasets(adapters.artifactStore(), audit,
+                Clock.offset(Clock.systemUTC(), java.time.Duration.ofMinutes(1))).register(new EvaluationDataset
+                        .Declaration("readmission", "eval.csv", "outcome", "age", null, List.of("race")),
+                rows(22).getBytes(StandardCharsets.UTF_8), STEWARD);
+        assertThat(datasets.latest(new health.vigil.model.ModelName("readmission"))).contains(corrected);
+        assertThat(datasets.content(corrected)).isEqualTo(rows(22).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Writes {@code csv} over the blob {@code name} in the datasets container, as someone with write access can. */
+    private void storeOver(String name, String csv) {
+        adapters.artifactStore().put(health.vigil.port.ArtifactStore.DATASETS, name,
+                new java.io.ByteArrayInputStream(csv.getBytes(StandardCharsets.UTF_8)), true);
     }
 
     /**

@@ -30,7 +30,8 @@ import java.util.function.Function;
  * ({@code manifests/{model}/{sha256}.json}), neither ever overwritten, and audits it once under
  * {@code dataset.register:{model}:{sha256}}: registering the same file again for the same model with the same
  * declarations is answered with the stored registration before any check, and changes nothing (but the audit record
- * of a registration that stopped before it). A model's gates use its most recently registered dataset.
+ * of a registration that stopped before it). A file whose stored copy was changed in the container is refused as long
+ * as it is, whichever model it is registered for. A model's gates use its most recently registered dataset.
  */
 public final class EvaluationDatasets {
     public static final String ACTION = "dataset.register";
@@ -127,7 +128,9 @@ public final class EvaluationDatasets {
         // earlier release accepted may fail checks added since, and it was registered once already. Its record is
         // completed, once, where the first registration stopped before it.
         if (existing.isPresent() && declares(existing.get(), declaration)) {
-            return recorded(existing.get());
+            EvaluationDataset stored = recorded(existing.get());
+            requireStoredAsSent(sha256);
+            return stored;
         }
         List<String> segmentColumns = columnsNamed(declaration);
         if (segmentColumns.contains(declaration.label())) {
@@ -171,7 +174,9 @@ public final class EvaluationDatasets {
                 summary.rows(), summary.positives(), summary.columns(), declaration.label(), declaration.ageColumn(),
                 declaration.sexColumn(), declaration.segments(), by.id(), clock.instant());
         schemas.apply(new ModelName(declaration.model())).ifPresent(schema -> readWith(schema, csv, dataset));
-        DatasetsContainer.putOnce(artifacts, dataName(sha256), csv);
+        if (!DatasetsContainer.putOnce(artifacts, dataName(sha256), csv)) {
+            requireStoredAsSent(sha256);
+        }
         boolean stored = DatasetsContainer.putOnce(artifacts, manifestName, Json.writeBytes(dataset));
         EvaluationDataset registered = DatasetsContainer.readJson(artifacts, manifestName, EvaluationDataset.class)
                 .orElse(dataset);
@@ -181,6 +186,21 @@ public final class EvaluationDatasets {
             throw registeredOtherwise(registered);
         }
         return recorded(registered);
+    }
+
+    /**
+     * Refuses to answer a registration of the file whose sha256 is {@code sha256} while the container holds other bytes
+     * under its name: a file is stored once, so the gates would read those, and fail on them, whatever was answered.
+     */
+    private void requireStoredAsSent(String sha256) {
+        Optional<byte[]> stored = DatasetsContainer.read(artifacts, dataName(sha256));
+        if (stored.isPresent() && !Sha256.hex(stored.get()).equals(sha256)) {
+            throw new VigilException(ErrorCode.INTEGRITY_FAILURE, "the " + ArtifactStore.DATASETS + " container"
+                    + " holds another file under this file's name, " + dataName(sha256) + ": the file stored there when"
+                    + " it was first registered was changed since, and a file is stored once, so registering it again"
+                    + " does not replace it. Put this file back under that name (its sha256 is " + sha256 + ") and"
+                    + " send the registration again");
+        }
     }
 
     /** The refusal of {@code first}'s file registered again for its model under other declarations. */
@@ -220,7 +240,7 @@ public final class EvaluationDatasets {
 
     /**
      * The refusal of a dataset whose file no longer has its sha256. What brings the dataset back is said: registering
-     * the file again answers the stored registration and keeps the stored file, as every file is kept once.
+     * the file again never replaces the stored one, as every file is kept once.
      */
     private static VigilException changed(String model, String sha256) {
         return new VigilException(ErrorCode.INTEGRITY_FAILURE, "evaluation dataset " + sha256 + " of " + model

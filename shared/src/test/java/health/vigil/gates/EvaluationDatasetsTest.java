@@ -363,6 +363,48 @@ class EvaluationDatasetsTest {
         assertThat(datasets.content(corrected)).isEqualTo(rows(22).getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * A file whose stored copy was changed in the container since it was registered: registering it for another model,
+     * or again for its own, is refused, saying what to do, not answered as a registration the gates cannot read.
+     */
+    @Test
+    void aFileWhoseStoredCopyWasChangedIsNotAnsweredAsRegistered() {
+        EvaluationDataset dataset = register(rows(20), "outcome", "age", List.of("race"));
+        String name = "data/" + dataset.sha256() + ".csv";
+        storeOver(name, rows(20).replace("Caucasian", "White"));
+        EvaluationDataset.Declaration sepsis = new EvaluationDataset.Declaration("sepsis", "eval.csv", "outcome", "age",
+                null, List.of("race"));
+        byte[] file = rows(20).getBytes(StandardCharsets.UTF_8);
+        String refusal = "the datasets container holds another file under this file's name, " + name + ": the file"
+                + " stored there when it was first registered was changed since, and a file is stored once, so"
+                + " registering it again does not replace it. Put this file back under that name (its sha256 is "
+                + dataset.sha256() + ") and send the registration again";
+
+        for (EvaluationDataset.Declaration declaration : List.of(sepsis, new EvaluationDataset.Declaration(
+                "readmission", "eval.csv", "outcome", "age", null, List.of("race")))) {
+            assertThatThrownBy(() -> datasets.register(declaration, file, STEWARD)).as(declaration.model())
+                    .isInstanceOfSatisfying(VigilException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.INTEGRITY_FAILURE))
+                    .hasMessage(refusal);
+        }
+        assertThat(datasets.list(java.util.Optional.of(new health.vigil.model.ModelName("sepsis")))).isEmpty();
+        assertThat(EarlierReleaseDatasets.registrations(audit)).singleElement()
+                .satisfies(r -> assertThat(r.subject()).startsWith("/datasets/readmission/"));
+
+        storeOver(name, rows(20));
+        EvaluationDataset registered = datasets.register(sepsis, file, STEWARD);
+        assertThat(datasets.content(registered)).isEqualTo(file);
+
+        // A registration that stopped before its record is still recorded by the replay refused for its file.
+        EvaluationDataset unrecorded = EarlierReleaseDatasets.storeUnrecorded(adapters.artifactStore(), sepsis,
+                rows(30).getBytes(StandardCharsets.UTF_8), "first-steward", EARLIER);
+        storeOver("data/" + unrecorded.sha256() + ".csv", rows(20));
+        assertThatThrownBy(() -> datasets.register(sepsis, rows(30).getBytes(StandardCharsets.UTF_8), STEWARD))
+                .hasMessageContaining("Put this file back under that name");
+        assertThat(EarlierReleaseDatasets.registrations(audit)).anySatisfy(r -> assertThat(r.subject())
+                .isEqualTo("/datasets/sepsis/" + unrecorded.sha256()));
+    }
+
     /** Writes {@code csv} over the blob {@code name} in the datasets container, as someone with write access can. */
     private void storeOver(String name, String csv) {
         adapters.artifactStore().put(health.vigil.port.ArtifactStore.DATASETS, name,

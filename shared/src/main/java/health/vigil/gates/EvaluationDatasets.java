@@ -128,8 +128,8 @@ public final class EvaluationDatasets {
         // earlier release accepted may fail checks added since, and it was registered once already. Its record is
         // completed, once, where the first registration stopped before it.
         if (existing.isPresent() && declares(existing.get(), declaration)) {
-            EvaluationDataset stored = recorded(existing.get());
-            requireStoredAsSent(sha256);
+            EvaluationDataset stored = recorded(existing.get(), by);
+            restoreOrRequireStoredAsSent(sha256, csv);
             return stored;
         }
         List<String> segmentColumns = columnsNamed(declaration);
@@ -175,7 +175,7 @@ public final class EvaluationDatasets {
                 declaration.sexColumn(), declaration.segments(), by.id(), clock.instant());
         schemas.apply(new ModelName(declaration.model())).ifPresent(schema -> readWith(schema, csv, dataset));
         if (!DatasetsContainer.putOnce(artifacts, dataName(sha256), csv)) {
-            requireStoredAsSent(sha256);
+            restoreOrRequireStoredAsSent(sha256, csv);
         }
         boolean stored = DatasetsContainer.putOnce(artifacts, manifestName, Json.writeBytes(dataset));
         EvaluationDataset registered = DatasetsContainer.readJson(artifacts, manifestName, EvaluationDataset.class)
@@ -185,15 +185,23 @@ public final class EvaluationDatasets {
         if (!stored && !declares(registered, declaration)) {
             throw registeredOtherwise(registered);
         }
-        return recorded(registered);
+        return recorded(registered, by);
     }
 
     /**
      * Refuses to answer a registration of the file whose sha256 is {@code sha256} while the container holds other bytes
      * under its name: a file is stored once, so the gates would read those, and fail on them, whatever was answered.
+     * Where the stored copy was removed, the file sent ({@code csv}, whose sha256 it is) is stored again, so the gates
+     * can read the dataset the registration is answered with.
      */
-    private void requireStoredAsSent(String sha256) {
+    private void restoreOrRequireStoredAsSent(String sha256, byte[] csv) {
         Optional<byte[]> stored = DatasetsContainer.read(artifacts, dataName(sha256));
+        if (stored.isEmpty() && DatasetsContainer.putOnce(artifacts, dataName(sha256), csv)) {
+            return;
+        }
+        if (stored.isEmpty()) {
+            stored = DatasetsContainer.read(artifacts, dataName(sha256)); // another registration put it back first
+        }
         if (stored.isPresent() && !Sha256.hex(stored.get()).equals(sha256)) {
             throw new VigilException(ErrorCode.INTEGRITY_FAILURE, "the " + ArtifactStore.DATASETS + " container"
                     + " holds another file under this file's name, " + dataName(sha256) + ": the file stored there when"
@@ -210,13 +218,18 @@ public final class EvaluationDatasets {
                 + "; the same file is one dataset: register it as it was, or a changed file");
     }
 
-    /** {@code stored}, once its registration is audited: by this call, or by the one before that recorded it. */
-    private EvaluationDataset recorded(EvaluationDataset stored) {
+    /**
+     * {@code stored}, once its registration is audited: by this call, or by the one before that recorded it. The record
+     * is in the name of the steward who registered the file; {@code completedBy} names the caller that wrote it, who
+     * differs where a replay completes a registration that stopped before its record.
+     */
+    private EvaluationDataset recorded(EvaluationDataset stored, Principal by) {
         Map<String, String> details = new LinkedHashMap<>();
         details.put("sha256", stored.sha256());
         details.put("rows", Integer.toString(stored.rows()));
         details.put("label", stored.label());
         details.put("segments", String.join(",", stored.segmentColumns()));
+        details.put("completedBy", by.id());
         audit.recordOnce(ACTION + ":" + stored.model() + ":" + stored.sha256(), stored.registeredBy(), ACTION,
                 "/datasets/" + stored.model() + "/" + stored.sha256(), "registered", details);
         return stored;

@@ -501,7 +501,23 @@ class EvaluationDatasetsTest {
             assertThat(r.actor()).isEqualTo("first-steward");
             assertThat(r.subject()).isEqualTo("/datasets/readmission/" + stored.sha256());
             assertThat(r.details()).containsEntry("idempotencyKey", "dataset.register:readmission:" + stored.sha256())
-                    .containsEntry("rows", "20").containsEntry("segments", "age,race");
+                    .containsEntry("rows", "20").containsEntry("segments", "age,race")
+                    .containsEntry("completedBy", STEWARD.id());
         });
+    }
+
+    /**
+     * A registered file whose stored copy was removed from the container: the same registration again stores the file
+     * sent (its sha256 is the one registered) rather than answering a dataset the gates could not read.
+     */
+    @Test
+    void aRegistrationMadeAgainAfterItsStoredFileWasRemovedStoresTheFileAgain() {
+        EvaluationDataset dataset = register(rows(20), "outcome", "age", List.of("race"));
+        adapters.artifactStore().delete(health.vigil.port.ArtifactStore.DATASETS, "data/" + dataset.sha256() + ".csv");
+
+        assertThat(register(rows(20), "outcome", "age", List.of("race"))).isEqualTo(dataset);
+
+        assertThat(datasets.content(dataset)).isEqualTo(rows(20).getBytes(StandardCharsets.UTF_8));
+        assertThat(EarlierReleaseDatasets.registrations(audit)).singleElement();
     }
 }

@@ -112,7 +112,7 @@ final class BatchCommand {
                     return 2;
                 }
             }
-            // The key and the address first: a command that cannot reach the platform leaves no copy of the file.
+            // The key and the address first: a command without them copies nothing.
             ControlClient client = target.client(PERSONA);
             String blob = input != null ? input : copyIntoBatchInput(target.home, file);
             Map<String, Object> body = new LinkedHashMap<>();
@@ -122,10 +122,19 @@ final class BatchCommand {
             }
             body.put("input", blob);
             body.put("explain", explain);
-            HttpResponse<String> response = submit(client, body, java.util.UUID.randomUUID().toString());
+            HttpResponse<String> response;
+            try {
+                response = submit(client, body, java.util.UUID.randomUUID().toString());
+            } catch (ControlClient.Unreachable nothingTookIt) {
+                // No try reached a platform (a wrong --url, none running): no job will ever read the copy.
+                if (file != null) {
+                    removeCopy(target.home, blob);
+                }
+                throw nothingTookIt;
+            }
             if (file != null && response.statusCode() >= 400 && response.statusCode() < 500) {
-                // Refused: no job reads the copy, so it does not stay in batch-input. (After a 5xx or no answer the
-                // job may exist and need it, so it stays.)
+                // Refused: no job reads the copy, so it does not stay in batch-input. (After a 5xx, or a try whose
+                // answer was lost, the job may exist and need it, so it stays.)
                 removeCopy(target.home, blob);
             }
             if (response.statusCode() != 202 || noWait) {

@@ -106,7 +106,9 @@ final class ControlClient {
     /**
      * A POST that must take effect once, under {@code idempotencyKey} (one per command run): sent again when no answer
      * came back (the connection was lost or refused) or the platform was busy (503), at most {@value #ONCE_TRIES} times.
-     * Every try carries the same key, so a request whose answer was lost is neither lost nor done twice.
+     * Every try carries the same key, so a request whose answer was lost is neither lost nor done twice. It ends in
+     * {@link Unreachable} only when no try reached the platform (nothing took the request); when an earlier try may
+     * have been taken (its answer lost), it ends in that try's error even if later tries were refused.
      */
     HttpResponse<String> postOnce(String path, Object body, String idempotencyKey)
             throws IOException, InterruptedException {
@@ -121,6 +123,7 @@ final class ControlClient {
             throws IOException, InterruptedException {
         Map<String, String> headers = new LinkedHashMap<>(extraHeaders);
         headers.put("Idempotency-Key", idempotencyKey);
+        IOException mayHaveBeenTaken = null;
         for (int attempt = 1; ; attempt++) {
             String why;
             try {
@@ -130,8 +133,11 @@ final class ControlClient {
                 }
                 why = "the platform is busy";
             } catch (IOException e) {
+                if (!(e instanceof Unreachable)) {
+                    mayHaveBeenTaken = e;
+                }
                 if (attempt == ONCE_TRIES) {
-                    throw e;
+                    throw e instanceof Unreachable && mayHaveBeenTaken != null ? mayHaveBeenTaken : e;
                 }
                 why = noAnswer(e);
             }

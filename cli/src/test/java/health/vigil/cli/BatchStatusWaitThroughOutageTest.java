@@ -211,7 +211,7 @@ class BatchStatusWaitThroughOutageTest {
     @Test
     @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void aWaitWhoseFirstPollFindsNoPlatformEndsAtOnceNamingTheAddress() throws Exception {
-        for (URI wrong : List.of(aPortNothingListensAt(), URI.create("https://platform.invalid:7071"))) {
+        for (URI wrong : List.of(LoopbackServer.aPortNothingListensAt(), URI.create("https://platform.invalid:7071"))) {
             long started = System.nanoTime();
 
             CommandRun run = CommandRun.at(wrong, home, "batch", "status", ID, "--wait");
@@ -264,12 +264,6 @@ class BatchStatusWaitThroughOutageTest {
     }
 
     /** An address on loopback where nothing listens: a port that was free a moment ago. */
-    private static URI aPortNothingListensAt() throws java.io.IOException {
-        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return URI.create("http://127.0.0.1:" + taken.getLocalPort());
-        }
-    }
-
     /** The status command's wait, asking every 10 ms and through outages of up to {@code bound} in a row. */
     private static Consumer<CommandLine> waitingThroughOutagesOf(Duration bound) {
         return waitingThroughOutagesOf(bound, BatchCommand.Patience.THROUGH_A_RESTART.answerWithin());

@@ -37,6 +37,9 @@ class BatchSubmitRetryTest {
         server.stop();
     }
 
+    /** Hangs up without an answer, then stops listening: every later try is refused at connect. */
+    private static final int GONE = -1;
+
     /** A server that answers the n-th request (from 1) with {@code answers[n - 1]}: a status, or 0 to hang up. */
     private ControlClient serving(int... answers) throws Exception {
         URI base = LoopbackServer.start(server, new Handler.Abstract() {
@@ -46,7 +49,10 @@ class BatchSubmitRetryTest {
                 keys.add(request.getHeaders().get("Idempotency-Key"));
                 int n = received.incrementAndGet();
                 int status = answers[Math.min(n, answers.length) - 1];
-                if (status == 0) {
+                if (status == GONE) {
+                    ((org.eclipse.jetty.server.ServerConnector) server.getConnectors()[0]).close();
+                }
+                if (status <= 0) {
                     request.getConnectionMetaData().getConnection().getEndPoint().close();
                     callback.succeeded();
                     return true;
@@ -96,5 +102,15 @@ class BatchSubmitRetryTest {
         assertThatThrownBy(() -> BatchCommand.submit(client, Map.of("model", "readmission"), "key-4"))
                 .isInstanceOf(IOException.class);
         assertThat(keys).hasSize(BatchCommand.SUBMIT_TRIES).containsOnly("key-4");
+    }
+
+    /** Unreachable would say nothing took the request; the first try's may have been taken (its answer lost). */
+    @Test
+    void aTryWhoseAnswerWasLostIsWhatTheSubmitEndsInThoughLaterTriesWereRefused() throws Exception {
+        ControlClient client = serving(GONE);
+
+        assertThatThrownBy(() -> BatchCommand.submit(client, Map.of("model", "readmission"), "key-5"))
+                .isInstanceOf(IOException.class).isNotInstanceOf(ControlClient.Unreachable.class);
+        assertThat(keys).containsExactly("key-5");
     }
 }

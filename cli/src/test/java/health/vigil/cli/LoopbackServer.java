@@ -25,6 +25,13 @@ final class LoopbackServer {
         return URI.create("http://127.0.0.1:" + connector.getLocalPort());
     }
 
+    /** An address on loopback where nothing listens: a wrong {@code --url}, every connection refused. */
+    static URI aPortNothingListensAt() throws java.io.IOException {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return URI.create("http://127.0.0.1:" + taken.getLocalPort());
+        }
+    }
+
     /**
      * Starts {@code server} on loopback answering every request {@code status} with {@code json}, as the platform would,
      * after handing the request's body to {@code received}; and gives {@code home} the operator's key.

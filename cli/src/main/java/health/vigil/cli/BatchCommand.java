@@ -137,14 +137,30 @@ final class BatchCommand {
                 // answer was lost, the job may exist and need it, so it stays.)
                 removeCopy(target.home, blob);
             }
+            JsonNode accepted = response.statusCode() / 100 == 2 ? job(response) : null;
             if (response.statusCode() != 202 || noWait) {
                 return target.print(response, BatchCommand::statusLine);
             }
-            String id = ControlClient.parse(response).path("id").asText();
+            String id = accepted.path("id").asText();
             // With --json, standard output is the one JSON document follow prints: the line is for the person.
             (target.json ? System.err : System.out).println("batch " + id + " submitted");
             return follow(target, client, id, allowEmpty, patience, true);
         }
+    }
+
+    /** What the paging headers of a download come with, said when an answer lacks them. */
+    private static final String RESULTS_PAGE = "each page of a job's results";
+
+    /**
+     * The batch job a 2xx answer describes (its status); one without the job's id and state (another server at
+     * {@code --url}) is {@linkplain ControlClient#unreadable unreadable}, never a job shown without them.
+     */
+    static JsonNode job(HttpResponse<String> response) {
+        JsonNode job = ControlClient.parse(response);
+        if (!job.path("id").isTextual() || !job.path("state").isTextual()) {
+            throw ControlClient.unreadable(response, "without a batch job's id and state, which Vigil answers with");
+        }
+        return job;
     }
 
     /** The tries {@link #submit} makes before it gives up. */
@@ -192,6 +208,9 @@ final class BatchCommand {
                 return follow(target, client, id, allowEmpty, patience, false);
             }
             HttpResponse<String> response = client.exchange("GET", "/batches/" + id, null);
+            if (response.statusCode() == 200) {
+                job(response);
+            }
             int printed = target.print(response, BatchCommand::statusLine);
             // A job that is still running is not a failure; one that has ended tells a script how it ended, as --wait.
             return printed != 0 ? printed : exitCode(ControlClient.parse(response), allowEmpty);
@@ -204,7 +223,8 @@ final class BatchCommand {
             exitCodeListHeading = "%nExit codes:%n",
             exitCodeList = {
                 "0:the results were written",
-                "1:the platform refused the request (an unknown id, a job not completed)",
+                "1:the platform refused the request (an unknown id, a job not completed), or answered without the"
+                        + " paging headers of results (another server at --url)",
                 "2:the command line was wrong, or --out is already there (without --force)"})
     static final class Download implements Callable<Integer> {
         @Parameters(index = "0", description = "The batch id vigil batch submit printed")
@@ -241,9 +261,18 @@ final class BatchCommand {
                         if (page.statusCode() != 200) {
                             return target.print(page, body -> "");
                         }
+                        long next = ControlClient.wholeNumberHeader(page, "x-vigil-next-offset",
+                                "a whole number of bytes", RESULTS_PAGE);
+                        total = ControlClient.wholeNumberHeader(page, "x-vigil-total-bytes", "a whole number of bytes",
+                                RESULTS_PAGE);
+                        if (next < total && next <= offset) {
+                            // Asked again from there, it would be answered the same, for ever.
+                            throw ControlClient.unreadable(page, "with an x-vigil-next-offset that does not move past"
+                                    + " the offset asked for, short of x-vigil-total-bytes, as Vigil's pages of a"
+                                    + " job's results do");
+                        }
                         file.write(page.body().getBytes(StandardCharsets.UTF_8));
-                        offset = Long.parseLong(page.headers().firstValue("x-vigil-next-offset").orElseThrow());
-                        total = Long.parseLong(page.headers().firstValue("x-vigil-total-bytes").orElseThrow());
+                        offset = next;
                         bar(System.err, offset, total, "bytes");
                     } while (offset < total);
                 }
@@ -384,7 +413,15 @@ final class BatchCommand {
                 target.print(response, body -> "");
                 return 1;
             }
-            JsonNode status = ControlClient.parse(response);
+            JsonNode status;
+            try {
+                status = job(response);
+            } catch (java.io.UncheckedIOException unreadable) {
+                if (barShown) {
+                    System.err.println(); // the message on a line of its own, not after the bar
+                }
+                throw unreadable;
+            }
             bar(System.err, status.path("rowsDone").asLong(), status.path("rows").asLong(), "rows");
             barShown = true;
             String state = status.path("state").asText();

@@ -177,7 +177,7 @@ final class ControlClient {
     }
 
     static JsonNode parse(String body) {
-        return parse(body, -1);
+        return parse(body, null);
     }
 
     /**
@@ -201,20 +201,62 @@ final class ControlClient {
 
     /** The answer's JSON body; one without (a proxy's error page, another server at --url) says so with its status. */
     static JsonNode parse(HttpResponse<String> response) {
-        return parse(response.body(), response.statusCode());
+        return parse(response.body(), response);
     }
 
     /**
      * Not the command line's fault (which exits 2): the platform, or something in front of it, answered without JSON,
      * so the command fails (exit 1) saying so and with the status, never repeating the body, which may be anything.
      */
-    private static JsonNode parse(String body, int status) {
+    private static JsonNode parse(String body, HttpResponse<String> response) {
         try {
             return Json.readTree("response", body.getBytes(StandardCharsets.UTF_8));
         } catch (health.vigil.error.ValidationException notJson) {
-            throw new java.io.UncheckedIOException(new IOException("the platform answered " + (status > 0 ? status + " "
-                    : "") + (body.isBlank() ? "with an empty body" : "with a body that is not JSON") + " where Vigil"
-                    + " answers JSON: is --url the platform's address, and is no proxy answering in its place?"));
+            String what = (body.isBlank() ? "with an empty body" : "with a body that is not JSON")
+                    + " where Vigil answers JSON";
+            throw response != null ? unreadable(response, what) : new java.io.UncheckedIOException(
+                    new IOException("the platform answered " + what + ": " + ANOTHER_SERVER));
+        }
+    }
+
+    /** What an answer the CLI cannot read usually means, and what to check. */
+    private static final String ANOTHER_SERVER = "is --url the platform's address, and is no other server or proxy"
+            + " answering in its place?";
+
+    /**
+     * The error of an answer the command cannot read ({@code what} it lacks, such as "without the header ..."): its
+     * status, the request and address it answered (never the query, nor anything of the body, which may be anything),
+     * and that --url may name another server. Exit 1, as for any answer the platform should not have given.
+     */
+    static java.io.UncheckedIOException unreadable(HttpResponse<String> response, String what) {
+        URI asked = response.uri();
+        String request = (response.request() == null ? "" : response.request().method() + " ") + asked.getScheme()
+                + "://" + asked.getRawAuthority() + (asked.getRawPath() == null ? "" : asked.getRawPath());
+        return new java.io.UncheckedIOException(new IOException("the platform answered " + response.statusCode() + " "
+                + what + " (" + request + "): " + ANOTHER_SERVER));
+    }
+
+    /**
+     * A header {@code response} must carry as a whole number, {@code sentWith} saying what Vigil sends it with; an
+     * answer without it, or with anything else in it, is {@linkplain #unreadable unreadable}.
+     */
+    static long wholeNumberHeader(HttpResponse<String> response, String name, String meaning, String sentWith) {
+        String value = response.headers().firstValue(name).orElse("");
+        if (!value.matches("[0-9]{1,18}")) {
+            throw unreadable(response, "without the header " + name + " (" + meaning + "), which Vigil sends with "
+                    + sentWith);
+        }
+        return Long.parseLong(value);
+    }
+
+    /**
+     * A field a line of the answer needs that the answer does not carry: thrown where the line is written, and said by
+     * {@link ModelsCommand.Target#print} as an {@linkplain #unreadable unreadable} answer.
+     */
+    static final class MissingField extends RuntimeException {
+        /** {@code what}: the field, said as "a version's package sha256". */
+        MissingField(String what) {
+            super(what);
         }
     }
 

@@ -56,7 +56,10 @@ final class ModelsCommand {
             return RunningPlatform.at(url, home).client(persona.or(defaultPersona));
         }
 
-        /** Prints the answer as JSON or as the lines {@code text} gives, and maps a refusal to exit code 1. */
+        /**
+         * Prints the answer as JSON or as the lines {@code text} gives, and maps a refusal to exit code 1; an answer
+         * without a field the lines need is {@linkplain ControlClient#unreadable unreadable}.
+         */
         int print(HttpResponse<String> response, java.util.function.Function<JsonNode, String> text) {
             PrintStream out = System.out;
             JsonNode body = ControlClient.parse(response);
@@ -64,7 +67,14 @@ final class ModelsCommand {
             if (json) {
                 out.println(TerminalText.json(body, false));
             } else if (ok) {
-                out.println(text.apply(body));
+                String lines;
+                try {
+                    lines = text.apply(body);
+                } catch (ControlClient.MissingField missing) {
+                    throw ControlClient.unreadable(response, "without " + missing.getMessage() + ", which Vigil"
+                            + " answers with");
+                }
+                out.println(lines);
             } else {
                 JsonNode error = body.path("error");
                 System.err.println(response.statusCode() + " " + shown(error.path("code").asText()) + ": "
@@ -618,7 +628,16 @@ final class ModelsCommand {
     static String versionLine(JsonNode v) {
         return String.format("%s version %d: %s, uploaded by %s, package sha256 %s…", v.path("modelName").asText(),
                 v.path("version").asInt(), v.path("stage").asText().toLowerCase(java.util.Locale.ROOT),
-                shown(v.path("registeredBy").asText()), v.path("packageSha256").asText().substring(0, 12));
+                shown(v.path("registeredBy").asText()), packageDigestStart(v, "a version's"));
+    }
+
+    /** The first 12 characters of the package sha256 {@code holder} carries, as every version and signature does. */
+    private static String packageDigestStart(JsonNode holder, String whose) {
+        String sha256 = holder.path("packageSha256").asText("");
+        if (sha256.length() < 12) {
+            throw new ControlClient.MissingField(whose + " package sha256");
+        }
+        return sha256.substring(0, 12);
     }
 
     static String historyLines(JsonNode body) {
@@ -697,7 +716,7 @@ final class ModelsCommand {
                 body.at("/version/stage").asText().toLowerCase(java.util.Locale.ROOT),
                 signature.path("meaning").asText().toLowerCase(java.util.Locale.ROOT).replace('_', ' '),
                 shown(signature.path("printedName").asText()), Words.time(signature.path("signedAt").asText()),
-                signature.path("packageSha256").asText().substring(0, 12), because,
+                packageDigestStart(signature, "a signature's"), because,
                 needed > 0 ? "; " + Words.count(needed, "more approver") + " needed" : "");
     }
 }

@@ -175,7 +175,8 @@ class CommandTreeTest {
             assertThat(help("batch", command)).as("vigil batch " + command).contains("Exit codes: 0 ", " 1 ", " 2 ");
         }
         assertThat(help("batch", "download")).contains("Exit codes: 0 the results were written 1 the platform"
-                + " refused the request (an unknown id, a job not completed) 2 the command line was wrong");
+                + " refused the request (an unknown id, a job not completed), or answered without the paging headers"
+                + " of results (another server at --url) 2 the command line was wrong");
     }
 
     @Test

@@ -24,8 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code vigil models gate-policy NAME} against a server on loopback that answers as the platform's
- * {@code GET} and {@code PUT /models/{name}/gate-policy}: the policy read with the operator's key, a change stored with
- * the data steward's and its reason, and the platform's refusal as its code and message.
+ * {@code GET} and {@code PUT /models/{name}/gate-policy}: the policy shown with the operator's key, a change read and
+ * stored with the data steward's and its reason, and the platform's refusal as its code and message.
  */
 class ModelsGatePolicyCommandTest {
     private static final String OPERATOR_KEY = "k-operator-0123456789abcdef0123456789";
@@ -129,7 +129,7 @@ class ModelsGatePolicyCommandTest {
                 "--reason", "new versions by canary");
 
         assertThat(run.exit()).as(run.err()).isZero();
-        assertThat(asked).containsExactly("GET /models/readmission/gate-policy " + OPERATOR_KEY,
+        assertThat(asked).containsExactly("GET /models/readmission/gate-policy " + STEWARD_KEY,
                 "PUT /models/readmission/gate-policy " + STEWARD_KEY);
         JsonNode sent = changes.get(0);
         assertThat(sent.path("reason").asText()).isEqualTo("new versions by canary");
@@ -143,13 +143,31 @@ class ModelsGatePolicyCommandTest {
         assertThat(run.err()).isEmpty();
     }
 
+    /**
+     * Any authenticated caller may read a policy: the data steward's change reads the policy it changes with the key
+     * it writes with, so a home holding only the steward's key changes it, and no other persona's key is used.
+     */
+    @Test
+    void aChangeOfOneSettingNeedsOnlyTheDataStewardsKey() throws Exception {
+        Files.writeString(home.resolve("keys.json"), "{\"keys\": [{\"id\": \"data-steward\", \"key\": \""
+                + STEWARD_KEY + "\", \"roles\": [\"Datasets.Register\"]}]}");
+
+        CommandRun run = CommandRun.at(base, home, "models", "gate-policy", "readmission", "--require-canary", "true",
+                "--reason", "new versions by canary");
+
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(asked).containsExactly("GET /models/readmission/gate-policy " + STEWARD_KEY,
+                "PUT /models/readmission/gate-policy " + STEWARD_KEY);
+        assertThat(run.out()).startsWith("stored: gate policy version 4,");
+    }
+
     @Test
     void cappingTheFirstCanaryStepStoresThePolicyInForceWithOnlyThatChanged() {
         CommandRun run = CommandRun.at(base, home, "models", "gate-policy", "readmission", "--max-first-canary-step",
                 "100", "--reason", "new versions start on 1 % of patients");
 
         assertThat(run.exit()).as(run.err()).isZero();
-        assertThat(asked).containsExactly("GET /models/readmission/gate-policy " + OPERATOR_KEY,
+        assertThat(asked).containsExactly("GET /models/readmission/gate-policy " + STEWARD_KEY,
                 "PUT /models/readmission/gate-policy " + STEWARD_KEY);
         JsonNode sent = changes.get(0).path("policy");
         assertThat(sent.path("maxFirstCanaryStep").asInt()).isEqualTo(100);

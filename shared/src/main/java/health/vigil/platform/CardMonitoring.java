@@ -27,11 +27,12 @@ public final class CardMonitoring {
 
     /**
      * Why the check did not judge the window's realised AUROC, with the counts it had and what it needs, or null when
-     * it judged it, or there is none, or its counts are withheld (and the AUROC with them). The monitoring check's own
-     * rule ({@link MonitoringPolicy#judgesAuroc}) decides, so the card never calls judged what the check did not.
+     * it judged it, or there is none, or its counts are withheld (and the AUROC with them), or the report names no
+     * policy. The monitoring check's own rule ({@link MonitoringPolicy#judgesAuroc}) decides, so neither the card nor
+     * the dashboard's monitoring page, which shows these words too, calls judged what the check did not.
      */
-    private static String aurocNotJudged(LabelledPerformance p, MonitoringPolicy policy) {
-        if (p == null || p.auroc() == null || p.labelled() == null || p.positives() == null
+    public static String aurocNotJudged(LabelledPerformance p, MonitoringPolicy policy) {
+        if (p == null || policy == null || p.auroc() == null || p.labelled() == null || p.positives() == null
                 || policy.judgesAuroc(p.labelled(), p.positives())) {
             return null;
         }

@@ -19,6 +19,7 @@ import health.vigil.monitoring.MonitoringReport;
 import health.vigil.monitoring.PerformanceEstimate;
 import health.vigil.monitoring.SegmentPerformance;
 import health.vigil.monitoring.SmallCells;
+import health.vigil.platform.CardMonitoring;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.registry.ModelSummary;
 import health.vigil.scoring.ScorableModel;
@@ -327,11 +328,12 @@ final class MonitoringView extends View {
                 .limit(CHARTED_FEATURES).map(Map.Entry::getKey).toList();
     }
 
-    private static String performanceOverTime(List<MonitoringReport> reports) {
+    static String performanceOverTime(List<MonitoringReport> reports) {
         StringBuilder html = new StringBuilder("<h2>Performance over time</h2><p>AUROC realised on the outcomes that"
                 + " have arrived, with its 95 % interval (hatched band), beside the AUROC expected from the scores alone"
                 + " (the label-free estimate, dashed), which needs no outcome and assumes calibrated scores and an"
-                + " unchanged link between features and outcome.</p>");
+                + " unchanged link between features and outcome. A realised AUROC on too few outcomes for the"
+                + " monitoring check to judge it is marked \u201cnot judged\u201d in the table, with its counts.</p>");
         if (reports.isEmpty()) {
             return html.append("<p>No checked window in the period.</p>").toString();
         }
@@ -357,7 +359,7 @@ final class MonitoringView extends View {
             PerformanceEstimate e = r.drift() == null ? null : r.drift().estimate();
             Pages.row(table, label(r), count(lp, LabelledPerformance::labelled),
                     count(lp, LabelledPerformance::positives),
-                    number(lp == null ? null : lp.auroc()),
+                    number(lp == null ? null : lp.auroc()) + notJudged(CardMonitoring.aurocNotJudged(lp, r.policy())),
                     lp == null || lp.aurocLower() == null ? "\u2013"
                             : Html.number(lp.aurocLower(), 3) + " \u2013 " + Html.number(lp.aurocUpper(), 3),
                     number(e == null ? null : e.expectedAuroc()),
@@ -385,6 +387,14 @@ final class MonitoringView extends View {
      */
     private static String withheld(String why) {
         return "<span class=\"wraps\">withheld: " + escape(why) + "</span>";
+    }
+
+    /**
+     * What follows a value the monitoring check did not judge: the model card's words, in a span that wraps as a
+     * withheld count's does; nothing after a judged value.
+     */
+    private static String notJudged(String why) {
+        return why == null ? "" : " <span class=\"wraps\">" + escape(why) + "</span>";
     }
 
     private static String number(Double v) {

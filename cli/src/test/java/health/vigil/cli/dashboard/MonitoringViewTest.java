@@ -2,13 +2,16 @@ package health.vigil.cli.dashboard;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import health.vigil.functions.common.html.Html;
 import health.vigil.model.ModelName;
 import health.vigil.monitoring.DriftReport;
 import health.vigil.monitoring.DriftThresholds;
+import health.vigil.monitoring.LabelledPerformance;
 import health.vigil.monitoring.MonitoringPolicy;
 import health.vigil.monitoring.MonitoringReport;
 import java.time.Instant;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class MonitoringViewTest {
@@ -97,6 +100,46 @@ class MonitoringViewTest {
         assertThat(MonitoringView.windows(new ModelName("readmission"), List.of(provisional)))
                 .contains("<td role=\"cell\" data-label=\"Verdict\">\u2714 ok (provisional)</td>");
         assertThat(MonitoringView.windows(new ModelName("readmission"), List.of(early))).doesNotContain("provisional");
+    }
+
+    /**
+     * A window of 40 outcomes, 20 of each class, has a realised AUROC, which the monitoring check judges only on 50 or
+     * more: its cell says so in the model card's words, and a window of 400 outcomes carries no mark.
+     */
+    @Test
+    void aRealisedAurocTheMonitoringCheckDidNotJudgeIsMarkedNotJudgedAsOnTheModelCard() {
+        MonitoringReport few = judged("2026-11-20T10:00:00Z", 40, 20);
+        MonitoringReport many = judged("2026-11-20T11:00:00Z", 400, 200);
+
+        String html = MonitoringView.performanceOverTime(List.of(few, many));
+
+        assertThat(cell(html, "10:00", "AUROC")).isEqualTo(Html.number(few.performance().auroc(), 3)
+                + " <span class=\"wraps\">not judged: 40 outcomes, the check needs 50</span>");
+        assertThat(cell(html, "11:00", "AUROC")).isEqualTo(Html.number(many.performance().auroc(), 3));
+    }
+
+    /** A window of {@code n} outcomes from seeded scores, the first {@code positives} positive, under the defaults. */
+    private static MonitoringReport judged(String from, int n, int positives) {
+        Random random = new Random(20261208);
+        double[] scores = new double[n];
+        boolean[] labels = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            scores[i] = random.nextDouble();
+            labels[i] = i < positives;
+        }
+        MonitoringReport w = window(from, MonitoringReport.Severity.OK, List.of(), DriftReport.Status.STABLE);
+        return new MonitoringReport(w.id(), w.model(), w.version(), w.slot(), w.from(), w.to(), w.checkedAt(),
+                w.severity(), w.reasons(), w.predictions(), (double) n / w.predictions(), 0, false, null, w.drift(),
+                LabelledPerformance.of(scores, labels, n), MonitoringPolicy.DEFAULTS, List.of(), false);
+    }
+
+    /** The markup of the cell of {@code column} in the row of the window starting at {@code time} (UTC). */
+    private static String cell(String html, String time, String column) {
+        int row = html.indexOf("data-label=\"Window (UTC)\">11-20 " + time + "</th>");
+        assertThat(row).as("the row of %s", time).isNotNegative();
+        String start = "data-label=\"" + column + "\" class=\"num\">";
+        int cell = html.indexOf(start, row) + start.length();
+        return html.substring(cell, html.indexOf("</td>", cell));
     }
 
     @Test

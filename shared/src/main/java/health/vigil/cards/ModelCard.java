@@ -169,12 +169,13 @@ public record ModelCard(
      * give (one class only) is null. A count the monitoring policy's minimum cell size withholds is absent with the
      * statistics, and {@code suppressed} says why. An AUROC on fewer outcomes than the monitoring check judges it on
      * is shown with {@code aurocNotJudged} saying so ({@code not judged: 40 outcomes, the check needs 50}); absent when
-     * the check judged it.
+     * the check judged it. A Brier score on fewer outcomes than the check judges it on carries {@code brierNotJudged}
+     * alike. The calibration error and slope are figures the check reports and never judges.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record LocalPerformance(Long labelled, Long positives, Double auroc, Double aurocLower, Double aurocUpper,
             Double brier, Double brierLower, Double brierUpper, Double calibrationError, Double calibrationSlope,
-            String suppressed, String aurocNotJudged) {}
+            String suppressed, String aurocNotJudged, String brierNotJudged) {}
 
     /**
      * One segment's realised performance in local data; without enough outcomes of both classes, {@code measured} is

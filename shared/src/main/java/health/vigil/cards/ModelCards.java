@@ -392,6 +392,7 @@ public final class ModelCards {
                     : "AUROC " + withInterval(p.auroc(), p.aurocLower(), p.aurocUpper())
                             + (p.aurocNotJudged() == null ? "" : ", " + p.aurocNotJudged()));
             lines.add("Brier score " + withInterval(p.brier(), p.brierLower(), p.brierUpper())
+                    + (p.brierNotJudged() == null ? "" : ", " + p.brierNotJudged())
                     + "; expected calibration error " + Words.number(p.calibrationError())
                     + (p.calibrationSlope() == null ? "" : "; calibration slope " + Words.number(p.calibrationSlope())));
         }

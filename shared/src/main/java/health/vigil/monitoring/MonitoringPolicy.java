@@ -98,6 +98,14 @@ public record MonitoringPolicy(Duration window, DriftThresholds drift, int conse
                 && labelled - positives >= minLabelledPerClass;
     }
 
+    /**
+     * Whether {@code labelled} outcomes are enough to judge a Brier score on: the policy's minimum, whatever their
+     * classes (a Brier score is defined, and says something, on outcomes of one class too).
+     */
+    public boolean judgesBrier(long labelled) {
+        return labelled >= minLabelled;
+    }
+
     private static void unit(double v, String name) {
         if (!(v >= 0 && v <= 1)) {
             throw new ValidationException(name + " must be between 0 and 1");

@@ -1098,14 +1098,15 @@ public final class MonitoringService {
                                 + " positive and " + (performance.labelled() - performance.positives()) + " negative")
                         + "; at least " + policy.minLabelledPerClass() + " of each class are needed");
             }
-            if (performance.brier() != null && performance.brier() > policy.maxBrier()) {
-                degraded = true;
-                reasons.add(withheld != null ? String.format(java.util.Locale.ROOT, "the Brier score on %s is above"
-                        + " %.3f", withheld, policy.maxBrier()) : String.format(java.util.Locale.ROOT, "Brier score"
-                        + " %.3f (95%% CI %.3f to %.3f) on %d outcomes is above %.3f", performance.brier(),
-                        performance.brierLower(), performance.brierUpper(), performance.labelled(),
-                        policy.maxBrier()));
-            }
+        }
+        if (policy.judgesBrier(performance.labelled()) && performance.brier() != null
+                && performance.brier() > policy.maxBrier()) {
+            degraded = true;
+            reasons.add(withheld != null ? String.format(java.util.Locale.ROOT, "the Brier score on %s is above"
+                    + " %.3f", withheld, policy.maxBrier()) : String.format(java.util.Locale.ROOT, "Brier score"
+                    + " %.3f (95%% CI %.3f to %.3f) on %d outcomes is above %.3f", performance.brier(),
+                    performance.brierLower(), performance.brierUpper(), performance.labelled(),
+                    policy.maxBrier()));
         }
         // Without outcomes enough to judge the realised AUROC, the scores' own expectation of it is judged instead.
         if (!aurocJudged && drift != null && drift.estimate() != null

@@ -21,7 +21,7 @@ public final class CardMonitoring {
         LabelledPerformance p = r.performance();
         return new ModelCard.MonitoringWindow(r.id(), r.slot(), r.from(), r.to(), r.checkedAt(),
                 r.severity().name().toLowerCase(Locale.ROOT), r.reasons(), r.predictions(), r.labelledFraction(),
-                performance(p, aurocNotJudged(p, r.policy())), expectedAuroc,
+                performance(p, aurocNotJudged(p, r.policy()), brierNotJudged(p, r.policy())), expectedAuroc,
                 r.segments().stream().map(CardMonitoring::segment).toList());
     }
 
@@ -36,23 +36,42 @@ public final class CardMonitoring {
                 || policy.judgesAuroc(p.labelled(), p.positives())) {
             return null;
         }
-        String outcomes = Words.count(p.labelled(), "outcome");
         if (p.labelled() < policy.minLabelled()) {
-            return "not judged: " + outcomes + ", the check needs " + policy.minLabelled();
+            return tooFew(p.labelled(), policy);
         }
-        return "not judged: " + outcomes + ", " + p.positives() + " positive and " + (p.labelled() - p.positives())
-                + " negative, the check needs at least " + policy.minLabelledPerClass() + " of each class";
+        return "not judged: " + Words.count(p.labelled(), "outcome") + ", " + p.positives() + " positive and "
+                + (p.labelled() - p.positives()) + " negative, the check needs at least " + policy.minLabelledPerClass()
+                + " of each class";
+    }
+
+    /**
+     * Why the check did not judge the window's Brier score, in the same words ({@code not judged: 40 outcomes, the
+     * check needs 50}), or null when it judged it, or there is none, or its counts are withheld, or the report names
+     * no policy. The check's own rule ({@link MonitoringPolicy#judgesBrier}) decides.
+     */
+    public static String brierNotJudged(LabelledPerformance p, MonitoringPolicy policy) {
+        if (p == null || policy == null || p.brier() == null || p.labelled() == null
+                || policy.judgesBrier(p.labelled())) {
+            return null;
+        }
+        return tooFew(p.labelled(), policy);
+    }
+
+    private static String tooFew(long labelled, MonitoringPolicy policy) {
+        return "not judged: " + Words.count(labelled, "outcome") + ", the check needs " + policy.minLabelled();
     }
 
     /** A segment's performance: one the monitoring check measured, it judged (SegmentPerformance), so no mark. */
     private static ModelCard.LocalSegment segment(SegmentPerformance s) {
         return new ModelCard.LocalSegment(s.column(), s.value(), s.labelled(), s.positives(),
-                s.status() == SegmentPerformance.Status.MEASURED, performance(s.performance(), null), s.suppressed());
+                s.status() == SegmentPerformance.Status.MEASURED, performance(s.performance(), null, null),
+                s.suppressed());
     }
 
-    private static ModelCard.LocalPerformance performance(LabelledPerformance p, String aurocNotJudged) {
+    private static ModelCard.LocalPerformance performance(LabelledPerformance p, String aurocNotJudged,
+            String brierNotJudged) {
         return p == null ? null : new ModelCard.LocalPerformance(p.labelled(), p.positives(), p.auroc(), p.aurocLower(),
                 p.aurocUpper(), p.brier(), p.brierLower(), p.brierUpper(), p.calibrationError(), p.calibrationSlope(),
-                p.suppressed(), aurocNotJudged);
+                p.suppressed(), aurocNotJudged, brierNotJudged);
     }
 }

@@ -326,13 +326,9 @@ class ModelCardsTest {
      */
     @Test
     void aRealisedAurocTheMonitoringCheckDidNotJudgeIsMarkedNotJudgedWithTheCountsAndWhatTheCheckNeeds() {
-        store.put(ServiceFixtures.version(MODEL, 1, Stage.RETIRED));
-        // 40 outcomes, 20 of each class: every count is shown, but the policy judges the AUROC on 50 or more.
-        MonitoringReport few = monitoringReports.create(monitoringReport(1, Slot.STABLE,
-                Instant.parse("2026-11-20T10:00:00Z"), false, 40, 20, MonitoringPolicy.DEFAULTS));
-        LabelledPerformance p = few.performance();
+        LabelledPerformance p = fortyOutcomesTwentyOfEachClass();
         assertThat(p.auroc()).isNotNull();
-        String notJudged = "not judged: 40 outcomes, the check needs 50";
+        String notJudged = FORTY_NOT_JUDGED;
 
         ModelCard card = cards.card(MODEL, 1);
 
@@ -353,10 +349,8 @@ class ModelCardsTest {
     @Test
     void aRealisedAurocOnTooFewOutcomesOfOneClassIsMarkedNotJudgedWithTheClassCounts() {
         store.put(ServiceFixtures.version(MODEL, 1, Stage.RETIRED));
-        MonitoringPolicy policy = new MonitoringPolicy(Duration.ofHours(1), DriftThresholds.DEFAULTS, 1, 50, 10, 0.6,
-                0.25, 0.6, 3);
         MonitoringReport report = monitoringReports.create(monitoringReport(1, Slot.STABLE,
-                Instant.parse("2026-11-20T10:00:00Z"), false, 60, 4, policy));
+                Instant.parse("2026-11-20T10:00:00Z"), false, 60, 4, TEN_OF_EACH_CLASS));
         LabelledPerformance p = report.performance();
 
         ModelCard card = cards.card(MODEL, 1);
@@ -380,10 +374,61 @@ class ModelCardsTest {
         assertThat(attribute(card, "localValidity").values()).noneMatch(v -> v.contains("not judged"));
     }
 
+    /**
+     * The monitoring check judges a window's Brier score once it has the policy's minimum of outcomes, whatever their
+     * classes: on 40 outcomes every rendering marks it not judged; on 60, 4 of them positive, it is judged (and the
+     * AUROC is not), so it carries no mark.
+     */
+    @Test
+    void aBrierScoreOnFewerOutcomesThanTheMonitoringCheckJudgesItOnIsMarkedNotJudged() {
+        LabelledPerformance p = fortyOutcomesTwentyOfEachClass();
+        String notJudged = FORTY_NOT_JUDGED;
+        String brier = "Brier score " + Words.number(p.brier()) + " [95% CI " + Words.number(p.brierLower()) + " to "
+                + Words.number(p.brierUpper()) + "], " + notJudged + "; expected calibration error ";
+
+        ModelCard card = cards.card(MODEL, 1);
+
+        assertThat(attribute(card, "localValidity").values()).anySatisfy(v -> assertThat(v).startsWith(brier));
+        assertThat(notJudged(card, "brierNotJudged")).isEqualTo(notJudged);
+        assertThat(ModelCardHtml.render(card)).contains("<li>" + brier);
+        assertThat(ModelCardMarkdown.render(card)).contains("- " + brier.replace("[", "\\[").replace("]", "\\]"));
+
+        monitoringReports.create(monitoringReport(1, Slot.STABLE, Instant.parse("2026-11-20T11:00:00Z"), false, 60, 4,
+                TEN_OF_EACH_CLASS));
+
+        ModelCard later = cards.card(MODEL, 1);
+
+        assertThat(notJudged(later, "aurocNotJudged")).isNotNull();
+        assertThat(notJudged(later, "brierNotJudged")).isNull();
+        assertThat(attribute(later, "localValidity").values()).anySatisfy(v -> assertThat(v).startsWith("Brier score ")
+                .doesNotContain("not judged"));
+    }
+
+    /** The mark of a realised figure on the 40 outcomes of {@link #fortyOutcomesTwentyOfEachClass}. */
+    private static final String FORTY_NOT_JUDGED = "not judged: 40 outcomes, the check needs 50";
+    /** A policy that judges an AUROC on 50 outcomes with 10 of each class, and shows counts from 3. */
+    private static final MonitoringPolicy TEN_OF_EACH_CLASS = new MonitoringPolicy(Duration.ofHours(1),
+            DriftThresholds.DEFAULTS, 1, 50, 10, 0.6, 0.25, 0.6, 3);
+
+    /**
+     * Version 1 with a monitoring report of 40 outcomes, 20 of each class: every count is shown, but the default policy
+     * judges the AUROC and the Brier score on 50 or more. Returns the report's performance.
+     */
+    private LabelledPerformance fortyOutcomesTwentyOfEachClass() {
+        store.put(ServiceFixtures.version(MODEL, 1, Stage.RETIRED));
+        return monitoringReports.create(monitoringReport(1, Slot.STABLE, Instant.parse("2026-11-20T10:00:00Z"), false,
+                40, 20, MonitoringPolicy.DEFAULTS)).performance();
+    }
+
     /** The JSON card's word on whether its monitoring window's realised AUROC was judged: null when it was. */
     private static String aurocNotJudged(ModelCard card) {
+        return notJudged(card, "aurocNotJudged");
+    }
+
+    /** The JSON card's mark {@code key} on its monitoring window's realised performance: null when it has none. */
+    private static String notJudged(ModelCard card, String key) {
         com.fasterxml.jackson.databind.JsonNode mark = health.vigil.json.Json.mapper().valueToTree(card)
-                .at("/monitoring/report/performance/aurocNotJudged");
+                .at("/monitoring/report/performance/" + key);
         return mark.isMissingNode() ? null : mark.asText();
     }
 

@@ -333,7 +333,8 @@ final class MonitoringView extends View {
                 + " have arrived, with its 95 % interval (hatched band), beside the AUROC expected from the scores alone"
                 + " (the label-free estimate, dashed), which needs no outcome and assumes calibrated scores and an"
                 + " unchanged link between features and outcome. A realised AUROC on too few outcomes for the"
-                + " monitoring check to judge it is marked \u201cnot judged\u201d in the table, with its counts.</p>");
+                + " monitoring check to judge it is marked \u201cnot judged\u201d in the table, with its counts, as is"
+                + " a Brier score; the check reports the calibration error and never judges it.</p>");
         if (reports.isEmpty()) {
             return html.append("<p>No checked window in the period.</p>").toString();
         }
@@ -363,7 +364,8 @@ final class MonitoringView extends View {
                     lp == null || lp.aurocLower() == null ? "\u2013"
                             : Html.number(lp.aurocLower(), 3) + " \u2013 " + Html.number(lp.aurocUpper(), 3),
                     number(e == null ? null : e.expectedAuroc()),
-                    number(lp == null ? null : lp.brier()), number(lp == null ? null : lp.calibrationError()));
+                    number(lp == null ? null : lp.brier()) + notJudged(CardMonitoring.brierNotJudged(lp, r.policy())),
+                    number(lp == null ? null : lp.calibrationError()));
         }
         return html.append(Pages.end(table)).toString();
     }

@@ -12,6 +12,7 @@ import health.vigil.monitoring.MonitoringReport;
 import java.time.Instant;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 class MonitoringViewTest {
@@ -108,14 +109,29 @@ class MonitoringViewTest {
      */
     @Test
     void aRealisedAurocTheMonitoringCheckDidNotJudgeIsMarkedNotJudgedAsOnTheModelCard() {
+        assertMarkedOnTheFirstWindowOnly("AUROC", LabelledPerformance::auroc, 400, 200);
+    }
+
+    /** The Brier score is judged on 50 outcomes whatever their classes: on 40 its cell says it was not judged. */
+    @Test
+    void aBrierScoreTheMonitoringCheckDidNotJudgeIsMarkedNotJudgedAsOnTheModelCard() {
+        assertMarkedOnTheFirstWindowOnly("Brier", LabelledPerformance::brier, 60, 0);
+    }
+
+    /**
+     * The performance table of a window of 40 outcomes, 20 of each class, then one of {@code n} outcomes of which
+     * {@code positives} are positive: the first window's {@code column} says it was not judged, the second's does not.
+     */
+    private static void assertMarkedOnTheFirstWindowOnly(String column, Function<LabelledPerformance, Double> value,
+            int n, int positives) {
         MonitoringReport few = judged("2026-11-20T10:00:00Z", 40, 20);
-        MonitoringReport many = judged("2026-11-20T11:00:00Z", 400, 200);
+        MonitoringReport judged = judged("2026-11-20T11:00:00Z", n, positives);
 
-        String html = MonitoringView.performanceOverTime(List.of(few, many));
+        String html = MonitoringView.performanceOverTime(List.of(few, judged));
 
-        assertThat(cell(html, "10:00", "AUROC")).isEqualTo(Html.number(few.performance().auroc(), 3)
+        assertThat(cell(html, "10:00", column)).isEqualTo(Html.number(value.apply(few.performance()), 3)
                 + " <span class=\"wraps\">not judged: 40 outcomes, the check needs 50</span>");
-        assertThat(cell(html, "11:00", "AUROC")).isEqualTo(Html.number(many.performance().auroc(), 3));
+        assertThat(cell(html, "11:00", column)).isEqualTo(Html.number(value.apply(judged.performance()), 3));
     }
 
     /** A window of {@code n} outcomes from seeded scores, the first {@code positives} positive, under the defaults. */

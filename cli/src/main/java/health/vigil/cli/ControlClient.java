@@ -274,7 +274,7 @@ final class ControlClient {
         HttpResponse<String> response;
         try {
             response = call(base.resolve(path), method, fields, body, timeout);
-        } catch (java.net.ConnectException | java.net.UnknownHostException e) {
+        } catch (java.net.ConnectException | java.net.UnknownHostException | java.net.NoRouteToHostException e) {
             throw new Unreachable(base, e);
         }
         return response.statusCode() == 401 && keyOrigin != null ? withKeyHint(response) : response;
@@ -326,6 +326,18 @@ final class ControlClient {
         if (body != null) {
             connection.setDoOutput(true);
             connection.setFixedLengthStreamingMode(length);
+        }
+        try {
+            connection.connect();
+        } catch (java.net.SocketTimeoutException e) {
+            // Nothing took the connection (an address that drops it, a listener that never accepts): as a refused
+            // one, no request reached a platform, unlike a read that times out once the request was sent.
+            java.net.ConnectException unanswered = new java.net.ConnectException("the connection was not accepted"
+                    + " within " + CONNECT_TIMEOUT.toSeconds() + " s");
+            unanswered.initCause(e);
+            throw unanswered;
+        }
+        if (body != null) {
             try (OutputStream out = connection.getOutputStream()) {
                 body.writeTo(out);
             }
@@ -395,8 +407,8 @@ final class ControlClient {
     }
 
     /**
-     * A request nothing took at the platform's address: no server listens there (the connection was refused) or its
-     * host is not known. Said with the address and how to fix it; the cause is what the connection threw.
+     * A request nothing took at the platform's address: no server listens there (the connection was refused, or not
+     * accepted within the connect timeout) or its host is not known or not reachable. Said with the address and how to fix it; the cause is what the connection threw.
      */
     static final class Unreachable extends IOException {
         Unreachable(URI base, IOException cause) {

@@ -443,14 +443,18 @@ final class ModelsCommand {
      * The platform keeps a gate policy for a name before its model's first upload, so a name typed wrong is answered as
      * any other: the defaults shown, a first version stored. When the policy answered is at most the name's first
      * ({@code policy}'s version 0 or 1) and the registry does not know the model, that is said on standard error; the
-     * answer and the exit code stay as they are.
+     * answer and the exit code stay as they are, also when the look-up gets no answer.
      */
-    private static void sayWhenNoModelHasTheName(ControlClient client, String model, JsonNode policy, boolean stored)
-            throws IOException {
+    private static void sayWhenNoModelHasTheName(ControlClient client, String model, JsonNode policy, boolean stored) {
         if (policy.path("version").asInt(Integer.MAX_VALUE) > 1) {
             return;
         }
-        HttpResponse<String> registered = client.exchange("GET", RunningPlatform.modelPath(model), null);
+        HttpResponse<String> registered;
+        try {
+            registered = client.exchange("GET", RunningPlatform.modelPath(model), null);
+        } catch (IOException | java.io.UncheckedIOException noAnswer) {
+            return; // a hint only: what was asked has been answered, and a change stored is not undone by its silence
+        }
         boolean unknown = registered.statusCode() == 404
                 && ControlClient.refusal(registered.body()).startsWith("MODEL_NOT_FOUND:");
         if (!unknown) {

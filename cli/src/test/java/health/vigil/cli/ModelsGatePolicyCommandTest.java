@@ -45,6 +45,7 @@ class ModelsGatePolicyCommandTest {
     /** The answer to a PUT: status and body (the stored policy, or a refusal). */
     private final AtomicReference<String> putAnswer = new AtomicReference<>();
     private final AtomicReference<Integer> putStatus = new AtomicReference<>(200);
+    private final java.util.concurrent.atomic.AtomicBoolean platformGoesAfterTheChange = new java.util.concurrent.atomic.AtomicBoolean();
     private URI base;
 
     @TempDir
@@ -82,7 +83,15 @@ class ModelsGatePolicyCommandTest {
      * A name no model is registered under, answered as the platform answers it: its gate policy is the defaults until
      * one is stored (version 1 next), and the registry does not know it.
      */
-    private static void noModel(Request request, Response response, Callback callback) {
+    private void noModel(Request request, Response response, Callback callback) {
+        if (platformGoesAfterTheChange.get()) {
+            // The platform stops taking connections once it has stored the change, and keeps none open: the look-up
+            // that follows is refused.
+            response.getHeaders().put(org.eclipse.jetty.http.HttpHeader.CONNECTION, "close");
+            if (request.getMethod().equals("PUT")) {
+                ((org.eclipse.jetty.server.ServerConnector) server.getConnectors()[0]).close();
+            }
+        }
         if (request.getHttpURI().getPath().equals("/models/" + NO_MODEL)) {
             LoopbackServer.answer(response, callback, 404, "{\"error\": {\"code\": \"MODEL_NOT_FOUND\", \"message\":"
                     + " \"model `" + NO_MODEL + "` is not registered (registered models: readmission)\"}}");
@@ -210,6 +219,22 @@ class ModelsGatePolicyCommandTest {
         assertThat(stored.err()).isEqualTo("vigil: no model '" + NO_MODEL + "' is registered: the policy was stored"
                 + " for a model of that name uploaded later; if another was meant, vigil models list names the"
                 + " registered models\n");
+    }
+
+    /**
+     * The look-up of the model behind the name is a hint after the change was stored: a look-up that reaches no platform
+     * says nothing, and the command still reports the stored change with exit 0.
+     */
+    @Test
+    void aChangeStoredIsReportedWhenTheLookUpOfItsModelReachesNoPlatform() {
+        platformGoesAfterTheChange.set(true);
+
+        CommandRun stored = CommandRun.at(base, home, "models", "gate-policy", NO_MODEL, "--require-canary", "true",
+                "--reason", "canary first");
+
+        assertThat(stored.exit()).as(stored.err()).isZero();
+        assertThat(stored.out()).startsWith("stored: gate policy version 1, changed by data-steward");
+        assertThat(stored.err()).isEmpty();
     }
 
     @Test

@@ -105,10 +105,12 @@ final class ControlClient {
 
     /**
      * A POST that must take effect once, under {@code idempotencyKey} (one per command run): sent again when no answer
-     * came back (the connection was lost or refused) or the platform was busy (503), at most {@value #ONCE_TRIES} times.
+     * came back (the connection was lost or refused) or the platform was busy (503), at most {@value #ONCE_TRIES}
+     * times.
      * Every try carries the same key, so a request whose answer was lost is neither lost nor done twice. It ends in
-     * {@link Unreachable} only when no try reached the platform (nothing took the request); when an earlier try may
-     * have been taken (its answer lost), it ends in that try's error even if later tries were refused.
+     * {@link Unreachable} only when no try reached the platform (nothing took the request); when an earlier try was
+     * answered 503 or may have been taken (its answer lost), it ends in that answer or that try's error even if later
+     * tries were refused: a busy platform may have done part of the request.
      */
     HttpResponse<String> postOnce(String path, Object body, String idempotencyKey)
             throws IOException, InterruptedException {
@@ -124,6 +126,7 @@ final class ControlClient {
         Map<String, String> headers = new LinkedHashMap<>(extraHeaders);
         headers.put("Idempotency-Key", idempotencyKey);
         IOException mayHaveBeenTaken = null;
+        HttpResponse<String> busy = null;
         for (int attempt = 1; ; attempt++) {
             String why;
             try {
@@ -131,12 +134,18 @@ final class ControlClient {
                 if (response.statusCode() != 503 || attempt == ONCE_TRIES) {
                     return response;
                 }
+                busy = response;
+                mayHaveBeenTaken = null;
                 why = "the platform is busy";
             } catch (IOException e) {
                 if (!(e instanceof Unreachable)) {
                     mayHaveBeenTaken = e;
+                    busy = null;
                 }
                 if (attempt == ONCE_TRIES) {
+                    if (e instanceof Unreachable && busy != null) {
+                        return busy;
+                    }
                     throw e instanceof Unreachable && mayHaveBeenTaken != null ? mayHaveBeenTaken : e;
                 }
                 why = noAnswer(e);
@@ -330,6 +339,9 @@ final class ControlClient {
         try {
             connection.connect();
         } catch (java.net.SocketTimeoutException e) {
+            if (!isConnectTimeout(e)) {
+                throw e; // accepted, then no answer (a TLS handshake never completed): a platform that took the call
+            }
             // Nothing took the connection (an address that drops it, a listener that never accepts): as a refused
             // one, no request reached a platform, unlike a read that times out once the request was sent.
             java.net.ConnectException unanswered = new java.net.ConnectException("the connection was not accepted"
@@ -407,8 +419,18 @@ final class ControlClient {
     }
 
     /**
+     * Whether {@code e} is the TCP connection's own time-out ("Connect timed out", as the JDK's sockets say it), not a
+     * read's after it was accepted (an HTTPS connection's handshake runs under the read timeout).
+     */
+    private static boolean isConnectTimeout(java.net.SocketTimeoutException e) {
+        String message = e.getMessage();
+        return message != null && message.toLowerCase(java.util.Locale.ROOT).startsWith("connect timed out");
+    }
+
+    /**
      * A request nothing took at the platform's address: no server listens there (the connection was refused, or not
-     * accepted within the connect timeout) or its host is not known or not reachable. Said with the address and how to fix it; the cause is what the connection threw.
+     * accepted within the connect timeout) or its host is not known or not reachable. Said with the address and how to
+     * fix it; the cause is what the connection threw.
      */
     static final class Unreachable extends IOException {
         Unreachable(URI base, IOException cause) {

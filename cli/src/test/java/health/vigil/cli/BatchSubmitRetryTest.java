@@ -39,6 +39,8 @@ class BatchSubmitRetryTest {
 
     /** Hangs up without an answer, then stops listening: every later try is refused at connect. */
     private static final int GONE = -1;
+    /** Answers 503 (busy) and closes the connection, then stops listening: every later try is refused at connect. */
+    private static final int BUSY_THEN_GONE = -2;
 
     /** A server that answers the n-th request (from 1) with {@code answers[n - 1]}: a status, or 0 to hang up. */
     private ControlClient serving(int... answers) throws Exception {
@@ -49,8 +51,12 @@ class BatchSubmitRetryTest {
                 keys.add(request.getHeaders().get("Idempotency-Key"));
                 int n = received.incrementAndGet();
                 int status = answers[Math.min(n, answers.length) - 1];
-                if (status == GONE) {
+                if (status == GONE || status == BUSY_THEN_GONE) {
                     ((org.eclipse.jetty.server.ServerConnector) server.getConnectors()[0]).close();
+                }
+                if (status == BUSY_THEN_GONE) {
+                    status = 503;
+                    response.getHeaders().put("Connection", "close");
                 }
                 if (status <= 0) {
                     request.getConnectionMetaData().getConnection().getEndPoint().close();
@@ -112,5 +118,19 @@ class BatchSubmitRetryTest {
         assertThatThrownBy(() -> BatchCommand.submit(client, Map.of("model", "readmission"), "key-5"))
                 .isInstanceOf(IOException.class).isNotInstanceOf(ControlClient.Unreachable.class);
         assertThat(keys).containsExactly("key-5");
+    }
+
+    /**
+     * A busy platform may have done part of the request (its plan stored): a submit answered 503 and then refused ends
+     * in that answer, not in Unreachable, which would say nothing took it (and let the command remove its file).
+     */
+    @Test
+    void aBusyAnswerIsWhatTheSubmitEndsInThoughLaterTriesWereRefused() throws Exception {
+        ControlClient client = serving(BUSY_THEN_GONE);
+
+        HttpResponse<String> answer = BatchCommand.submit(client, Map.of("model", "readmission"), "key-6");
+
+        assertThat(answer.statusCode()).isEqualTo(503);
+        assertThat(keys).containsExactly("key-6");
     }
 }

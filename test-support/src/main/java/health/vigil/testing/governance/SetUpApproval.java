@@ -16,25 +16,17 @@ import java.util.List;
  */
 public final class SetUpApproval {
     private static final Principal SET_UP = new Principal("test-set-up", java.util.Set.of());
-    private static final String REASON = "set up for a test of what follows approval";
 
     private SetUpApproval() {}
 
-    /**
-     * Moves {@code version} on to {@code APPROVED}. A version its own gate run failed (there is no evaluation dataset
-     * on a platform that delivers the registration's event) is first moved back to gates running, as a new run would.
-     */
     public static void approve(VigilPlatform platform, ModelVersion version) {
-        if (platform.registry().getVersion(version.name(), version.number()).stage() == Stage.GATES_FAILED) {
-            platform.lifecycle().move(version, Stage.GATES_FAILED, Stage.GATES_RUNNING, SET_UP, REASON);
-        }
         for (Stage to : List.of(Stage.GATES_RUNNING, Stage.GATES_PASSED, Stage.APPROVED)) {
             Stage now = platform.registry().getVersion(version.name(), version.number()).stage();
             if (now == Stage.APPROVED) {
                 return;
             }
             if (now.ordinal() < to.ordinal()) {
-                platform.lifecycle().move(version, now, to, SET_UP, REASON);
+                platform.lifecycle().move(version, now, to, SET_UP, "set up for a test of what follows approval");
             }
         }
     }

@@ -220,8 +220,8 @@ public final class EvaluationDatasets {
 
     /**
      * {@code stored}, once its registration is audited: by this call, or by the one before that recorded it. The record
-     * is in the name of the steward who registered the file; {@code completedBy} names the caller that wrote it, who
-     * differs where a replay completes a registration that stopped before its record.
+     * is in the name of the steward who registered the file; {@code completedBy} names the caller that wrote it where
+     * that is someone else (a replay that completes a registration that stopped before its record).
      */
     private EvaluationDataset recorded(EvaluationDataset stored, Principal by) {
         Map<String, String> details = new LinkedHashMap<>();
@@ -229,7 +229,9 @@ public final class EvaluationDatasets {
         details.put("rows", Integer.toString(stored.rows()));
         details.put("label", stored.label());
         details.put("segments", String.join(",", stored.segmentColumns()));
-        details.put("completedBy", by.id());
+        if (!by.id().equals(stored.registeredBy())) {
+            details.put("completedBy", by.id());
+        }
         audit.recordOnce(ACTION + ":" + stored.model() + ":" + stored.sha256(), stored.registeredBy(), ACTION,
                 "/datasets/" + stored.model() + "/" + stored.sha256(), "registered", details);
         return stored;

@@ -247,7 +247,8 @@ class BatchStatusWaitThroughOutageTest {
                 CommandRun run = CommandRun.at(wrong, home, "batch", "status", ID, "--wait");
 
                 assertThat(run.exit()).as(run.err()).isEqualTo(1);
-                assertThat(run.err()).startsWith("vigil: the platform did not answer at " + wrong + " (ConnectException)")
+                assertThat(run.err())
+                        .startsWith("vigil: the platform did not answer at " + wrong + " (ConnectException)")
                         .contains("is it running (vigil up), and is --url its address?").hasLineCount(1);
             } finally {
                 for (java.net.Socket socket : queued) {
@@ -264,7 +265,8 @@ class BatchStatusWaitThroughOutageTest {
     @Test
     @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void aHandshakeNeverCompletedIsAPollNotAnsweredNotNoPlatform() throws Exception {
-        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+        java.net.InetAddress loopback = java.net.InetAddress.getLoopbackAddress();
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, loopback)) {
             List<java.net.Socket> accepted = new CopyOnWriteArrayList<>();
             Thread acceptor = new Thread(() -> {
                 try {

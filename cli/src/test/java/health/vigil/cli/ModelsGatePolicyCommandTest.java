@@ -45,7 +45,8 @@ class ModelsGatePolicyCommandTest {
     /** The answer to a PUT: status and body (the stored policy, or a refusal). */
     private final AtomicReference<String> putAnswer = new AtomicReference<>();
     private final AtomicReference<Integer> putStatus = new AtomicReference<>(200);
-    private final java.util.concurrent.atomic.AtomicBoolean platformGoesAfterTheChange = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicBoolean platformGoesAfterTheChange =
+            new java.util.concurrent.atomic.AtomicBoolean();
     private URI base;
 
     @TempDir
@@ -222,8 +223,8 @@ class ModelsGatePolicyCommandTest {
     }
 
     /**
-     * The look-up of the model behind the name is a hint after the change was stored: a look-up that reaches no platform
-     * says nothing, and the command still reports the stored change with exit 0.
+     * The look-up of the model behind the name is a hint after the change was stored: a look-up that reaches no
+     * platform says nothing, and the command still reports the stored change with exit 0.
      */
     @Test
     void aChangeStoredIsReportedWhenTheLookUpOfItsModelReachesNoPlatform() {

@@ -641,9 +641,9 @@ class ReferenceVerifierIT {
 
     /**
      * Digests, signed again by the holder of the key, that name their export with what is no file under exports/: one
-     * that leaves the folder (beside which a copy of the export lies, so a verifier that followed it would verify it), a
-     * NUL character no file name holds, an absolute path, a segment {@code ..} inside exports/, and none. Both verifiers
-     * refuse each alike; the folder's own export is then named by no digest.
+     * that leaves the folder (beside which a copy of the export lies, so a verifier that followed it would verify
+     * it), a NUL character no file name holds, an absolute path, a segment {@code ..} inside exports/, and none. Both
+     * verifiers refuse each alike.
      */
     @Test
     void aDigestNamingItsExportOutsideExportsIsMalformedForBothVerifiers() throws Exception {
@@ -676,7 +676,8 @@ class ReferenceVerifierIT {
         String printed = execute(List.of("python3", "-c", script, SCRIPT.toString(), folder.toString(), "--public-key",
                 key.toString()));
         assertThat(printed).startsWith("3\n")
-                .contains("\nNOT VERIFIED: the verifier stopped at an error of its own, ValueError in verify_folder (line ")
+                .contains("\nNOT VERIFIED: the verifier stopped at an error of its own, ValueError in verify_folder"
+                        + " (line ")
                 .doesNotContain("Traceback").doesNotContain("text from the folder").doesNotContain("\nVERIFIED");
     }
 

@@ -985,10 +985,10 @@ public final class EvidenceVerifier {
     }
 
     /**
-     * A digest's {@code records}, the name of its export: a file under {@code exports/}, in segments of letters, digits,
-     * {@code .}, {@code _} and {@code -} separated by {@code /}, none of them {@code .} or {@code ..}. The name is only a
-     * label, but one that leaves the folder (a signed {@code ../} would have the export read from outside it) or that no
-     * file can have is no export's, so the digest was not made by Vigil's export.
+     * A digest's {@code records}, the name of its export: a file under {@code exports/}, in segments of letters,
+     * digits, {@code .}, {@code _} and {@code -} separated by {@code /}, none of them {@code .} or {@code ..}. The name
+     * is only a label, but one that leaves the folder (a signed {@code ../} would have the export read from outside
+     * it) or that no file can have is no export's, so the digest was not made by Vigil's export.
      */
     private static void exportName(SignedStatement digest, String name) {
         String records = digest.field("records");

@@ -1006,8 +1006,8 @@ class AuditEvidenceTest {
     }
 
     /**
-     * Signs the day, then changes its second record and recomputes every later hash, the next day's too (the store's own
-     * chain is whole again, and only the signed digest shows the day was changed), and records on the next day.
+     * Signs the day, then changes its second record and recomputes every later hash, the next day's too (the store's
+     * own chain is whole again, and only the signed digest shows the day was changed), and records on the next day.
      */
     private ExportResult signTheDayThenRewriteItAndRecordTheNext() {
         clock.set(Instant.parse("2026-11-04T00:15:00Z"));

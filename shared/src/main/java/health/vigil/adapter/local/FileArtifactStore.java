@@ -49,10 +49,11 @@ import java.util.regex.Pattern;
  * step, so a watcher of a container folder (the {@code models} drop folder) never sees a partial file.
  *
  * <p>The sha256 computed by {@link #put} is kept in {@code {home}/blobs/.meta/}, tied to the file's size,
- * modification time and identity; a file dropped or edited by hand has no matching entry and is described
- * with a null sha256, as the port allows, rather than with a stale one. An entry whose file was deleted by hand is
- * removed when a read finds the file gone and when the store is opened, so that it cannot describe a file put there
- * later by hand (an inode number is reused, and a copy can keep a modification time).
+ * modification time, identity and, where the platform gives it, change time, which no user can set; a file dropped or
+ * edited by hand has no matching entry and is described with a null sha256, as the port allows, rather than with a
+ * stale one. An entry whose file was deleted by hand is removed when a read finds the file gone and when the store is
+ * opened, so that it cannot describe a file put there later by hand (an inode number is reused, and a copy can keep a
+ * modification time).
  *
  * <p>A removal also removes the folders it leaves empty, up to the container's folder, as blob names have no
  * folders in Blob Storage (but not in the drop folders, whose folders people made); a put that finds a folder of its
@@ -64,6 +65,8 @@ final class FileArtifactStore implements ArtifactStore {
     static final String METADATA = ".meta";
     /** Locked (with {@link #replaceLock} inside this process) while a blob is replaced, overwritten or removed. */
     static final String REPLACE_LOCK = ".replace.lock";
+    /** A file's change time ({@code st_ctime}), given by the "unix" attribute view on Linux and macOS. */
+    private static final String CHANGE_TIME = "unix:ctime";
     private static final System.Logger LOG = System.getLogger(FileArtifactStore.class.getName());
     private static final Pattern CONTAINER = Pattern.compile("[a-z0-9](?:-?[a-z0-9])*");
     private static final String NON_PORTABLE = "<>:\"|?*";
@@ -148,6 +151,7 @@ final class FileArtifactStore implements ArtifactStore {
                         return null;
                     });
                 }
+                deleteQuietly(temp); // before the change time is recorded: removing a link of the file changes it
             } else {
                 underReplaceLock(() -> {
                     createParentFolders(target, container, name);
@@ -162,11 +166,10 @@ final class FileArtifactStore implements ArtifactStore {
                 moved = true;
             }
             syncFolder(target.getParent());
-            BlobMetadata meta = new BlobMetadata(digested ? Sha256.hex(digest) : null, size, nanos(staged.lastModifiedTime()),
-                    fileKey(staged), uploadedBy);
-            writeMetadata(container, name, meta);
-            return new StoredArtifact(container, name, size, meta.sha256(), etag(meta.modifiedNanos(), size,
-                    meta.fileKey()), uploadedBy != null ? uploadedBy : owner(target),
+            String sha256 = digested ? Sha256.hex(digest) : null;
+            recordPlaced(container, name, target, staged, sha256, uploadedBy);
+            return new StoredArtifact(container, name, size, sha256, etag(nanos(staged.lastModifiedTime()), size,
+                    fileKey(staged)), uploadedBy != null ? uploadedBy : owner(target),
                     staged.lastModifiedTime().toInstant());
         } catch (AtomicMoveNotSupportedException e) {
             throw new StoreException("cannot move blob " + container + "/" + name + " into place atomically: "
@@ -530,8 +533,39 @@ final class FileArtifactStore implements ArtifactStore {
         return List.copyOf(found);
     }
 
-    /** What {@link #put} recorded about a blob's file, to recognise the same file later. */
-    record BlobMetadata(String sha256, long size, long modifiedNanos, String fileKey, String uploadedBy) {}
+    /**
+     * What {@link #put} recorded about a blob's file, to recognise the same file later. {@code changedNanos} is null
+     * where the platform gives no change time, and in entries written before it was recorded.
+     */
+    record BlobMetadata(String sha256, long size, long modifiedNanos, String fileKey, Long changedNanos,
+            String uploadedBy) {
+
+        /** Whether a file with these attributes has the size, modification time and identity recorded. */
+        boolean matches(BasicFileAttributes attributes) {
+            return size == attributes.size() && modifiedNanos == nanos(attributes.lastModifiedTime())
+                    && Objects.equals(fileKey, FileArtifactStore.fileKey(attributes));
+        }
+
+        /**
+         * Whether this entry describes {@code file}, whose attributes were just read: they match, and so does the
+         * change time when one was recorded. A hand edit can keep the size and the modification time (set back by
+         * {@code touch -d} or {@code cp -p}) and a new file can get a freed inode number, but every change sets a new
+         * change time. The change time is read after the attributes, so a file replaced in between has a later one.
+         */
+        boolean recordedFor(Path file, BasicFileAttributes attributes) {
+            if (!matches(attributes)) {
+                return false;
+            }
+            if (changedNanos == null) {
+                return true;
+            }
+            try {
+                return changedNanos.equals(changeNanos(file));
+            } catch (IOException e) {
+                return false; // removed since its attributes were read
+            }
+        }
+    }
 
     /**
      * The operating-system user owning a blob's file: who dropped it into the folder. The platform's own writes
@@ -712,15 +746,50 @@ final class FileArtifactStore implements ArtifactStore {
 
     private StoredArtifact artifact(String container, String name, BasicFileAttributes attributes) {
         long size = attributes.size();
-        long modified = nanos(attributes.lastModifiedTime());
-        String key = fileKey(attributes);
+        Path file = blobPath(container, name);
         BlobMetadata meta = readMetadata(container, name);
-        boolean same = meta != null && meta.size() == size && meta.modifiedNanos() == modified
-                && Objects.equals(meta.fileKey(), key);
+        boolean same = meta != null && meta.recordedFor(file, attributes);
         // What put recorded holds only for the file put wrote; a file replaced since belongs to its owner.
-        String uploadedBy = same && meta.uploadedBy() != null ? meta.uploadedBy() : owner(blobPath(container, name));
-        return new StoredArtifact(container, name, size, same ? meta.sha256() : null, etag(modified, size, key),
-                uploadedBy, attributes.lastModifiedTime().toInstant());
+        String uploadedBy = same && meta.uploadedBy() != null ? meta.uploadedBy() : owner(file);
+        return new StoredArtifact(container, name, size, same ? meta.sha256() : null,
+                etag(nanos(attributes.lastModifiedTime()), size, fileKey(attributes)), uploadedBy,
+                attributes.lastModifiedTime().toInstant());
+    }
+
+    /**
+     * Records the sha256 of the file a put moved to {@code target}, with the change time the move gave it, unless the
+     * file there is no longer that one: another put moved its own file there (and records it), or a removal came first.
+     */
+    private void recordPlaced(String container, String name, Path target, BasicFileAttributes staged, String sha256,
+            String uploadedBy) {
+        BlobMetadata meta;
+        try {
+            // Read before the attributes that show the file is still put's: a file placed since has a later one.
+            Long changed = changeNanos(target);
+            meta = new BlobMetadata(sha256, staged.size(), nanos(staged.lastModifiedTime()), fileKey(staged), changed,
+                    uploadedBy);
+            if (!meta.matches(Files.readAttributes(target, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS))) {
+                return;
+            }
+        } catch (NoSuchFileException e) {
+            return;
+        } catch (IOException e) {
+            warnNotRecorded(container, name, e);
+            return;
+        }
+        writeMetadata(container, name, meta);
+    }
+
+    /**
+     * The file's change time in nanoseconds, which every write, rename, link and change of its times or permissions
+     * sets to the clock's time and no user can set; null on a platform that does not give it (Windows).
+     */
+    private static Long changeNanos(Path file) throws IOException {
+        try {
+            return nanos((FileTime) Files.getAttribute(file, CHANGE_TIME, LinkOption.NOFOLLOW_LINKS));
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            return null;
+        }
     }
 
     private void writeMetadata(String container, String name, BlobMetadata meta) {
@@ -733,15 +802,21 @@ final class FileArtifactStore implements ArtifactStore {
             Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             temp = null;
         } catch (IOException e) {
-            // The blob itself is stored and durable; without its metadata it is only described without a
-            // sha256 (which the port allows), so failing the put here would mislead the caller.
-            LOG.log(System.Logger.Level.WARNING, "could not record the sha256 of blob " + container + "/" + name
-                    + "; it will be described without one", e);
+            warnNotRecorded(container, name, e);
         } finally {
             if (temp != null) {
                 deleteQuietly(temp);
             }
         }
+    }
+
+    /**
+     * The blob itself is stored and durable; without its metadata it is only described without a sha256 (which the
+     * port allows), so failing the put here would mislead the caller.
+     */
+    private static void warnNotRecorded(String container, String name, IOException e) {
+        LOG.log(System.Logger.Level.WARNING, "could not record the sha256 of blob " + container + "/" + name
+                + "; it will be described without one", e);
     }
 
     private BlobMetadata readMetadata(String container, String name) {

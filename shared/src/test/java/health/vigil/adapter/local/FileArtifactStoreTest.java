@@ -3,6 +3,7 @@ package health.vigil.adapter.local;
 import static health.vigil.contract.ContractFixtures.sha256;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import health.vigil.error.ConflictException;
 import health.vigil.error.NotFoundException;
@@ -14,8 +15,13 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
@@ -209,6 +215,60 @@ class FileArtifactStoreTest {
         StoredArtifact described = store.describe(ArtifactStore.MODELS, "m.zip").orElseThrow();
         assertThat(described.sha256()).isNull();
         assertThat(described.etag()).isNotEqualTo(stored.etag());
+        assertThat(stored.sha256()).isEqualTo(sha256(bytes(300, 7)));
+    }
+
+    /**
+     * Content written over a put's file in place, with its modification time set back: size, modification time and
+     * identity are still the ones put recorded, and only the change time, which no user can set, tells the file
+     * changed.
+     */
+    @Test
+    void aBlobRewrittenByHandKeepingItsSizeModificationTimeAndIdentityLosesItsRecordedSha256() throws IOException {
+        assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("unix"));
+        FileArtifactStore store = FileArtifactStore.open(home);
+        store.put(ArtifactStore.MODELS, "m.zip", new ByteArrayInputStream(bytes(300, 7)), false);
+        Path file = models().resolve("m.zip");
+        BasicFileAttributes put = Files.readAttributes(file, BasicFileAttributes.class);
+        awaitChangeTimesAfter((FileTime) Files.getAttribute(file, "unix:ctime"));
+
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            channel.write(ByteBuffer.wrap(bytes(300, 8)), 0);
+        }
+        Files.setLastModifiedTime(file, put.lastModifiedTime());
+
+        BasicFileAttributes edited = Files.readAttributes(file, BasicFileAttributes.class);
+        assertThat(List.of(edited.size(), edited.lastModifiedTime(), edited.fileKey()))
+                .isEqualTo(List.of(put.size(), put.lastModifiedTime(), put.fileKey()));
+        assertThat(store.describe(ArtifactStore.MODELS, "m.zip").orElseThrow().sha256()).isNull();
+        assertThat(store.list(ArtifactStore.MODELS, null)).singleElement()
+                .satisfies(blob -> assertThat(blob.sha256()).isNull());
+    }
+
+    /**
+     * Waits until a file written now gets a change time later than {@code changed}: file systems stamp it from a
+     * clock that may move only every few milliseconds, and a person's edit comes later than that.
+     */
+    private void awaitChangeTimesAfter(FileTime changed) throws IOException {
+        Path probe = home.resolve("clock-probe");
+        do {
+            Files.write(probe, new byte[1]);
+        } while (((FileTime) Files.getAttribute(probe, "unix:ctime")).compareTo(changed) <= 0);
+        Files.delete(probe);
+    }
+
+    @Test
+    void anEntryRecordedWithoutAChangeTimeStillDescribesTheFileItWasRecordedFor() throws IOException {
+        FileArtifactStore store = FileArtifactStore.open(home);
+        StoredArtifact stored = store.put(ArtifactStore.MODELS, "m.zip", new ByteArrayInputStream(bytes(300, 7)),
+                false);
+        Path entry = metadataOf(ArtifactStore.MODELS, "m.zip");
+        com.fasterxml.jackson.databind.node.ObjectNode recorded = (com.fasterxml.jackson.databind.node.ObjectNode)
+                health.vigil.json.Json.mapper().readTree(Files.readAllBytes(entry));
+        recorded.remove("changedNanos"); // as a build before the change time was recorded wrote it
+        Files.write(entry, health.vigil.json.Json.mapper().writeValueAsBytes(recorded));
+
+        assertThat(store.describe(ArtifactStore.MODELS, "m.zip")).contains(stored);
         assertThat(stored.sha256()).isEqualTo(sha256(bytes(300, 7)));
     }
 

@@ -73,6 +73,8 @@ final class FileArtifactStore implements ArtifactStore {
     private static final int MAX_SEGMENT_BYTES = 255;
     /** Staging files this old belong to a put that died with its process; younger ones may still be written. */
     private static final Duration ABANDONED_AFTER = Duration.ofHours(24);
+    /** A metadata entry taken aside ({@link #takenAsidePrefix}), with the time in milliseconds it was taken aside. */
+    private static final Pattern TAKEN_ASIDE = Pattern.compile("aside-(\\d{1,18})-\\d+\\.json");
 
     private final Path root;
     private final Path staging;
@@ -86,8 +88,9 @@ final class FileArtifactStore implements ArtifactStore {
     }
 
     /**
-     * The store under {@code home}; removes staging files left behind by puts that died more than a day ago, and the
-     * metadata of blobs whose files were deleted by hand.
+     * The store under {@code home}; removes staging files left behind by puts that died more than a day ago (and
+     * metadata entries taken aside more than a day ago by reads that died), and the metadata of blobs whose files were
+     * deleted by hand.
      */
     public static FileArtifactStore open(Path home) {
         Objects.requireNonNull(home, "home");
@@ -333,10 +336,13 @@ final class FileArtifactStore implements ArtifactStore {
         }
     }
 
-    /** Moves a metadata entry to a new 0600 name in staging in one step; null when it is gone already or cannot be. */
+    /**
+     * Moves a metadata entry to a new 0600 name in staging, named by the time it is taken aside, in one step; null when
+     * it is gone already or cannot be.
+     */
     private Path takeAside(Path entry) {
         try {
-            Path aside = OwnerOnlyFiles.createTempFile(staging, "orphan-", ".json");
+            Path aside = OwnerOnlyFiles.createTempFile(staging, takenAsidePrefix(Instant.now()), ".json");
             try {
                 Files.move(entry, aside, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 return aside;
@@ -347,6 +353,14 @@ final class FileArtifactStore implements ArtifactStore {
         } catch (IOException e) {
             return null; // kept: an entry that stays only costs its few bytes, and the next open tries again
         }
+    }
+
+    /**
+     * How a metadata entry taken aside is named: by the time it was taken aside, which the staging sweep judges it by
+     * (it keeps the modification time it was written with).
+     */
+    static String takenAsidePrefix(Instant at) {
+        return "aside-" + at.toEpochMilli() + "-";
     }
 
     /**
@@ -878,10 +892,24 @@ final class FileArtifactStore implements ArtifactStore {
         }
         Instant cutoff = Instant.now().minus(ABANDONED_AFTER);
         try (var files = Files.list(staging)) {
-            files.filter(f -> isOlderThan(f, cutoff)).forEach(FileArtifactStore::deleteQuietly);
+            files.filter(f -> isAbandoned(f, cutoff)).forEach(FileArtifactStore::deleteQuietly);
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "could not clean the blob staging folder " + staging, e);
         }
+    }
+
+    /**
+     * A metadata entry taken aside keeps the modification time it was written with, perhaps long ago, so it is judged
+     * by the time in its name, set before it was taken aside: one that a read or another process's open is settling is
+     * not taken for a put that died, and one a crash left behind goes a day after. Other staging files are written
+     * while they are young and judged by their modification time.
+     */
+    private static boolean isAbandoned(Path file, Instant cutoff) {
+        java.util.regex.Matcher takenAside = TAKEN_ASIDE.matcher(file.getFileName().toString());
+        if (takenAside.matches()) {
+            return Instant.ofEpochMilli(Long.parseLong(takenAside.group(1))).isBefore(cutoff);
+        }
+        return isOlderThan(file, cutoff);
     }
 
     private static boolean isOlderThan(Path file, Instant cutoff) {

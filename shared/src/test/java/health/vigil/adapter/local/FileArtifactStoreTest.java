@@ -599,4 +599,34 @@ class FileArtifactStoreTest {
         assertThat(abandoned).doesNotExist();
         assertThat(inProgress).exists();
     }
+
+    /**
+     * A metadata entry taken aside into staging keeps the modification time it was written with, perhaps long ago:
+     * while a read or an open settles it, another process's open must not take it for a put that died. Such files are
+     * judged by the time they were taken aside, and removed only a day after it, as a crash left them.
+     */
+    @Test
+    void anEntryTakenAsideIsRemovedFromStagingOnlyADayAfterItWasTakenAsideWhateverItsModificationTime()
+            throws IOException {
+        Path staging = home.resolve("blobs").resolve(FileArtifactStore.STAGING);
+        Files.createDirectories(staging);
+        Instant now = Instant.now();
+        Path settling = takenAside(staging, now.minus(Duration.ofHours(1)), now.minus(Duration.ofDays(30)));
+        Path leftByACrash = takenAside(staging, now.minus(Duration.ofHours(25)), now.minus(Duration.ofDays(30)));
+        Path leftRecently = takenAside(staging, now.minus(Duration.ofHours(25)), now);
+
+        FileArtifactStore.open(home);
+
+        assertThat(settling).exists();
+        assertThat(leftByACrash).doesNotExist();
+        assertThat(leftRecently).doesNotExist();
+    }
+
+    /** A metadata entry written at {@code written} as it lies in staging once taken aside at {@code takenAt}. */
+    private static Path takenAside(Path staging, Instant takenAt, Instant written) throws IOException {
+        Path entry = Files.createTempFile(staging, FileArtifactStore.takenAsidePrefix(takenAt), ".json");
+        Files.writeString(entry, "{}");
+        Files.setLastModifiedTime(entry, FileTime.from(written));
+        return entry;
+    }
 }

@@ -4,8 +4,9 @@
 // the caller's Entra principal as the uploader, ADR 0010), stores evaluation and retraining datasets, reads outcome
 // files, reads batch input files and deletes them once retention has passed, writes batch output, monitoring
 // reports and audit exports, and publishes events; the model pipeline reads datasets and uploads through that route
-// with the app role Models.Upload; the Event Grid topics dead-letter into their own container. docs/azure.md lists
-// the same grants (AzureTemplatesTest compares them).
+// with the app role Models.Upload; the Event Grid topics dead-letter into their own container, where the control
+// app also keeps each event one of its functions refused for good (under `refused/`, since the Functions host cannot
+// tell Event Grid to dead-letter it). docs/azure.md lists the same grants (AzureTemplatesTest compares them).
 @description('Name of the Cosmos DB account.')
 param cosmosAccountName string
 
@@ -76,6 +77,7 @@ var blobGrants = [
   { principal: 'pipeline', role: 'Storage Blob Data Reader', container: 'datasets' }
   { principal: 'eventGridTopic', role: 'Storage Blob Data Contributor', container: 'event-deadletter' }
   { principal: 'storageTopic', role: 'Storage Blob Data Contributor', container: 'event-deadletter' }
+  { principal: 'control', role: 'Storage Blob Data Contributor', container: 'event-deadletter' }
 ]
 
 // Both apps read the pseudonymisation key (keyvault.bicep creates it before these grants) and no other secret: the

@@ -3,7 +3,9 @@
 // validates a subscription against the function it names, so main.bicep deploys this module only with
 // `deployEventSubscriptions`, once the code is deployed (the deploy workflow's last job). Undeliverable events
 // go to the `event-deadletter` container after the retry policy gives up, written with the topic's own identity
-// (shared keys are off).
+// (shared keys are off) in blobs named under the subscription's name in capitals. An event a function refuses for
+// good (400, 401, 403, 413) is not retried: the function completes its delivery and keeps it in the same container
+// itself, under `refused/{function}/` (health.vigil.functions.common.RefusedEvents).
 @description('Name of the storage account with the dead-letter container.')
 param storageAccountName string
 

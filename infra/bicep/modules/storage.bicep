@@ -30,7 +30,8 @@ param tags object
 @description('Put a delete lock on the account.')
 param lockResources bool
 
-// The containers the code uses (health.vigil.port.ArtifactStore) and the dead-letter container of Event Grid.
+// The containers the code uses (health.vigil.port.ArtifactStore), among them the dead-letter container of Event
+// Grid, where the control app also keeps the events its functions refused for good (under `refused/`).
 // The indexes of 'audit-exports' (2) and 'packages' (4) are used below; new containers go at the end. `packages`
 // was created with version-level immutability, which can only be chosen when a container is created. 'outcomes'
 // holds files of realised outcomes (CSV or JSON Lines), ingested on BlobCreated by IngestOutcomes; 'monitoring'

@@ -9,8 +9,8 @@ import java.util.Optional;
 /**
  * Blob storage for model packages, datasets, outcome files, monitoring reports, audit exports and batch files.
  * Containers are {@code models} (uploads), {@code packages} (the registered packages by sha256), {@code datasets},
- * {@code outcomes}, {@code audit-exports}, {@code monitoring} (reports of monitoring checks), {@code batch-input}
- * and {@code batch-output}.
+ * {@code outcomes}, {@code audit-exports}, {@code monitoring} (reports of monitoring checks), {@code batch-input},
+ * {@code batch-output} and {@code event-deadletter}.
  * Implementations stream and compute the sha256 while they do.
  */
 public interface ArtifactStore {
@@ -29,6 +29,11 @@ public interface ArtifactStore {
     String BATCH_INPUT = "batch-input";
     /** What batch jobs write: per job its plan, checkpoints, per-row results and summary. */
     String BATCH_OUTPUT = "batch-output";
+    /**
+     * The events Event Grid gave up delivering, which it writes itself, and in Azure the events a function refused
+     * for good (under {@code refused/}, written by the functions); locally the event bus keeps its own folder instead.
+     */
+    String EVENT_DEADLETTER = "event-deadletter";
 
     /** The name in {@link #PACKAGES} of the package whose sha256 is {@code packageSha256}. */
     static String registeredPackage(String packageSha256) {

@@ -50,7 +50,7 @@ final class BlobArtifactStore implements ArtifactStore {
     static final String UPLOADED_BY_METADATA = "vigiluploadedby";
     static final int BLOCK_SIZE = 4 * 1024 * 1024;
     static final Set<String> CONTAINERS = Set.of(MODELS, PACKAGES, DATASETS, OUTCOMES, AUDIT_EXPORTS, MONITORING,
-            BATCH_INPUT, BATCH_OUTPUT);
+            BATCH_INPUT, BATCH_OUTPUT, EVENT_DEADLETTER);
     private static final Pattern CONTAINER_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{1,61}[a-z0-9]");
 
     private final BlobServiceClient service;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import health.vigil.error.ValidationException;
 import health.vigil.error.VigilException;
+import health.vigil.events.DeadLetter;
 import health.vigil.events.EventEnvelope;
 import health.vigil.events.EventEnvelopes;
 import health.vigil.events.VigilEvent;
@@ -47,7 +48,7 @@ import java.util.logging.Logger;
 public final class InProcessEventBus implements EventPublisher, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(InProcessEventBus.class.getName());
     /** The dead-letter reason of an event its function refused. */
-    static final String REFUSED = "RefusedByFunction";
+    static final String REFUSED = DeadLetter.REFUSED_BY_FUNCTION;
     /** The dead-letter reason of an event whose delivery the bus's closing cut short. */
     private static final String HOST_STOPPED = "HostStopped";
 
@@ -303,16 +304,9 @@ public final class InProcessEventBus implements EventPublisher, AutoCloseable {
             return;
         }
         try {
-            ObjectNode record = Json.mapper().createObjectNode();
-            record.put("deadLetterReason", reason);
-            record.put("subscription", delivery.subscription.name());
-            record.put("function", delivery.subscription.function());
-            record.put("deliveryAttempts", delivery.attempts.get());
-            record.put("lastErrorCode", delivery.lastErrorCode);
-            record.put("lastErrorType", delivery.lastErrorType);
-            record.put("publishTime", delivery.publishedAt.toString());
-            record.put("lastDeliveryAttemptTime", delivery.lastAttemptAt == null ? null : delivery.lastAttemptAt.toString());
-            record.set("event", Json.mapper().readTree(delivery.json));
+            ObjectNode record = new DeadLetter(reason, delivery.subscription.name(), delivery.subscription.function(),
+                    delivery.attempts.get(), delivery.lastErrorCode, delivery.lastErrorType, delivery.publishedAt,
+                    delivery.lastAttemptAt, Json.mapper().readTree(delivery.json)).toJson();
             writeDeadLetter(fileName(delivery), record);
             LOG.warning(() -> "event " + delivery.eventId + " (" + delivery.eventType + ") for function "
                     + delivery.subscription.function() + " was dead-lettered: " + reason);
@@ -345,27 +339,14 @@ public final class InProcessEventBus implements EventPublisher, AutoCloseable {
         }
     }
 
-    /**
-     * One file per event and subscription: the id as it is when it is a short plain name; otherwise its plain part,
-     * cut to 64 characters, and 16 hex digits of its sha256, so that two ids that differ only where a character was
-     * replaced ({@code a:b} and {@code a/b}) never share a file, and an id of 256 characters still makes a name the
-     * file system takes (at most 255 bytes).
-     */
+    /** One file per event and subscription, named by both ({@link DeadLetter#namePart}). */
     static String fileName(String subscription, String eventId) {
-        String plain = safe(eventId);
-        String id = plain.equals(eventId) && plain.length() <= 64 ? plain
-                : plain.substring(0, Math.min(64, plain.length())) + "-"
-                        + health.vigil.hash.Sha256.hex(eventId.getBytes(StandardCharsets.UTF_8)).substring(0, 16);
-        String name = safe(subscription);
-        return name.substring(0, Math.min(64, name.length())) + "-" + id + ".json";
+        String name = DeadLetter.plain(subscription);
+        return name.substring(0, Math.min(64, name.length())) + "-" + DeadLetter.namePart(eventId) + ".json";
     }
 
     private static String fileName(Delivery d) {
         return fileName(d.subscription.name(), d.eventId);
-    }
-
-    private static String safe(String text) {
-        return text.replaceAll("[^A-Za-z0-9._-]", "_");
     }
 
     private void finish(Delivery delivery) {

@@ -136,7 +136,10 @@ class AzureTemplatesTest {
                 new Grant("control", "Storage Blob Data Contributor", "container `" + ArtifactStore.BATCH_INPUT + "`"),
                 new Grant("control", "Storage Blob Data Contributor", "container `" + ArtifactStore.BATCH_OUTPUT + "`"),
                 new Grant("eventGridTopic", "Storage Blob Data Contributor", "container `event-deadletter`"),
-                new Grant("storageTopic", "Storage Blob Data Contributor", "container `event-deadletter`"));
+                new Grant("storageTopic", "Storage Blob Data Contributor", "container `event-deadletter`"),
+                // An event a control function refuses for good is kept there by the function (RefusedEvents).
+                new Grant("control", "Storage Blob Data Contributor", "container `" + ArtifactStore.EVENT_DEADLETTER
+                        + "`"));
         // The control app is the only writer of packages (ADR 0010): the pipeline uploads through its route.
         assertThat(template).noneMatch(g -> !g.principal().equals("control") && g.role().equals("Storage Blob Data Contributor")
                 && g.scope().equals("container `" + ArtifactStore.MODELS + "`"));
@@ -552,7 +555,8 @@ class AzureTemplatesTest {
                 }
             }
         }
-        assertThat(written).contains(ArtifactStore.BATCH_INPUT, ArtifactStore.BATCH_OUTPUT, ArtifactStore.MONITORING);
+        assertThat(written).contains(ArtifactStore.BATCH_INPUT, ArtifactStore.BATCH_OUTPUT, ArtifactStore.MONITORING,
+                ArtifactStore.EVENT_DEADLETTER);
         Set<Grant> template = templateGrants();
         for (String container : written) {
             assertThat(template).as(container)

@@ -41,7 +41,7 @@ public final class AuditEvidenceFunctions {
     private final Triggers triggers;
 
     public AuditEvidenceFunctions(VigilPlatform platform) {
-        this.triggers = new Triggers(platform.telemetry());
+        this.triggers = Triggers.of(platform);
         this.evidence = platform.auditEvidence();
         this.audit = platform.audit();
         this.http = new HttpApi(platform.authenticator(), platform.config().limits(), platform.telemetry());

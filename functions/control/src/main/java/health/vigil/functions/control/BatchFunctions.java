@@ -45,7 +45,7 @@ public final class BatchFunctions {
     private final Triggers triggers;
 
     public BatchFunctions(VigilPlatform platform, HttpApi http) {
-        this.triggers = new Triggers(platform.telemetry());
+        this.triggers = Triggers.of(platform);
         this.batches = platform.batches();
         this.http = http;
     }

@@ -62,7 +62,7 @@ public final class CanaryFunctions {
     private final Triggers triggers;
 
     public CanaryFunctions(VigilPlatform platform, HttpApi http) {
-        this.triggers = new Triggers(platform.telemetry());
+        this.triggers = Triggers.of(platform);
         this.canaries = platform.canaries();
         this.deployments = platform.deployments();
         this.wakeups = platform.canaryWakeups();

@@ -43,7 +43,7 @@ public final class GateFunctions {
     private final Triggers triggers;
 
     public GateFunctions(VigilPlatform platform, HttpApi http) {
-        this.triggers = new Triggers(platform.telemetry());
+        this.triggers = Triggers.of(platform);
         this.gates = platform.gates();
         this.policies = platform.gatePolicies();
         this.http = http;

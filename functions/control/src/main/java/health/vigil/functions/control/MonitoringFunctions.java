@@ -45,7 +45,7 @@ public final class MonitoringFunctions {
     private final Triggers triggers;
 
     public MonitoringFunctions(VigilPlatform platform, HttpApi http) {
-        this.triggers = new Triggers(platform.telemetry());
+        this.triggers = Triggers.of(platform);
         this.monitoring = platform.monitoring();
         this.registry = platform.registry();
         this.http = http;

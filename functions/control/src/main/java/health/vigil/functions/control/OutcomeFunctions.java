@@ -42,7 +42,7 @@ public final class OutcomeFunctions {
     private final Triggers triggers;
 
     public OutcomeFunctions(VigilPlatform platform, HttpApi http) {
-        this.triggers = new Triggers(platform.telemetry());
+        this.triggers = Triggers.of(platform);
         this.outcomes = platform.outcomes();
         this.join = platform.outcomeJoin();
         this.registry = platform.registry();

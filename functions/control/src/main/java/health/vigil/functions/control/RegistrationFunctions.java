@@ -19,7 +19,7 @@ public final class RegistrationFunctions {
     private final Triggers triggers;
 
     public RegistrationFunctions(VigilPlatform platform) {
-        this.triggers = new Triggers(platform.telemetry());
+        this.triggers = Triggers.of(platform);
         this.registration = platform.registration();
     }
 

@@ -19,7 +19,7 @@ public final class RetentionFunctions {
     private final Triggers triggers;
 
     public RetentionFunctions(VigilPlatform platform) {
-        this.triggers = new Triggers(platform.telemetry());
+        this.triggers = Triggers.of(platform);
         this.platform = platform;
     }
 

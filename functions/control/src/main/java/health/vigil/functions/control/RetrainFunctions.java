@@ -22,7 +22,7 @@ public final class RetrainFunctions {
     private final Triggers triggers;
 
     public RetrainFunctions(VigilPlatform platform) {
-        this.triggers = new Triggers(platform.telemetry());
+        this.triggers = Triggers.of(platform);
         this.retraining = platform.retraining();
     }
 

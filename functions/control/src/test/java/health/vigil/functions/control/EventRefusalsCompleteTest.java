@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.microsoft.azure.functions.ExecutionContext;
 import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.config.VigilConfig;
@@ -33,13 +34,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The event-triggered functions under the Functions host, which tells Event Grid only that a function failed: an
- * event no delivery can make valid completes its delivery, counted and logged once per delivery, instead of being
- * delivered again for a day; a store that is unavailable still fails it, so Event Grid delivers it again.
+ * event no delivery can make valid is kept as a dead-letter record in {@code event-deadletter} and completes its
+ * delivery, counted and logged once however often it is delivered, instead of being delivered again for a day; a
+ * store that is unavailable still fails it, so Event Grid delivers it again.
  */
 class EventRefusalsCompleteTest {
     private static final String MODEL = "readmission";
     /** A name Blob Storage takes and Vigil's stores refuse (an empty folder name), so the refusal is final. */
     private static final String REFUSED_NAME = MODEL + "//nightly.csv";
+    private static final String DEAD_LETTERS = "event-deadletter";
 
     @TempDir
     Path home;
@@ -150,6 +153,29 @@ class EventRefusalsCompleteTest {
         assertThat(failures).hasSize(events.size()).allMatch(f -> f.endsWith(" STORE_UNAVAILABLE"));
     }
 
+    /**
+     * A refusal that cannot be kept (the dead-letter container does not take the record) is never lost: the delivery
+     * fails, counted as the store's failure and logged by nobody but the host, so Event Grid delivers the event again
+     * and, after its last attempt, dead-letters it itself. The next delivery that can keep it completes.
+     */
+    @Test
+    void aRefusalTheDeadLetterStoreDoesNotTakeFailsTheDeliverySoEventGridDeliversItAgain() throws Exception {
+        String event = blobCreated("b-unkept", ArtifactStore.MODELS, REFUSED_NAME);
+        // A blob named like the records' folder: the local store cannot put a record under it.
+        put(DEAD_LETTERS, "refused", "in the way");
+        RecordingContext context = new RecordingContext("RegisterModel");
+        EventFunction register = function("RegisterModel");
+        assertThatThrownBy(() -> register.deliver(event, context)).isInstanceOfSatisfying(StoreException.class,
+                e -> assertThat(e.getSuppressed()).singleElement().isInstanceOf(ValidationException.class))
+                .hasMessageContaining("b-unkept").hasMessageContaining("delivered again")
+                .hasMessageNotContaining("nightly.csv");
+        assertThat(failures).containsExactly("RegisterModel STORE_UNAVAILABLE");
+        assertThat(context.logged()).isEmpty();
+
+        platform.artifacts().delete(DEAD_LETTERS, "refused");
+        refusedTwiceAndComplete("RegisterModel", event, "the blob name has an empty folder name");
+    }
+
     /** The local host answers a refusal with a 4xx and dead-letters the event at once: it is given the refusal. */
     @Test
     void aHostThatTakesARefusalAsFinalIsGivenIt() throws Exception {
@@ -158,6 +184,8 @@ class EventRefusalsCompleteTest {
         assertThatThrownBy(() -> register.deliver(event, new LocalHostContext("RegisterModel")))
                 .isInstanceOf(ValidationException.class).hasMessageContaining("empty folder name");
         assertThat(failures).containsExactly("RegisterModel INVALID_REQUEST");
+        // Its bus writes the dead-letter file; the function keeps no record of its own.
+        assertThat(platform.artifacts().list(DEAD_LETTERS, "")).isEmpty();
     }
 
     private void put(String container, String name, String content) {
@@ -170,6 +198,11 @@ class EventRefusalsCompleteTest {
         return platform.audit().read(today.minusDays(1), today.plusDays(1));
     }
 
+    /**
+     * Delivers {@code event} twice, as Event Grid may: the first delivery keeps the event as a dead-letter record in
+     * the local dead-letter file's shape, counts the refusal and logs one warning; the second finds the record and
+     * completes without writing, counting or logging anything.
+     */
     private void refusedTwiceAndComplete(String name, String event, String reason) throws Exception {
         String id = Json.readTree("event", event).get("id").asText();
         for (int delivery = 1; delivery <= 2; delivery++) {
@@ -177,12 +210,39 @@ class EventRefusalsCompleteTest {
             RecordingContext context = new RecordingContext(name);
             EventFunction function = function(name);
             assertThatCode(() -> function.deliver(event, context)).as(name).doesNotThrowAnyException();
+            if (delivery == 2) {
+                assertThat(failures).as(name + " delivered again").isEmpty();
+                assertThat(context.logged()).as(name + " delivered again").isEmpty();
+                continue;
+            }
             assertThat(failures).as(name).containsExactly(name + " INVALID_REQUEST");
             assertThat(context.logged()).as(name).singleElement().satisfies(line -> {
                 assertThat(line.getLevel()).isEqualTo(Level.WARNING);
                 assertThat(line.getMessage()).contains(name + " refused event " + id + " with INVALID_REQUEST")
-                        .contains(reason).contains("the delivery is complete").doesNotContain("nightly.csv");
+                        .contains(reason).contains("the delivery is complete")
+                        .contains(DEAD_LETTERS + "/refused/" + name + "/" + id + ".json").doesNotContain("nightly.csv");
             });
+        }
+        assertThat(platform.artifacts().list(DEAD_LETTERS, "refused/" + name + "/")).as(name)
+                .singleElement().satisfies(kept -> assertThat(kept.name()).isEqualTo("refused/" + name + "/" + id
+                        + ".json"));
+        JsonNode record = deadLetter("refused/" + name + "/" + id + ".json");
+        assertThat(record.get("deadLetterReason").asText()).isEqualTo("RefusedByFunction");
+        assertThat(record.get("function").asText()).isEqualTo(name);
+        assertThat(record.get("lastErrorCode").asText()).isEqualTo("INVALID_REQUEST");
+        assertThat(record.get("lastErrorType").asText()).isEqualTo("ValidationException");
+        assertThat(record.get("event")).isEqualTo(Json.readTree("event", event));
+        assertThat(Instant.parse(record.get("lastDeliveryAttemptTime").asText())).isBeforeOrEqualTo(Instant.now());
+        // The local dead-letter file's fields, and nothing from the refusal's message.
+        assertThat(record.fieldNames()).toIterable().containsExactlyInAnyOrder("deadLetterReason", "subscription",
+                "function", "deliveryAttempts", "lastErrorCode", "lastErrorType", "publishTime",
+                "lastDeliveryAttemptTime", "event");
+        assertThat(record.toString()).doesNotContain(reason);
+    }
+
+    private JsonNode deadLetter(String name) throws Exception {
+        try (var in = platform.artifacts().open(DEAD_LETTERS, name)) {
+            return Json.readTree("dead letter", new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
         }
     }
 

@@ -25,6 +25,14 @@ record RunningPlatform(URI url, Path home) {
                     + " path or query (for example http://127.0.0.1:7071; VIGIL_URL, read when --url is not given, is"
                     + " held to the same)");
         }
+        // A user and password in the address are sent nowhere (every call authenticates with an API key), but every
+        // message that names the platform would repeat them: refused, without repeating them here either.
+        if (url.getRawUserInfo() != null) {
+            throw new ValidationException("--url carries a user name or password before its host (user:password@),"
+                    + " which Vigil never sends and would print in its messages: give the address alone, for example"
+                    + " https://" + url.getHost() + (url.getPort() < 0 ? "" : ":" + url.getPort()) + " (calls"
+                    + " authenticate with the API key in keys.json; VIGIL_URL is held to the same)");
+        }
         // Every call carries an API key: over http:// it would cross the network readable by anyone on the way.
         if (scheme.equalsIgnoreCase("http") && !loopback(url.getHost())) {
             throw new ValidationException("--url " + url.getScheme() + "://" + url.getHost() + " would send the API"

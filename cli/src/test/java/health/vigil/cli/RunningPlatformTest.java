@@ -31,6 +31,17 @@ class RunningPlatformTest {
         }
     }
 
+    /** A password written into --url would be printed by every message naming the platform; it is refused unsaid. */
+    @Test
+    void anAddressCarryingAUserOrPasswordIsRefusedWithoutRepeatingThem() {
+        for (String url : new String[] {"https://ops:s3cret@platform.example:8443", "http://s3cret@127.0.0.1:7071"}) {
+            assertThatThrownBy(() -> new RunningPlatform(URI.create(url), home)).as(url)
+                    .isInstanceOf(ValidationException.class)
+                    .hasMessageContaining("--url carries a user name or password before its host")
+                    .hasMessageNotContaining("s3cret");
+        }
+    }
+
     @Test
     void httpOnLoopbackAndHttpsAnywhereAreTaken() {
         for (String url : new String[] {"http://127.0.0.1:7071", "http://127.10.20.30:1", "http://localhost:7071",

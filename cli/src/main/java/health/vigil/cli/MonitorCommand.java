@@ -234,9 +234,13 @@ final class MonitorCommand {
                 java.net.http.HttpResponse<String> answer = client.exchange("POST", "/score/"
                         + URLEncoder.encode(model, StandardCharsets.UTF_8), Map.of("records", records));
                 if (answer.statusCode() != 200) {
-                    System.err.println("vigil monitor traffic: " + answer.statusCode() + " " + shown(ControlClient
-                            .parse(answer.body()).at("/error/message").asText()) + " (after " + Words.count(start,
-                            "patient") + " scored)");
+                    // Not Vigil's refusal (another server or a proxy at --url): said with the status and address.
+                    com.fasterxml.jackson.databind.JsonNode message = ControlClient.parse(answer).at("/error/message");
+                    if (!message.isTextual()) {
+                        throw ControlClient.unreadable(answer, "without the error object Vigil refuses a request with");
+                    }
+                    System.err.println("vigil monitor traffic: " + answer.statusCode() + " " + shown(message.asText())
+                            + " (after " + Words.count(start, "patient") + " scored)");
                     return 1;
                 }
             }

@@ -38,7 +38,8 @@ class UnreadableAnswerTest {
     void anotherServer() throws Exception {
         Files.writeString(home.resolve("keys.json"), "{\"keys\": [{\"id\": \"population-health\", \"key\":"
                 + " \"k-population-health\", \"roles\": [\"Batches.Submit\"]}, {\"id\": \"operator\", \"key\":"
-                + " \"k-operator\", \"roles\": [\"Deployments.Operate\"]}]}");
+                + " \"k-operator\", \"roles\": [\"Deployments.Operate\"]}, {\"id\": \"clinical-app\", \"key\":"
+                + " \"k-clinical-app\", \"roles\": [\"Scoring.Invoke\"]}]}");
         base = LoopbackServer.start(server, new Handler.Abstract() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) throws Exception {
@@ -91,6 +92,16 @@ class UnreadableAnswerTest {
         assertThat(run.exit()).as(run.err()).isEqualTo(1);
         assertThat(run.err()).isEqualTo("vigil: the platform answered 202 without a batch job's id and state, which"
                 + " Vigil answers with (POST " + base + "/batches): " + ANOTHER_SERVERS_HINT + "\n");
+        assertThat(run.out()).isEmpty();
+    }
+
+    @Test
+    void syntheticTrafficAnsweredWithoutVigilsScoresOrRefusalSaysSoWithTheAddress() {
+        CommandRun run = CommandRun.at(base, home, "monitor", "traffic", "readmission", "--count", "1");
+
+        assertThat(run.exit()).as(run.err()).isEqualTo(1);
+        assertThat(run.err()).isEqualTo("vigil: the platform answered 202 without the error object Vigil refuses a"
+                + " request with (POST " + base + "/score/readmission): " + ANOTHER_SERVERS_HINT + "\n");
         assertThat(run.out()).isEmpty();
     }
 

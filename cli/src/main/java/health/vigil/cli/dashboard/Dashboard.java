@@ -100,7 +100,8 @@ public final class Dashboard extends Handler.Abstract {
                 new AuditView(platform),
                 new OperationsView(metrics, functions, deadLetters),
                 new DeadLettersView(deadLetters),
-                new RunbookView());
+                new RunbookView(),
+                new RunbookView.Index());
     }
 
     /**

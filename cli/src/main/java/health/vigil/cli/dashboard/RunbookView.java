@@ -45,8 +45,43 @@ final class RunbookView extends View {
         if (!NAMES.contains(name)) {
             // The name is not repeated: it is whatever the address held.
             throw new VigilException(ErrorCode.NOT_FOUND, "the dashboard has no such runbook; its runbooks are "
-                    + String.join(", ", NAMES));
+                    + String.join(", ", NAMES) + ", listed at /dashboard/" + ROUTE);
         }
         return RunbookHtml.page(name);
+    }
+
+    /**
+     * The runbooks' index at {@code /dashboard/runbooks}: each runbook by its title, linked. The titles are read from
+     * the first lines of the files the jar holds, without the Markdown library.
+     */
+    static final class Index extends View {
+        Index() {
+            super(ROUTE, null, null, null);
+        }
+
+        @Override
+        Rendered render(PageRequest request) {
+            StringBuilder list = new StringBuilder("<ul>");
+            for (String name : NAMES) {
+                list.append("<li>").append(link(name, title(name))).append("</li>");
+            }
+            return new Rendered("Runbooks", "<p>What operators do when the platform or a model needs them: the"
+                    + " runbooks this release of Vigil was built with.</p>" + list + "</ul>");
+        }
+
+        /** The runbook's first line without its heading mark, or its name when that line is no top-level heading. */
+        private static String title(String name) {
+            String resource = "runbooks/" + name + ".md";
+            try (java.io.InputStream in = RunbookView.class.getResourceAsStream(resource)) {
+                if (in == null) {
+                    throw new IllegalStateException("the CLI was built without the runbook " + resource);
+                }
+                String first = new java.io.BufferedReader(new java.io.InputStreamReader(in,
+                        java.nio.charset.StandardCharsets.UTF_8)).readLine();
+                return first != null && first.startsWith("# ") ? first.substring(2).strip() : name;
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("the runbook " + resource + " cannot be read", e);
+            }
+        }
     }
 }

@@ -97,6 +97,23 @@ class RunbookViewTest {
     }
 
     @Test
+    void theRunbooksAreListedByTheirTitlesForAnySignedInKey() throws Exception {
+        for (String key : List.of(OPERATOR_KEY, CLINICAL_KEY)) {
+            HttpTester.Response page = get("/dashboard/runbooks", signIn(key));
+
+            assertThat(page.getStatus()).as(page.getContent()).isEqualTo(200);
+            String html = page.getContent();
+            assertThat(html).contains("<main id=\"main\"><h1>Runbooks</h1>",
+                    "<a href=\"/dashboard/runbooks/dead-lettered-events\">Runbook: events in the dead-letter"
+                            + " folder</a>");
+            for (String name : RunbookView.NAMES) {
+                assertThat(html).as(name).containsOnlyOnce("<a href=\"/dashboard/runbooks/" + name + "\">");
+            }
+            assertThat(html).doesNotContain("<article", "# ");
+        }
+    }
+
+    @Test
     void aNameThatIsNotARunbookIs404InTheDashboardsStyle() throws Exception {
         String session = signIn(OPERATOR_KEY);
         for (String path : List.of("/dashboard/runbooks/no-such-runbook", "/dashboard/runbooks/alerts.md",
